@@ -1,13 +1,21 @@
 """Sphinx extension: serve Vega (and MathJax) from the book itself; draw every ``.llmcost-chart``.
 
 The chapters' charts are placeholders written by ``llmcost.charts`` (a ``div`` holding its
-Vega-Lite spec as JSON). At build time this extension asks ``vl_convert.javascript_bundle`` for
-one self-contained bundle of Vega, Vega-Lite and vega-embed (nothing is downloaded: the
-libraries ship inside the vl-convert-python wheel), appends a short snippet that calls
-``vegaEmbed`` on every placeholder, writes it to ``_static/llmcost-vega.js`` when the builder
-starts, and adds it as a ``<script type="module">`` to the pages that contain a chart (pages
-without charts do not load the ~0.9 MB bundle). The bundle is cached in the doctree directory, keyed by the versions and
-the snippet, so that an incremental build does not rebuild it.
+Vega-Lite spec as JSON). On each page this extension
+
+* replaces every placeholder's caption by the chart drawn as static SVG
+  (``llmcost.charts.with_static_charts``): the chart is visible from disk (``file://``), with
+  JavaScript off and in print;
+* adds ``_static/llmcost-vega.js``, a *classic* deferred script (browsers refuse
+  ``<script type="module">`` on ``file://``), which swaps each static SVG for the interactive
+  chart (tooltips); where it fails, the static SVG stays.
+
+The script is one self-contained bundle of Vega, Vega-Lite and vega-embed from
+``vl_convert.javascript_bundle`` (nothing is downloaded: the libraries ship inside the
+vl-convert-python wheel) plus a short snippet that calls ``vegaEmbed`` on every placeholder,
+wrapped in a function so that its top-level names stay out of the page's global scope. Pages
+without charts do not load the ~0.9 MB bundle. The bundle is cached in the doctree directory,
+keyed by the versions and the snippet, so that an incremental build does not rebuild it.
 
 It also serves MathJax 3 from ``_static/mathjax`` (copied from the ``django-static-mathjax``
 wheel, which has no dependencies) when ``mathjax_path`` is ``mathjax/tex-mml-chtml.js``, so that
@@ -26,10 +34,21 @@ from pathlib import Path
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
+from llmcost import charts
+
 logger = logging.getLogger(__name__)
 
 BUNDLE_NAME = "llmcost-vega.js"
-CHART_CLASS = "llmcost-chart"
+CSS_NAME = "llmcost-charts.css"
+CHART_CLASS = charts.CHART_CLASS
+
+# Wide charts scroll inside the text column instead of widening the page; a chart is not split
+# across printed pages.
+CSS = """
+.%(cls)s { overflow-x: auto; margin: 1em 0; }
+.%(cls)s-static svg { max-width: 100%%; height: auto; }
+@media print { .%(cls)s { overflow: visible; break-inside: avoid; } }
+""" % {"cls": CHART_CLASS}
 
 # Runs inside the bundle, where vegaEmbed is in scope. A failure is logged to the console
 # (the browser test treats console errors as failures) and marked on the element.
@@ -52,7 +71,7 @@ function llmcostDrawCharts() {
     vegaEmbed(view, spec, llmcostEmbedOptions).then(
       () => {
         el.setAttribute("data-llmcost-state", "drawn");
-        for (const fallback of el.querySelectorAll(".%(cls)s-fallback")) { fallback.remove(); }
+        for (const stale of el.querySelectorAll(".%(cls)s-fallback, .%(cls)s-static")) { stale.remove(); }
       },
       (err) => {
         el.setAttribute("data-llmcost-state", "error");
@@ -91,7 +110,9 @@ def build_bundle(cache_dir: Path) -> str:
     cached = cache_dir / f"llmcost-vega-{key}.js"
     if cached.is_file():
         return cached.read_text(encoding="utf-8")
-    bundle = vl_convert.javascript_bundle(SNIPPET, vl_version=version)
+    # The bundle is an ES module without imports or exports: inside a function it runs as a
+    # classic script, which browsers also load from file://.
+    bundle = "(function () {\n" + vl_convert.javascript_bundle(SNIPPET, vl_version=version) + "\n})();\n"
     cache_dir.mkdir(parents=True, exist_ok=True)
     for stale in cache_dir.glob("llmcost-vega-*.js"):
         stale.unlink()
@@ -146,14 +167,19 @@ def _script_key(script) -> tuple:
 
 
 def _on_page(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
-    """Add the bundle to a page whose body holds a chart placeholder; drop duplicate scripts.
+    """Draw a page's charts as static SVG and add the bundle to it; drop duplicate scripts.
 
     jupyter-book 1.0.4 registers sphinx-thebe's and sphinx-togglebutton's inline scripts twice,
     once with ``filename=None`` and once with ``""``; the second ``const THEBE_JS_URL = ...`` is a
     SyntaxError in the console of every page.
     """
-    if f'class="{CHART_CLASS}"' in context.get("body", ""):
-        app.add_js_file(BUNDLE_NAME, type="module")
+    body, count = charts.with_static_charts(context.get("body", ""))
+    if f'class="{CHART_CLASS}"' in body:
+        if count != body.count(f'class="{CHART_CLASS}"'):
+            logger.warning(f"llmcost_vega: {pagename}: a chart placeholder was not recognised; it has no static SVG")
+        context["body"] = body
+        app.add_js_file(BUNDLE_NAME, loading_method="defer")
+        app.add_css_file(CSS_NAME)
     scripts = context.get("script_files")
     if isinstance(scripts, list):
         seen, unique = set(), []
@@ -175,6 +201,7 @@ def _write_bundle(app: Sphinx) -> None:
     static = Path(app.outdir) / "_static"
     static.mkdir(parents=True, exist_ok=True)
     (static / BUNDLE_NAME).write_text(build_bundle(Path(app.doctreedir) / "llmcost_vega"), encoding="utf-8")
+    (static / CSS_NAME).write_text(CSS.lstrip(), encoding="utf-8")
     _copy_mathjax(app)
     logger.info(f"llmcost_vega: wrote _static/{BUNDLE_NAME}")
 

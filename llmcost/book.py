@@ -4,12 +4,51 @@ A chapter computes a value with ``llmcost`` and glues it under a name; its prose
 with the MyST role ``{glue:text}`name```. :func:`glue_number` formats the value in code so that
 the prose carries no format spec and nbval compares exactly the text a reader sees.
 
+Committed outputs are nbval's baseline, so they must be the same on every CPU. The last bits of
+a float are not: numpy's SIMD kernels (AVX-512, AVX2, SSE) and OpenBLAS's kernel choice differ
+between machines by up to about 1e-13 relative. This module is the one place that rounds what
+outputs carry: :func:`format_number` and :func:`table` first drop a float's digits beyond
+:data:`DENOISE_DIGITS`, and ``llmcost.charts`` rounds the data embedded in a chart to
+:data:`CHART_DIGITS` (:func:`round_floats`).
+
 ``myst_nb`` is imported lazily, so ``import llmcost`` (the CLI) never loads it.
 """
 
 from __future__ import annotations
 
 import math
+
+
+DENOISE_DIGITS = 12
+"""Significant digits a float keeps before it is formatted: far above what any output shows, far
+below the ~16 digits whose last ones depend on the CPU, so a value on a rounding boundary
+formats the same everywhere."""
+
+CHART_DIGITS = 7
+"""Significant digits of every float embedded in a chart. A reader sees at most four; seven keep
+a change of one part in a million visible to the nbval regression (it moves the seventh digit),
+while CPU noise (~1e-13 relative) changes a rounded value with odds of about one in a million."""
+
+
+def round_significant(value: float, digits: int) -> float:
+    """``value`` rounded to ``digits`` significant digits (decimal, via its ``%g`` text)."""
+    return float(f"{value:.{digits}g}")
+
+
+def round_floats(obj, digits: int):
+    """A copy of a JSON-like ``obj`` (dicts, lists, numbers, strings) with every float rounded.
+
+    ints and bools are left alone; non-finite floats are rejected, since JSON cannot carry them.
+    """
+    if isinstance(obj, float):
+        if not math.isfinite(obj):
+            raise ValueError(f"cannot embed a non-finite number: {obj!r}")
+        return round_significant(obj, digits)
+    if isinstance(obj, dict):
+        return {key: round_floats(item, digits) for key, item in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [round_floats(item, digits) for item in obj]
+    return obj
 
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
@@ -38,6 +77,7 @@ def format_number(value, fmt: str = ",.3g", unit: str = "") -> str:
     number = float(value)
     if not math.isfinite(number):
         raise ValueError(f"cannot quote a non-finite number: {value!r}")
+    number = round_significant(number, DENOISE_DIGITS)
     if fmt == "sci":
         text = _scientific(number)
     elif fmt == "words":
@@ -64,10 +104,14 @@ def table(frame, formats: dict | None = None, columns: dict | None = None):
 
     formats: column -> format accepted by :func:`format_number` (missing values show as "—").
     columns: column -> header to show (e.g. with its unit); columns not named keep their name.
-    The result is a plain DataFrame, whose HTML is the same on every run (pandas' Styler is
-    not: it embeds a random id), so nbval can compare it.
+    Float columns without a format keep pandas' display, of values rounded to
+    :data:`DENOISE_DIGITS`. The result is a plain DataFrame, whose HTML is the same on every run
+    (pandas' Styler is not: it embeds a random id), so nbval can compare it.
     """
     shown = frame.copy()
+    for column in shown.columns:
+        if column not in (formats or {}) and shown[column].dtype.kind == "f":
+            shown[column] = [round_significant(v, DENOISE_DIGITS) if math.isfinite(v) else v for v in shown[column]]
     for column, fmt in (formats or {}).items():
         shown[column] = [("\u2014" if value is None or value != value else format_number(value, fmt)) for value in shown[column]]
     shown = shown.rename(columns=columns or {})

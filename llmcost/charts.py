@@ -12,6 +12,16 @@ whose mime bundle holds
   the book's own ``_static/``, draws every ``.llmcost-chart`` on the page and drops the caption;
 * ``text/plain``: the same caption, for terminals.
 
+The data embedded in a spec are rounded to ``llmcost.book.CHART_DIGITS`` significant digits
+before anything is written, so a chart's bytes do not depend on the CPU that computed it.
+
+The book adds a static picture of every chart when it is built (:func:`with_static_charts`, called
+by ``_ext/llmcost_vega.py``): :func:`static_svg` renders the spec to SVG with ``vl_convert`` and
+the SVG replaces the caption, so the chart is visible from disk (``file://``), with JavaScript
+off and in print; where scripts run, the bundle swaps it for the interactive chart. The SVG is
+made at build time, not stored in the notebooks: ``vl_convert`` lays text out with the fonts of
+the machine it runs on, and the committed outputs must be the same on every machine.
+
 There is deliberately no ``application/vnd.vegalite.v<N>+json`` entry: JupyterLab prefers
 ``text/html`` to it anyway (renderer rank 50 vs 57) and knows Vega-Lite v3-v5 only, while altair 6
 writes v6; and MyST-NB warns about the unknown mime type, which fails the strict book build. To
@@ -27,12 +37,25 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import re
+
+from .book import CHART_DIGITS, round_floats
 
 RENDERER_NAME = "llmcost"
 """Name under which :func:`enable` registers the renderer in ``altair.renderers``."""
 
 CHART_CLASS = "llmcost-chart"
 """CSS class of the element that the book's JavaScript turns into a chart."""
+
+STATIC_CLASS = f"{CHART_CLASS}-static"
+"""CSS class of the element that holds a chart's static SVG in the built book."""
+
+_PLACEHOLDER = re.compile(
+    rf'(<div class="{CHART_CLASS}" id="{CHART_CLASS}-[0-9a-f]{{16}}"[^>]*>)'
+    rf'(<script type="application/json" class="{CHART_CLASS}-spec">)(.*?)(</script>)'
+    rf'<span class="{CHART_CLASS}-fallback">.*?</span>(</div>)',
+    re.DOTALL,
+)
 
 
 def spec_json(spec: dict) -> str:
@@ -75,8 +98,48 @@ def chart_html(spec: dict) -> str:
 
 
 def mimebundle(spec: dict, **metadata) -> dict:
-    """The renderer: mime bundle of a Vega-Lite spec (see the module docstring)."""
+    """The renderer: mime bundle of a Vega-Lite spec, its floats rounded (see the module docstring)."""
+    spec = round_floats(spec, CHART_DIGITS)
     return {"text/html": chart_html(spec), "text/plain": caption(spec)}
+
+
+def vegalite_version(spec: dict) -> str:
+    """Vega-Lite ``major.minor`` that a spec's ``$schema`` names (altair writes it), e.g. ``"6.4"``."""
+    found = re.search(r"/vega-lite/v(\d+)\.(\d+)", str(spec.get("$schema", "")))
+    if not found:
+        raise ValueError(f"chart spec has no Vega-Lite $schema: {spec.get('$schema')!r}")
+    return f"{found[1]}.{found[2]}"
+
+
+def static_svg(spec: dict) -> str:
+    """The chart drawn as SVG by ``vl_convert``, with the Vega-Lite version its spec names.
+
+    Title, axis titles and legend are text in the SVG. Needs the ``book`` extra (vl-convert-python).
+    """
+    import vl_convert
+
+    version = vegalite_version(spec)
+    if version not in vl_convert.get_vegalite_versions():
+        raise ValueError(
+            f"vl-convert-python cannot draw Vega-Lite {version} (it has "
+            f"{', '.join(vl_convert.get_vegalite_versions())}); align altair and vl-convert-python"
+        )
+    return vl_convert.vegalite_to_svg(spec, vl_version=version)
+
+
+def _add_static(match: re.Match) -> str:
+    opening, script_open, payload, script_close, closing = match.groups()
+    spec = json.loads(payload.replace("<\\/", "</"))
+    svg = static_svg(spec)
+    return f'{opening}{script_open}{payload}{script_close}<div class="{STATIC_CLASS}">{svg}</div>{closing}'
+
+
+def with_static_charts(page: str) -> tuple[str, int]:
+    """``page`` (HTML) with each chart's caption replaced by its static SVG, and the number of charts.
+
+    Only the exact placeholders that :func:`chart_html` writes are touched.
+    """
+    return _PLACEHOLDER.subn(_add_static, page)
 
 
 def enable() -> None:
