@@ -1,14 +1,19 @@
 """The built book works offline in a real browser (Debian chromium, headless, via selenium).
 
-The book in ``_build/html`` (or ``$LLMCOST_BOOK_HTML``) is served on 127.0.0.1 and every page in
-``_toc.yml`` is opened in a chromium that cannot reach anything but loopback. On each page:
+Every page in ``_toc.yml`` of the book in ``_build/html`` (or ``$LLMCOST_BOOK_HTML``) is opened
+twice, in a chromium that cannot reach anything but loopback and has no flag a reader would
+not have (no ``--allow-file-access-from-files``): served over http on 127.0.0.1, and from disk
+as ``file://``, the way the README tells a reader to open it. On each page:
 
-* every ``.llmcost-chart`` placeholder is drawn (an ``svg`` or ``canvas`` inside it), and
-  math, if any, is typeset by the MathJax that the book serves itself;
+* every ``.llmcost-chart`` is drawn interactively (an ``svg`` or ``canvas`` with marks in its
+  view), no fallback caption is left, and math, if any, is typeset by the book's own MathJax;
 * the browser console has no SEVERE entry (a failed script, a 404, a Vega error);
 * no request went to a host other than 127.0.0.1, and no request failed or got a 4xx/5xx;
 * every internal ``<a href>`` resolves to a file of the built book (and its ``#fragment`` to an
   element id of that file).
+
+Every chart also shows as its static SVG where the script does not run: with JavaScript off,
+in print, and when the chart script is missing.
 
 Without ``/usr/bin/chromium`` the tests skip, except on CI (``CI=true``) where they fail.
 To test a book built elsewhere: ``LLMCOST_BOOK_HTML=<dir>/_build/html LLMCOST_BOOK_TOC=<dir>/_toc.yml``.
@@ -159,14 +164,25 @@ def severe_console(driver) -> list[str]:
     ]
 
 
+def page_url(mode: str, page: str, book_html: Path, server: str) -> str:
+    """URL of ``page`` served over http (``mode="http"``) or opened from disk (``mode="file"``)."""
+    return urljoin(server, page) if mode == "http" else (book_html / page).as_uri()
+
+
 def wait_for_charts(driver, timeout: float = CHART_TIMEOUT_S) -> list[str]:
-    """Wait until every ``.llmcost-chart`` holds an svg or canvas; return the ids of those that do not."""
+    """Wait until every ``.llmcost-chart`` is drawn interactively; return those that are not.
+
+    Drawn: the script marked it ``drawn``, its view holds an svg or canvas with marks, and
+    neither the fallback caption nor the static SVG is left.
+    """
     from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.support.ui import WebDriverWait
 
     script = """
         return Array.from(document.querySelectorAll('.llmcost-chart'))
-            .filter(el => !el.querySelector('svg, canvas'))
+            .filter(el => el.getAttribute('data-llmcost-state') !== 'drawn'
+                || !el.querySelector('.llmcost-chart-view canvas, .llmcost-chart-view svg g.role-mark > *')
+                || el.querySelector('.llmcost-chart-fallback, .llmcost-chart-static'))
             .map(el => el.id + ' [' + (el.getAttribute('data-llmcost-state') || 'untouched') + ']');
     """
     try:
@@ -229,12 +245,13 @@ def broken_internal_links(driver, page_url: str, base_url: str, root: Path) -> l
     return sorted(set(broken))
 
 
+@pytest.mark.parametrize("mode", ["http", "file"])
 @pytest.mark.parametrize("page", toc_pages())
-def test_page_works_offline(page: str, book_html: Path, server: str, browser) -> None:
+def test_page_works_offline(page: str, mode: str, book_html: Path, server: str, browser) -> None:
     """A page of the book draws its charts, logs no error and requests nothing off loopback."""
     assert (book_html / page).is_file(), f"{page} is in _toc.yml but not in the built book"
     network_events(browser), severe_console(browser)  # drop what earlier pages left
-    url = urljoin(server, page)
+    url = page_url(mode, page, book_html, server)
     browser.get(url)
     follow_redirect(browser, url)
     undrawn = wait_for_charts(browser)
@@ -244,8 +261,62 @@ def test_page_works_offline(page: str, book_html: Path, server: str, browser) ->
         problems.append("math not typeset by MathJax")
     problems += [f"console: {message}" for message in severe_console(browser)]
     problems += network_problems(network_events(browser))
-    problems += [f"broken link: {link}" for link in broken_internal_links(browser, browser.current_url, server, book_html)]
-    assert not problems, f"{page} ({charts} charts):\n" + "\n".join(problems)
+    base = server if mode == "http" else book_html.as_uri() + "/"
+    problems += [f"broken link: {link}" for link in broken_internal_links(browser, browser.current_url, base, book_html)]
+    assert not problems, f"{page} over {mode} ({charts} charts):\n" + "\n".join(problems)
+
+
+STATIC_CHARTS_SCRIPT = """
+    return Array.from(document.querySelectorAll('.llmcost-chart')).map(el => {
+        const svg = el.querySelector('.llmcost-chart-static > svg');
+        const box = svg ? svg.getBoundingClientRect() : null;
+        return {id: el.id, visible: !!box && box.width > 100 && box.height > 50
+                && getComputedStyle(svg).visibility !== 'hidden' && svg.querySelectorAll('g.role-mark > *').length > 0};
+    });
+"""
+
+
+def pages_with_charts(book_html: Path) -> list[str]:
+    """The toc pages whose built HTML holds at least one chart."""
+    return [p for p in toc_pages() if 'class="llmcost-chart"' in (book_html / p).read_text(encoding="utf-8")]
+
+
+def test_charts_show_with_javascript_off(book_html: Path, browser) -> None:
+    """From disk with JavaScript disabled, every chart of every page is its visible static SVG."""
+    pages = pages_with_charts(book_html)
+    assert pages, "no page of the book has a chart"
+    browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+    try:
+        hidden = []
+        for page in pages:
+            browser.get((book_html / page).as_uri())
+            charts = browser.execute_script(STATIC_CHARTS_SCRIPT)
+            assert charts, f"{page}: no chart found with JavaScript off"
+            hidden += [f"{page}: {chart['id']}" for chart in charts if not chart["visible"]]
+    finally:
+        browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
+    assert not hidden, "charts not visible with JavaScript off:\n" + "\n".join(hidden)
+
+
+def test_charts_show_in_print(book_html: Path, browser) -> None:
+    """With print media emulated, every chart of every page keeps a visible svg or canvas."""
+    script = """
+        return Array.from(document.querySelectorAll('.llmcost-chart'))
+            .filter(el => !Array.from(el.querySelectorAll('svg, canvas')).some(g => {
+                const box = g.getBoundingClientRect(); return box.width > 100 && box.height > 50; }))
+            .map(el => el.id);
+    """
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        hidden = []
+        for page in pages_with_charts(book_html):
+            browser.get((book_html / page).as_uri())
+            wait_for_charts(browser)
+            hidden += [f"{page}: {chart}" for chart in browser.execute_script(script)]
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+        severe_console(browser), network_events(browser)
+    assert not hidden, "charts not visible in print:\n" + "\n".join(hidden)
 
 
 def test_browser_is_offline(server: str, browser) -> None:
@@ -262,11 +333,10 @@ def test_browser_is_offline(server: str, browser) -> None:
     network_events(browser), severe_console(browser)  # the blocked probes are expected here
 
 
-def test_fails_without_vega_bundle(book_html: Path, tmp_path: Path, browser) -> None:
-    """The page test catches a book whose Vega bundle is missing (the test can fail)."""
-    pages_with_charts = [p for p in toc_pages() if 'class="llmcost-chart"' in (book_html / p).read_text(encoding="utf-8")]
-    if not pages_with_charts:
-        pytest.skip("no page of the book has a chart")
+def test_without_the_chart_script(book_html: Path, tmp_path: Path, browser) -> None:
+    """Without the Vega bundle the page test fails (it can fail), yet every chart's static SVG shows."""
+    pages = pages_with_charts(book_html)
+    assert pages, "no page of the book has a chart"
     broken = tmp_path / "html"
     shutil.copytree(book_html, broken)
     (broken / "_static" / "llmcost-vega.js").unlink()
@@ -275,11 +345,14 @@ def test_fails_without_vega_bundle(book_html: Path, tmp_path: Path, browser) -> 
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
         base = f"http://{LOOPBACK}:{httpd.server_address[1]}/"
-        network_events(browser), severe_console(browser)
-        browser.get(urljoin(base, pages_with_charts[0]))
-        assert wait_for_charts(browser, timeout=5), "charts drawn without the Vega bundle"
-        assert any("llmcost-vega.js" in m for m in network_problems(network_events(browser)))
-        assert severe_console(browser)
+        for url in (urljoin(base, pages[0]), (broken / pages[0]).as_uri()):
+            network_events(browser), severe_console(browser)
+            browser.get(url)
+            assert wait_for_charts(browser, timeout=5), f"{url}: charts drawn without the Vega bundle"
+            assert any("llmcost-vega.js" in m for m in network_problems(network_events(browser))), url
+            assert severe_console(browser), url
+            charts = browser.execute_script(STATIC_CHARTS_SCRIPT)
+            assert charts and all(chart["visible"] for chart in charts), f"{url}: static SVG missing: {charts}"
     finally:
         httpd.shutdown()
         httpd.server_close()
