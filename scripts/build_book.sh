@@ -3,6 +3,7 @@
 #
 #   scripts/build_book.sh            # creates .venv if missing, installs requirements.txt, builds
 #   LLMCOST_SKIP_INSTALL=1 scripts/build_book.sh   # reuse the current .venv as it is
+#   PYTHON=python3.13 scripts/build_book.sh        # with another supported Python (3.11-3.13)
 #
 # Fails (non-zero exit) on any Sphinx warning (-W, -n), any notebook exception
 # (nb_execution_raise_on_error) and any stderr output of a chapter (stderr_output: warn).
@@ -12,17 +13,10 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-PYTHON="${PYTHON:-$(command -v python3.11 || command -v python3)}"
-if [[ ! -x .venv/bin/python ]]; then
-    echo "build_book: creating .venv with $PYTHON"
-    "$PYTHON" -m venv .venv
-fi
-if [[ "${LLMCOST_SKIP_INSTALL:-0}" != "1" ]]; then
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
-fi
-
-# The kernel that executes the chapters must be this venv's python.
-export PATH="$ROOT/.venv/bin:$PATH"
+# shellcheck source=scripts/setup_env.sh
+source scripts/setup_env.sh
+# The kernel that executes the chapters must be this venv's python (setup_env puts it first on PATH).
+setup_env "$ROOT"
 # Deterministic hashing and no user site or config leaking into the build.
 export PYTHONHASHSEED=0 PYTHONNOUSERSITE=1 MPLBACKEND=Agg
 export JUPYTER_PLATFORM_DIRS=1
@@ -31,7 +25,7 @@ rm -rf _build
 mkdir -p _build
 start=$(date +%s)
 set +e
-.venv/bin/jupyter-book build . --builder html -W -n --keep-going 2>&1 | tee _build/build.log
+"$VENV/bin/jupyter-book" build . --builder html -W -n --keep-going 2>&1 | tee _build/build.log
 status=${PIPESTATUS[0]}
 set -e
 end=$(date +%s)

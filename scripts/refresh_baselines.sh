@@ -6,8 +6,10 @@
 #   scripts/refresh_baselines.sh --check [chapters...]  # the nbval regression test instead:
 #       re-runs the chapters and fails if any output differs from the committed one
 #
-# Each chapter runs top to bottom in a fresh kernel of .venv, with its own folder as the working
-# directory (as jupyter-book and nbval run it), with its default parameters. Volatile metadata
+# Run it after scripts/build_book.sh or scripts/test.sh has set up the environment (.venv, or
+# $LLMCOST_VENV). Each chapter runs top to bottom in a fresh kernel of that environment, with
+# its own folder as the working directory (as jupyter-book and nbval run it), with its default
+# parameters. Volatile metadata
 # (execution timestamps, papermill records, widget state) is dropped and cell ids are kept, so a
 # second run leaves `git diff` empty. A chapter that raises stops the script (non-zero exit)
 # and its file is left untouched.
@@ -15,7 +17,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-PY="${PYTHON:-$ROOT/.venv/bin/python}"
+PY="$ROOT/${LLMCOST_VENV:-.venv}/bin/python"
 export PATH="$(dirname "$PY"):$PATH" PYTHONHASHSEED=0 PYTHONNOUSERSITE=1 MPLBACKEND=Agg JUPYTER_PLATFORM_DIRS=1
 
 CHECK=0

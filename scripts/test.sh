@@ -5,13 +5,28 @@
 #
 #   scripts/test.sh                 # sets up .venv, installs Chromium if missing, builds, tests
 #   scripts/test.sh -k cli          # extra arguments go to pytest
+#   scripts/test.sh --no-book       # without the book: no build, no browser (library, data,
+#                                   # CLI, nbval and papermill tests)
+#   PYTHON=python3.12 LLMCOST_VENV=.venv-3.12 scripts/test.sh   # under another Python
 #
-# Needs Python 3.11 and, for the browser test, Debian's chromium + chromium-driver (installed
-# here with apt-get when missing and this runs as root).
+# Needs Python 3.11, 3.12 or 3.13 and, for the browser test, Debian's chromium +
+# chromium-driver (installed here with apt-get when missing and this runs as root).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+
+PYTEST=(-m pytest tests chapters --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env
+    -p no:cacheprovider)
+export PYTHONHASHSEED=0
+
+if [[ "${1:-}" == "--no-book" ]]; then
+    shift
+    # shellcheck source=scripts/setup_env.sh
+    source scripts/setup_env.sh
+    setup_env "$ROOT"
+    exec "$VENV/bin/python" "${PYTEST[@]}" --ignore=tests/test_book_browser.py "$@"
+fi
 
 if [[ ! -x /usr/bin/chromium || ! -x /usr/bin/chromedriver ]]; then
     if [[ "$(id -u)" == "0" ]] && command -v apt-get >/dev/null; then
@@ -23,8 +38,9 @@ if [[ ! -x /usr/bin/chromium || ! -x /usr/bin/chromedriver ]]; then
     fi
 fi
 
-# Builds into _build/html (and sets up .venv); the browser test reads that build.
+# Builds into _build/html (and sets up the venv); the browser test reads that build.
 bash scripts/build_book.sh
 
-export PATH="$ROOT/.venv/bin:$PATH" PYTHONHASHSEED=0
-.venv/bin/python -m pytest tests chapters --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env -p no:cacheprovider "$@"
+VENV="$ROOT/${LLMCOST_VENV:-.venv}"
+export PATH="$VENV/bin:$PATH"
+"$VENV/bin/python" "${PYTEST[@]}" "$@"
