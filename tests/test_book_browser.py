@@ -356,3 +356,26 @@ def test_without_the_chart_script(book_html: Path, tmp_path: Path, browser) -> N
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_built_pages_hold_each_chart_as_static_svg(book_html: Path) -> None:
+    """In the built HTML (no browser), every chart holds its static SVG, titled like its spec."""
+    import html as html_module
+
+    from llmcost import charts as llmcost_charts
+
+    found = 0
+    for page in pages_with_charts(book_html):
+        text = (book_html / page).read_text(encoding="utf-8")
+        for chart in re.findall(r'<div class="llmcost-chart" id=.*?</svg></div></div>', text, re.DOTALL):
+            found += 1
+            spec = json.loads(re.search(r'class="llmcost-chart-spec">(.*?)</script>', chart, re.DOTALL)[1].replace("<\\/", "</"))
+            svg = chart[chart.index(f'<div class="{llmcost_charts.STATIC_CLASS}"><svg'):]
+            title = spec.get("title")
+            title = title.get("text") if isinstance(title, dict) else title
+            if title:
+                lines = title if isinstance(title, list) else [title]
+                assert all(html_module.escape(line, quote=False) in svg for line in lines), f"{page}: title {title!r} not in its SVG"
+        assert text.count('class="llmcost-chart"') == text.count(f'<div class="{llmcost_charts.STATIC_CLASS}"><svg'), page
+    assert found == sum(p.read_text(encoding="utf-8").count('class="llmcost-chart"') for p in book_html.rglob("*.html")
+                        if p.parent.name != "_sources")

@@ -80,3 +80,69 @@ def test_sphinx_extension_bundle():
 
     assert module.vegalite_version() in vl_convert.get_vegalite_versions()
     assert f".{charts.CHART_CLASS}" in module.SNIPPET and "vegaEmbed(" in module.SNIPPET
+
+
+def test_chart_data_are_rounded_to_chart_digits(llmcost_renderer):
+    """Floats embedded in a chart keep CHART_DIGITS significant digits; ints and strings are untouched."""
+    from llmcost.book import CHART_DIGITS
+
+    bundle = _chart((1 / 3, 2.0, 123456789.123))._repr_mimebundle_()
+    page = (bundle[0] if isinstance(bundle, tuple) else bundle)["text/html"]
+    spec = json.loads(page.split('class="llmcost-chart-spec">')[1].split("</script>")[0].replace("<\\/", "</"))
+    rows = next(iter(spec["datasets"].values()))
+    assert [row["value"] for row in rows] == [0.3333333, 2.0, 123456800.0]
+    assert CHART_DIGITS == 7 and spec["title"] == "test chart"
+
+
+def test_round_floats_rejects_non_finite():
+    from llmcost.book import round_floats
+
+    assert round_floats({"a": [1, 2.123456789, "x", True]}, 3) == {"a": [1, 2.12, "x", True]}
+    with pytest.raises(ValueError, match="non-finite"):
+        round_floats({"a": [float("nan")]}, 3)
+
+
+def test_format_number_is_the_same_for_cpu_noise():
+    """A value on a rounding boundary formats the same whatever its last bits (SIMD noise)."""
+    from llmcost.book import format_number
+
+    assert format_number(0.125, ".2f") == format_number(0.12500000000000003, ".2f") == format_number(0.12499999999999997, ".2f")
+    assert format_number(2.5, ".0f") == format_number(2.5000000000000004, ".0f") == "2"
+    assert format(2.5000000000000004, ".0f") == "3"  # what the noise would print without denoising
+    assert format_number(0.1234567, ".8f") != format_number(0.1234567 * (1 + 1e-6), ".8f")
+
+
+def test_static_svg_carries_title_axis_titles_and_legend():
+    """The static picture of a chart has its title, axis titles (with units) and legend as text."""
+    data = pd.DataFrame({"gpu": ["a100", "h100", "a100", "h100"], "year": [2020, 2022, 2021, 2023],
+                         "tflops": [312.0, 989.0, 312.0, 989.0]})
+    chart = alt.Chart(data).mark_point().encode(
+        x=alt.X("year:Q", title="release year"),
+        y=alt.Y("tflops:Q", title="dense BF16 peak (TFLOP/s)"),
+        color=alt.Color("gpu:N", title="accelerator"),
+    ).properties(title="Peak throughput by release year")
+    svg = charts.static_svg(chart.to_dict())
+    assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
+    for text in ("Peak throughput by release year", "release year", "dense BF16 peak (TFLOP/s)", "accelerator", "a100", "h100"):
+        assert f">{text}<" in svg, text
+
+
+def test_with_static_charts_replaces_each_caption(llmcost_renderer):
+    """The book's pages: every placeholder gets its SVG in place of the caption; other HTML is untouched."""
+    bundle = _chart()._repr_mimebundle_()
+    placeholder = (bundle[0] if isinstance(bundle, tuple) else bundle)["text/html"]
+    page = f"<p>before</p>{placeholder}<p>between</p>{placeholder}<p>after</p>"
+    drawn, count = charts.with_static_charts(page)
+    assert count == 2
+    assert drawn.count(f'<div class="{charts.STATIC_CLASS}"><svg') == 2
+    assert charts.caption(_chart().to_dict()) not in drawn
+    assert drawn.startswith("<p>before</p>") and drawn.endswith("<p>after</p>") and "<p>between</p>" in drawn
+    assert drawn.count('class="llmcost-chart-spec"') == 2
+    assert charts.with_static_charts("<p>no chart</p>") == ("<p>no chart</p>", 0)
+
+
+def test_static_svg_needs_a_known_vegalite_version():
+    with pytest.raises(ValueError, match=r"\$schema"):
+        charts.static_svg({"mark": "bar"})
+    with pytest.raises(ValueError, match="cannot draw Vega-Lite 1.0"):
+        charts.static_svg({"$schema": "https://vega.github.io/schema/vega-lite/v1.0.0.json", "mark": "bar"})
