@@ -23,6 +23,7 @@ from .cost import (
     utilization_for_serving_cost,
 )
 from .datasets import (
+    DataError,
     accelerator,
     accelerators,
     api_prices,

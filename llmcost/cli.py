@@ -1,6 +1,9 @@
 """The ``llmcost`` command: train, infer, models, gpus. Each has ``--help`` and ``--json``.
 
-Bad input exits with status 2 and one line naming the option and what is allowed.
+Bad input exits with status 2 and one line naming the option, the value and what is allowed;
+any other input exits 0. Every number option is checked against its range in
+``llmcost.validate.RANGES`` as it is parsed; options that would be ignored in a combination
+are refused; ``--json`` prints strict JSON (never NaN or Infinity); a closed pipe ends quietly.
 Only numpy and the standard library are imported on this path (no pandas, no plotting).
 """
 
@@ -8,18 +11,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from . import cluster, cost, datasets, demand, estimate, hardware
 from .validate import (
+    RANGES,
     InputError,
-    as_number,
     check_at_least_one,
     check_choice,
     check_count,
     check_fraction,
     check_non_negative,
     check_positive,
+    has_non_finite,
 )
 
 DEFAULT_GPU = "a100"
@@ -27,21 +32,56 @@ DEFAULT_PRECISION = "bf16"
 DEFAULT_MFU = 0.462  # PaLM 540B's reported MFU, the best published when seed 000 was written
 
 
+OPTIONS = {
+    "params": "--params", "params_active": "--active-params", "tokens": "--tokens", "gpu": "--gpu",
+    "precision": "--precision", "peak_tflops": "--peak-tflops", "mfu": "--mfu", "utilization": "--mfu",
+    "gpus": "--gpus", "days": "--days", "usd_per_gpu_hour": "--price", "power_w": "--power-w", "pue": "--pue",
+    "grid_kg_per_kwh": "--grid", "tokens_per_day": "--tokens-per-day", "requests_per_day": "--requests-per-day",
+    "queries_per_request": "--queries-per-request", "words_per_query": "--words-per-query",
+    "tokens_per_word": "--tokens-per-word", "model": "--model",
+}
+"""The library parameter each option feeds: its range (``RANGES``) applies to the option, and a
+library message naming the parameter is reworded to name the option."""
+
+
 class Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are one line and exit 2."""
+    """An ArgumentParser whose errors are one line and exit 2, and that refuses abbreviated options."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
+    def _get_values(self, action, arg_strings):
+        # argparse drops a "--" given as an option's value (--days=--) and stores [] without
+        # calling the option's type: refuse it instead.
+        if action.option_strings and action.nargs is None and "--" in arg_strings:
+            self.error(f"argument {'/'.join(action.option_strings)}: expected a value, got '--'")
+        return super()._get_values(action, arg_strings)
 
-def _option_type(check, what):
+
+def _range_help(name: str) -> str:
+    low, high = RANGES.get(name, (None, None))
+    bounds = [f">= {low:g}" if low is not None else "", f"<= {high:g}" if high is not None else ""]
+    return " and ".join(b for b in bounds if b)
+
+
+def _option_type(check, name):
+    """An argparse type: the text as a float, checked by ``check`` under the library name ``name``."""
+
     def parse(text):
         try:
-            return check(what, text)
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+        try:
+            return check(name, value)
         except InputError as exc:
-            raise argparse.ArgumentTypeError(str(exc).replace(f"{what} ", "", 1)) from None
+            raise argparse.ArgumentTypeError(str(exc).replace(f"{name} ", "", 1)) from None
 
-    parse.__name__ = what
+    parse.__name__ = name
     return parse
 
 
@@ -49,29 +89,36 @@ def _name_type(resolve):
     def parse(text):
         try:
             return resolve(text)
-        except InputError as exc:
+        except (InputError, datasets.DataError) as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
 
     return parse
 
 
-POSITIVE = _option_type(check_positive, "value")
-NON_NEGATIVE = _option_type(check_non_negative, "value")
-FRACTION = _option_type(check_fraction, "value")
-AT_LEAST_ONE = _option_type(check_at_least_one, "value")
-COUNT = _option_type(lambda name, text: int(check_count(name, as_number(name, text))), "value")
-PRECISION = _option_type(lambda name, text: check_choice(name, text, hardware.PRECISIONS), "value")
+def _precision(text):
+    try:
+        return check_choice("precision", text, hardware.PRECISIONS)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc).replace("precision ", "", 1)) from None
+
+
 GPU = _name_type(datasets.resolve_accelerator)
 MODEL = _name_type(datasets.resolve_model)
+
+
+def _number(parser, flag, check, name, help_text, **kwargs):
+    """Add a number option ``flag`` checked by ``check`` and ``RANGES[name]``; its range goes in --help."""
+    allowed = _range_help(name)
+    parser.add_argument(flag, type=_option_type(check, name), help=f"{help_text}{'; ' + allowed if allowed else ''}", **kwargs)
 
 
 def _add_hardware_options(parser, mfu_help):
     group = parser.add_argument_group("hardware")
     group.add_argument("--gpu", type=GPU, help=f"accelerator name or alias (default {DEFAULT_GPU}; see `llmcost gpus`)")
-    group.add_argument("--precision", type=PRECISION, default=DEFAULT_PRECISION, help=f"one of {', '.join(hardware.PRECISIONS)} (default {DEFAULT_PRECISION})")
-    group.add_argument("--peak-tflops", type=POSITIVE, help="a custom dense peak, TFLOP/s per accelerator (instead of --gpu/--precision)")
-    group.add_argument("--mfu", type=FRACTION, default=DEFAULT_MFU, help=mfu_help)
-    group.add_argument("--json", action="store_true", help="print one JSON object")
+    group.add_argument("--precision", type=_precision, help=f"one of {', '.join(hardware.PRECISIONS)} (default {DEFAULT_PRECISION}); selects the datasheet peak of --gpu, so not with --peak-tflops")
+    _number(group, "--peak-tflops", check_positive, "peak_tflops", "a custom dense peak, TFLOP/s per accelerator, at the run's precision (instead of --gpu's datasheet)")
+    _number(group, "--mfu", check_fraction, "mfu", mfu_help)
+    group.add_argument("--json", action="store_true", help="print one JSON object (strict JSON)")
 
 
 def build_parser() -> Parser:
@@ -80,31 +127,32 @@ def build_parser() -> Parser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     train = sub.add_parser("train", help="training FLOPs, GPU-hours, cluster, cost, energy, CO2")
-    train.add_argument("--model", type=MODEL, help="a model from the dataset (see `llmcost models`)")
-    train.add_argument("--params", type=POSITIVE, help="parameters (total; for dense models also active)")
-    train.add_argument("--active-params", type=POSITIVE, help="parameters active per token (MoE)")
-    train.add_argument("--tokens", type=POSITIVE, help="training tokens")
+    train.add_argument("--model", type=MODEL, help="a model from the dataset (see `llmcost models`); an option given with it replaces the one fact it names")
+    _number(train, "--params", check_positive, "params", "total parameters, count (a dense model's active ones too; with an MoE --model only its total)")
+    _number(train, "--active-params", check_positive, "params_active", "parameters active per token, count (MoE)")
+    _number(train, "--tokens", check_positive, "tokens", "training tokens, count")
     train.add_argument("--recompute", action="store_true", help="count activation recomputation: 8PD instead of 6PD (--mfu is then HFU)")
     _add_hardware_options(train, f"model FLOPs utilization in (0, 1] (default {DEFAULT_MFU}, PaLM's)")
     size = train.add_mutually_exclusive_group()
-    size.add_argument("--gpus", type=COUNT, help="accelerators used -> wall_days, servers")
-    size.add_argument("--days", type=POSITIVE, help="deadline in days -> gpus, servers")
-    train.add_argument("--price", type=POSITIVE, help="USD per accelerator-hour -> cost_usd")
-    train.add_argument("--power-w", type=NON_NEGATIVE, help="average W per accelerator (default: its TDP when --pue or --grid is given)")
-    train.add_argument("--pue", type=AT_LEAST_ONE, help="data-centre PUE >= 1 (default 1.0)")
-    train.add_argument("--grid", type=NON_NEGATIVE, help="grid intensity, kg CO2e per kWh -> co2_t")
+    _number(size, "--gpus", lambda name, value: int(check_count(name, value)), "gpus", "accelerators used -> wall_days, servers")
+    _number(size, "--days", check_positive, "days", "deadline in days -> gpus, servers")
+    _number(train, "--price", check_positive, "usd_per_gpu_hour", "USD per accelerator-hour -> cost_usd")
+    _number(train, "--power-w", check_non_negative, "power_w", "average W per accelerator (default: its TDP when --pue or --grid is given)")
+    _number(train, "--pue", check_at_least_one, "pue", "data-centre PUE >= 1 (default 1.0)")
+    _number(train, "--grid", check_non_negative, "grid_kg_per_kwh", "grid intensity, kg CO2e per kWh -> co2_t")
     train.set_defaults(handler=run_train)
 
     infer = sub.add_parser("infer", help="inference FLOPs per day, accelerators, cost per 1k tokens")
     infer.add_argument("--model", type=MODEL, help="a model from the dataset (its active parameters)")
-    infer.add_argument("--params", type=POSITIVE, help="parameters active per generated token")
-    infer.add_argument("--tokens-per-day", type=POSITIVE, help="tokens generated per day")
-    infer.add_argument("--requests-per-day", type=POSITIVE, help="requests per day (instead of --tokens-per-day)")
-    infer.add_argument("--queries-per-request", type=POSITIVE, default=1.0, help="queries per request (default 1)")
-    infer.add_argument("--words-per-query", type=POSITIVE, help="words per query, prompt + answer")
-    infer.add_argument("--tokens-per-word", type=POSITIVE, default=demand.TOKENS_PER_WORD_ENGLISH, help="tokens per word (default 4/3)")
+    _number(infer, "--params", check_positive, "params", "parameters active per generated token, count (replaces --model's)")
+    demand_options = infer.add_mutually_exclusive_group()
+    _number(demand_options, "--tokens-per-day", check_positive, "tokens_per_day", "tokens generated per day")
+    _number(demand_options, "--requests-per-day", check_positive, "requests_per_day", "requests per day (instead of --tokens-per-day; needs --words-per-query)")
+    _number(infer, "--queries-per-request", check_positive, "queries_per_request", "queries per request (default 1; with --requests-per-day)")
+    _number(infer, "--words-per-query", check_positive, "words_per_query", "words per query, prompt + answer (with --requests-per-day)")
+    _number(infer, "--tokens-per-word", check_positive, "tokens_per_word", "tokens per word (default 4/3; with --requests-per-day)")
     _add_hardware_options(infer, f"utilization in (0, 1] (default {DEFAULT_MFU})")
-    infer.add_argument("--price", type=POSITIVE, help="USD per accelerator-hour -> usd_per_1k_tokens, usd_per_day")
+    _number(infer, "--price", check_positive, "usd_per_gpu_hour", "USD per accelerator-hour -> usd_per_1k_tokens, usd_per_day")
     infer.set_defaults(handler=run_infer)
 
     for name, handler, what in (("models", run_models, "models"), ("gpus", run_gpus, "accelerators")):
@@ -118,63 +166,140 @@ def _first(*values):
     return next((value for value in values if value is not None), None)
 
 
-def _hardware(args) -> dict:
-    """The accelerator inputs: its id (None for a custom --peak-tflops alone), precision, peak, MFU."""
+class Inputs(dict):
+    """The assumptions of an estimate, each with where it came from (``sources``)."""
+
+    def __init__(self):
+        super().__init__()
+        self.sources: dict[str, str] = {}
+
+    def set(self, key: str, value, source: str) -> None:
+        self[key] = value
+        if value is not None:
+            self.sources[key] = source
+
+
+def _hardware(args, inputs: Inputs) -> None:
+    """Put the accelerator inputs in ``inputs``: gpu id, precision, peak FLOP/s and utilization."""
+    if args.mfu is not None:
+        inputs.set("mfu", args.mfu, "option --mfu")
+    else:
+        inputs.set("mfu", DEFAULT_MFU, "default (PaLM 540B's published MFU)")
     if args.peak_tflops is not None:
-        return {"gpu": args.gpu, "precision": None, "peak_flops": args.peak_tflops * hardware.TERA, "mfu": args.mfu}
+        if args.precision is not None:
+            raise InputError("--precision selects --gpu's datasheet peak; with --peak-tflops give the peak at your precision and leave --precision out")
+        inputs.set("gpu", args.gpu, "option --gpu")
+        inputs.set("precision", None, "")
+        inputs.set("peak_flops", args.peak_tflops * hardware.TERA, "option --peak-tflops")
+        return
     gpu = args.gpu or datasets.resolve_accelerator(DEFAULT_GPU)
-    return {"gpu": gpu, "precision": args.precision, "peak_flops": hardware.peak_flops(gpu, args.precision), "mfu": args.mfu}
+    precision = args.precision or DEFAULT_PRECISION
+    inputs.set("gpu", gpu, "option --gpu" if args.gpu else "default")
+    inputs.set("precision", precision, "option --precision" if args.precision else "default")
+    inputs.set("peak_flops", hardware.peak_flops(gpu, precision), f"dataset: {gpu} at {precision}")
 
 
-def _model_params(args, command) -> tuple[dict, float, float | None]:
-    """Resolve (inputs, active params, dataset tokens) from --model and the explicit overrides."""
+def _is_dense(record: dict) -> bool:
+    return record.get("kind") == "dense" or record.get("params_active") == record.get("params_total")
+
+
+def _model_params(args, command: str, inputs: Inputs) -> tuple[float, dict]:
+    """Active parameters from --model and the options that replace its facts; returns (active, record).
+
+    ``--params`` replaces the model's total, and its active count too when the model is dense;
+    ``--active-params`` replaces the active count.
+    """
     record = datasets.model(args.model) if args.model else {}
-    total = _first(args.params, record.get("params_total"))
-    active = _first(getattr(args, "active_params", None), args.params, record.get("params_active"), total)
+    inputs.set("model", args.model, "option --model")
+    dataset = f"dataset: {args.model}"
+    if args.params is not None:
+        inputs.set("params", args.params, "option --params")
+    else:
+        inputs.set("params", record.get("params_total"), dataset)
+    given_active = getattr(args, "active_params", None)
+    if given_active is not None:
+        inputs.set("active_params", given_active, "option --active-params")
+    elif args.params is not None and (not record or _is_dense(record) or command == "llmcost infer"):
+        inputs.set("active_params", args.params, "option --params")
+    elif record.get("params_active") is not None:
+        inputs.set("active_params", record["params_active"], dataset)
+    else:
+        inputs.set("active_params", inputs["params"], "the total parameters (dense)")
+    active, total = inputs["active_params"], inputs["params"]
     if active is None:
         raise InputError(f"{command} needs --model or --params")
-    if total is not None and active > total:
-        raise InputError(f"--active-params must not exceed the total parameters ({total:.4g}), got {active:.4g}")
-    return {"model": args.model, "params": total, "active_params": active}, active, record.get("tokens")
+    if command == "llmcost train" and total is not None and active > total:
+        where = "--active-params" if given_active is not None else f"{args.model}'s active parameters"
+        raise InputError(f"{where} ({active:.4g}) must not exceed the total parameters ({total:.4g}, {inputs.sources['params']})")
+    return active, record
 
 
-def _power(args, gpu) -> float | None:
+def _power(args, gpu, inputs: Inputs) -> None:
     """--power-w, or the accelerator's TDP when energy is asked for (--pue or --grid) without it."""
     if args.power_w is not None or (args.pue is None and args.grid is None):
-        return args.power_w
+        inputs.set("power_w", args.power_w, "option --power-w")
+        return
     tdp = datasets.accelerator(gpu).get("tdp_w") if gpu else None
     if tdp is None:
         raise InputError(f"--power-w is required: gpu {gpu!r} has no TDP in the dataset")
-    return tdp
+    inputs.set("power_w", tdp, f"dataset: TDP of {gpu}")
 
 
 def run_train(args) -> dict:
-    inputs, active, model_tokens = _model_params(args, "llmcost train")
-    tokens = _first(args.tokens, model_tokens)
-    if tokens is None:
+    inputs = Inputs()
+    active, record = _model_params(args, "llmcost train", inputs)
+    if args.tokens is not None:
+        inputs.set("tokens", args.tokens, "option --tokens")
+    else:
+        inputs.set("tokens", record.get("tokens"), f"dataset: {args.model}")
+    if inputs["tokens"] is None:
         raise InputError("--tokens is required (the model has no token count in the dataset)")
-    hw = _hardware(args)
-    power, pue = _power(args, hw["gpu"]), _first(args.pue, 1.0)
-    inputs.update(tokens=tokens, recompute=args.recompute, **hw)
-    inputs.update(price_usd_per_gpu_hour=args.price, power_w=power, pue=pue, grid_kg_per_kwh=args.grid)
+    inputs.set("recompute", args.recompute, "option --recompute" if args.recompute else "default")
+    _hardware(args, inputs)
+    _power(args, inputs["gpu"], inputs)
+    inputs.set("pue", _first(args.pue, 1.0), "option --pue" if args.pue is not None else "default")
+    inputs.set("price_usd_per_gpu_hour", args.price, "option --price")
+    inputs.set("grid_kg_per_kwh", args.grid, "option --grid")
     result = estimate.training_estimate(
-        active, tokens, hw["peak_flops"], args.mfu, recompute=args.recompute, gpus=args.gpus, days=args.days,
-        usd_per_gpu_hour=args.price, power_w=power, pue=pue, grid_kg_per_kwh=args.grid,
+        active, inputs["tokens"], inputs["peak_flops"], inputs["mfu"], recompute=args.recompute, gpus=args.gpus,
+        days=args.days, usd_per_gpu_hour=args.price, power_w=inputs["power_w"], pue=inputs["pue"],
+        grid_kg_per_kwh=args.grid,
     )
-    return {**result, "inputs": inputs}
+    return {**result, "inputs": dict(inputs), "input_sources": inputs.sources}
+
+
+def _tokens_per_day(args, inputs: Inputs) -> float:
+    """Tokens per day: --tokens-per-day, or the chain from --requests-per-day (seed 004)."""
+    chain = {"--queries-per-request": args.queries_per_request, "--words-per-query": args.words_per_query,
+             "--tokens-per-word": args.tokens_per_word}
+    if args.requests_per_day is None:
+        ignored = [flag for flag, value in chain.items() if value is not None]
+        if ignored:
+            raise InputError(f"{', '.join(ignored)} only apply with --requests-per-day")
+        if args.tokens_per_day is None:
+            raise InputError("give --tokens-per-day, or --requests-per-day with --words-per-query")
+        inputs.set("tokens_per_day", args.tokens_per_day, "option --tokens-per-day")
+        return args.tokens_per_day
+    if args.words_per_query is None:
+        raise InputError("--requests-per-day needs --words-per-query")
+    tokens = demand.tokens_per_day(
+        args.requests_per_day, args.words_per_query, _first(args.tokens_per_word, demand.TOKENS_PER_WORD_ENGLISH),
+        _first(args.queries_per_request, 1.0),
+    )
+    inputs.set("tokens_per_day", tokens, "derived from --requests-per-day")
+    return tokens
 
 
 def run_infer(args) -> dict:
-    inputs, active, _ = _model_params(args, "llmcost infer")
-    if args.tokens_per_day is not None:
-        tokens = args.tokens_per_day
-    elif args.requests_per_day is not None and args.words_per_query is not None:
-        tokens = demand.tokens_per_day(args.requests_per_day, args.words_per_query, args.tokens_per_word, args.queries_per_request)
-    else:
-        raise InputError("give --tokens-per-day, or --requests-per-day with --words-per-query")
-    hw = _hardware(args)
-    peak = hw["peak_flops"]
-    gpus = demand.inference_accelerators(active, tokens, peak, args.mfu)
+    inputs = Inputs()
+    active, _ = _model_params(args, "llmcost infer", inputs)
+    tokens = _tokens_per_day(args, inputs)
+    _hardware(args, inputs)
+    peak, mfu = inputs["peak_flops"], inputs["mfu"]
+    gpus = demand.inference_accelerators(active, tokens, peak, mfu)
+    most = RANGES["gpus"][1]
+    if gpus > most:
+        raise InputError(f"this demand needs {gpus:.3g} accelerators, more than {most:g}: lower --tokens-per-day or --params")
     result = {
         "tokens_per_day": tokens,
         "flops_per_day": demand.inference_flops_per_day(active, tokens),
@@ -183,10 +308,10 @@ def run_infer(args) -> dict:
         "servers": cluster.servers(gpus),
     }
     if args.price is not None:
-        result["usd_per_1k_tokens"] = cost.serving_cost_per_1k_tokens(active, args.price, peak, args.mfu)
+        result["usd_per_1k_tokens"] = cost.serving_cost_per_1k_tokens(active, args.price, peak, mfu)
         result["usd_per_day"] = cost.rental_cost(gpus * cluster.HOURS_PER_DAY, args.price)
-    inputs.update(tokens_per_day=tokens, price_usd_per_gpu_hour=args.price, **hw)
-    return {**result, "inputs": inputs}
+    inputs.set("price_usd_per_gpu_hour", args.price, "option --price")
+    return {**result, "inputs": dict(inputs), "input_sources": inputs.sources}
 
 
 MODEL_COLUMNS = ("id", "name", "kind", "params_total", "params_active", "tokens", "train_flops", "accelerator")
@@ -225,7 +350,7 @@ def _format(value) -> str:
 def render(result, as_json: bool) -> str:
     """Text for the terminal: one JSON document, or aligned lines / a table."""
     if as_json:
-        return json.dumps(result, default=_plain, indent=2)
+        return json.dumps(result, default=_plain, indent=2, allow_nan=False)
     if isinstance(result, list):
         columns = list(result[0])
         rows = [[_format(row[c]) for c in columns] for row in result]
@@ -233,21 +358,38 @@ def render(result, as_json: bool) -> str:
         lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths))]
         lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)) for row in rows]
         return "\n".join(lines)
-    lines = [f"{key:>18}  {_format(value)} {UNITS.get(key, '')}".rstrip() for key, value in result.items() if key != "inputs"]
+    lines = [f"{key:>18}  {_format(value)} {UNITS.get(key, '')}".rstrip() for key, value in result.items()
+             if key not in ("inputs", "input_sources")]
     assumed = ", ".join(f"{k}={_format(v)}" for k, v in result["inputs"].items() if v is not None)
     return "\n".join(lines + [f"{'inputs':>18}  {assumed}"])
 
 
+def _in_option_words(message: str) -> str:
+    """A library message that starts with a parameter's name, reworded to start with its option."""
+    name, _, rest = message.partition(" ")
+    return f"{OPTIONS[name]} {rest}" if name in OPTIONS and rest else message
+
+
 def main(argv=None) -> int:
-    """Entry point of the ``llmcost`` console script; returns the exit status."""
+    """Entry point of the ``llmcost`` console script; returns the exit status (0, or 2 for bad input)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         result = args.handler(args)
+        if has_non_finite(result):
+            raise InputError("the inputs together give a result that is not finite; bring them within their ranges (--help)")
     except InputError as exc:
-        print(f"llmcost {args.command}: error: {exc}", file=sys.stderr)
+        print(f"llmcost {args.command}: error: {_in_option_words(str(exc))}", file=sys.stderr)
         return 2
-    print(render(result, args.json))
+    except datasets.DataError as exc:
+        print(f"llmcost {args.command}: error in the dataset: {exc}", file=sys.stderr)
+        return 2
+    try:
+        print(render(result, args.json), flush=True)
+    except BrokenPipeError:
+        # The reader closed the pipe (`llmcost models | head -1`): stop quietly, and keep
+        # Python from reporting the failed flush of stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from .cluster import SECONDS_PER_HOUR
 from .flops import flops_per_param_per_token
-from .validate import check_fraction, check_non_negative, check_positive, check_count
+from .validate import InputError, check_count, check_fraction, check_non_negative, check_positive, finite_result
 
 TOKENS_PER_KTOK = 1000.0
 
 
+@finite_result
 def rental_cost(gpu_hours, usd_per_gpu_hour):
     """Cost in USD of ``gpu_hours`` accelerator-hours rented at ``usd_per_gpu_hour``."""
     return check_non_negative("gpu_hours", gpu_hours) * check_non_negative("usd_per_gpu_hour", usd_per_gpu_hour)
 
 
+@finite_result
 def usd_per_gpu_hour(usd_per_instance_hour, gpus_per_instance=8):
     """Price of one accelerator-hour from an instance price (e.g. 8 x A100 at $19.22/h -> $2.40)."""
     usd_per_instance_hour = check_positive("usd_per_instance_hour", usd_per_instance_hour)
@@ -21,6 +25,7 @@ def usd_per_gpu_hour(usd_per_instance_hour, gpus_per_instance=8):
     return usd_per_instance_hour / gpus_per_instance
 
 
+@finite_result
 def purchase_cost(gpus, usd_per_gpu, other_hardware_share=0.2, datacenter_share=0.1, staff_usd=0.0):
     """Capital cost of buying a cluster, the model of seed document 002, in USD.
 
@@ -46,6 +51,7 @@ def purchase_cost(gpus, usd_per_gpu, other_hardware_share=0.2, datacenter_share=
     return parts
 
 
+@finite_result
 def serving_cost_per_1k_tokens(params, usd_per_gpu_hour, peak_flops, utilization):
     """USD per 1,000 generated tokens when compute is the bottleneck.
 
@@ -60,13 +66,26 @@ def serving_cost_per_1k_tokens(params, usd_per_gpu_hour, peak_flops, utilization
     return flops_per_ktok * usd_per_gpu_hour / (SECONDS_PER_HOUR * peak_flops * utilization)
 
 
+@finite_result
 def utilization_for_serving_cost(usd_per_1k_tokens, params, usd_per_gpu_hour, peak_flops):
-    """The utilization at which serving costs ``usd_per_1k_tokens`` (inverse of the above)."""
+    """The utilization in (0, 1] at which serving costs ``usd_per_1k_tokens`` (inverse of the above).
+
+    Raises when the cost is below the cost at full utilization: no utilization reaches it.
+    """
     usd_per_1k_tokens = check_positive("usd_per_1k_tokens", usd_per_1k_tokens)
     at_full = serving_cost_per_1k_tokens(params, usd_per_gpu_hour, peak_flops, 1.0)
-    return at_full / usd_per_1k_tokens
+    utilization = at_full / usd_per_1k_tokens
+    if np.any(np.asarray(utilization) > 1):
+        floor = np.min(np.asarray(at_full) * np.ones_like(utilization))
+        raise InputError(
+            f"usd_per_1k_tokens must be at least the cost at 100 % utilization for these params, "
+            f"usd_per_gpu_hour and peak_flops ({floor:.4g} USD); got {usd_per_1k_tokens!r}, which would need "
+            f"a utilization of {np.max(utilization):.3g}"
+        )
+    return utilization
 
 
+@finite_result
 def gross_margin(unit_cost, unit_price):
     """Gross margin ``(price - cost) / price`` as a fraction (negative when selling at a loss)."""
     unit_cost = check_non_negative("unit_cost", unit_cost)
@@ -74,6 +93,7 @@ def gross_margin(unit_cost, unit_price):
     return (unit_price - unit_cost) / unit_price
 
 
+@finite_result
 def cost_reduction(utilization_from, utilization_to):
     """Share of unit cost saved by raising utilization: ``1 - from / to`` (cost is ∝ 1/utilization)."""
     utilization_from = check_fraction("utilization_from", utilization_from)

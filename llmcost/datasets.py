@@ -1,8 +1,22 @@
 """Loaders for the sourced CSV datasets shipped in ``llmcost/data`` (the repository's ``data/``).
 
 Paths resolve from this file, never from the working directory. Lookups by name
-(``model``, ``accelerator``) read the CSVs with the standard library so that the CLI does
-not pay for importing pandas; the table loaders return pandas DataFrames.
+(``model``, ``accelerator``) use the standard library so that the CLI does not pay for
+importing pandas; the table loaders return pandas DataFrames. Both read every file through one
+validating loader, once per process, which checks
+
+* what ``datapackage.json`` states: every column present and no other; each cell of its type
+  (numbers finite: no ``inf``, ``nan``, ``1e400``), non-empty where required, in its ``enum``,
+  matching its ``pattern``, within ``minimum``/``maximum``, unique where marked; the primary
+  key; the foreign keys between the files;
+* what a Table Schema cannot state: no UTF-8 byte-order mark; in a long facts table exactly
+  one ``primary`` row per (subject, quantity); no name or alias that names two ids; every
+  BibTeX key cited (``source``, ``input_sources``) present in ``references.bib`` when that file
+  sits beside the data directory (in the repository; an installed wheel ships no bibliography).
+
+A file that breaks a rule raises :class:`DataError` naming the file, the line (header = line 1)
+and the column. :func:`use_data_dir` reads another copy of the data instead, e.g. an edited
+or deliberately corrupted one.
 
 Facts are stored long: one row per (subject, quantity) value with its unit and source.
 Where sources disagree, exactly one row per (subject, quantity) is ``primary``; the wide
@@ -11,8 +25,14 @@ tables and the lookups use the primary value.
 
 from __future__ import annotations
 
+import copy
 import csv
+import io
 import json
+import math
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,32 +40,257 @@ from .validate import InputError
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
+SCHEMA_FILE = "datapackage.json"
+"""The Frictionless data package in the data directory: columns, types, constraints, keys."""
 
-def data_path(filename: str) -> Path:
-    """Absolute path of a file in the package's data directory."""
+BIBLIOGRAPHY = "references.bib"
+"""The BibTeX file beside the data directory whose keys the rows cite."""
+
+CITATION_COLUMNS = ("source", "input_sources")
+"""Columns that hold BibTeX keys (``;``-separated)."""
+
+
+class DataError(ValueError):
+    """A data file breaks its schema or a rule of the datasets; the message names file, line and column."""
+
+
+def _error(filename: str, line: int, column: str | None, message: str) -> DataError:
+    where = f"{filename} line {line}" + (f", column {column}" if column else "")
+    return DataError(f"{where}: {message}")
+
+
+def _path(filename: str) -> Path:
     path = DATA_DIR / filename
     if not path.is_file():
         raise FileNotFoundError(f"llmcost data file {filename!r} not found in {DATA_DIR}")
     return path
 
 
+def data_path(filename: str) -> Path:
+    """Absolute path of a file in the data directory; a CSV the data package describes is validated first."""
+    path = _path(filename)
+    if filename in _resources():
+        _table(filename)
+    return path
+
+
+@contextmanager
+def use_data_dir(path):
+    """Within the ``with`` block, read every dataset from ``path`` (a copy of ``data/``); yields it as a Path.
+
+    The caches are emptied on entry and on exit, so the copy is validated when first used and
+    the package's own data again afterwards. ``references.bib`` is looked for beside ``path``.
+    """
+    global DATA_DIR
+    previous = DATA_DIR
+    DATA_DIR = Path(path).absolute()
+    _clear_caches()
+    try:
+        yield DATA_DIR
+    finally:
+        DATA_DIR = previous
+        _clear_caches()
+
+
+def check_all() -> tuple[str, ...]:
+    """Validate every CSV that ``datapackage.json`` describes; returns their file names (DataError if one fails)."""
+    for filename in _resources():
+        _table(filename)
+    return tuple(_resources())
+
+
+# --- the validating loader ------------------------------------------------------------------
+
+
 @lru_cache(maxsize=None)
-def _rows(filename: str) -> tuple[dict, ...]:
-    with data_path(filename).open(newline="", encoding="utf-8") as handle:
-        return tuple(csv.DictReader(handle))
+def _resources() -> dict[str, dict]:
+    """The resources of ``datapackage.json`` by file name, their fields checked to be readable here."""
+    try:
+        package = json.loads(_path(SCHEMA_FILE).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{SCHEMA_FILE} line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    resources = {resource["path"]: resource for resource in package["resources"]}
+    for filename, resource in resources.items():
+        for field in resource["schema"]["fields"]:
+            unknown = set(field.get("constraints", {})) - _CONSTRAINTS
+            if field.get("type", "string") not in _PARSERS or unknown:
+                what = f"constraint {sorted(unknown)[0]!r}" if unknown else f"type {field['type']!r}"
+                raise DataError(f"{SCHEMA_FILE}: {filename} column {field['name']} has {what}, which llmcost.datasets does not check")
+    return resources
 
 
-def _number(text: str):
-    return float(text) if text not in ("", None) else None
+_BIB_ENTRY = re.compile(r"^[ \t]*@[ \t]*(\w+)[ \t]*[{(][ \t]*([^,\s]+)[ \t]*,", re.MULTILINE)
 
 
 @lru_cache(maxsize=None)
-def _primary_facts(filename: str) -> dict[str, dict[str, float]]:
-    facts: dict[str, dict[str, float]] = {}
-    for row in _rows(filename):
-        if row["primary"].strip().lower() == "true":
-            facts.setdefault(row["subject"], {})[row["quantity"]] = float(row["value"])
-    return facts
+def _bib_keys() -> frozenset[str] | None:
+    """The entry keys of ``references.bib`` beside the data directory, or None where there is none (a wheel)."""
+    path = DATA_DIR.resolve().parent / BIBLIOGRAPHY
+    if not path.is_file():
+        return None
+    entries = _BIB_ENTRY.findall(path.read_text(encoding="utf-8"))
+    return frozenset(key for kind, key in entries if kind.lower() not in ("comment", "preamble", "string"))
+
+
+class _CellError(Exception):
+    """One cell's problem; the loader adds file, line and column."""
+
+
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_INTEGER = re.compile(r"[+-]?\d+")
+
+
+def _number(text: str, field: dict) -> float:
+    if not _NUMBER.fullmatch(text):
+        special = text.strip().lstrip("+-").lower() in ("inf", "infinity", "nan")
+        raise _CellError(f"{text!r} is not a {'finite ' if special else ''}number")
+    value = float(text)
+    if math.isinf(value):
+        raise _CellError(f"{text!r} is not a finite number (too large for a float)")
+    return value
+
+
+def _integer(text: str, field: dict) -> int:
+    if not _INTEGER.fullmatch(text):
+        raise _CellError(f"{text!r} is not a whole number")
+    return int(text)
+
+
+def _boolean(text: str, field: dict) -> bool:
+    true = field.get("trueValues", ["true", "True", "TRUE", "1"])
+    false = field.get("falseValues", ["false", "False", "FALSE", "0"])
+    if text in true or text in false:
+        return text in true
+    raise _CellError(f"{text!r} is not one of {', '.join(true + false)}")
+
+
+def _json_number(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is not a finite number")
+    return value
+
+
+def _object(text: str, field: dict) -> dict:
+    try:
+        value = json.loads(text, parse_float=_json_number, parse_constant=_json_number)
+    except ValueError as exc:
+        raise _CellError(f"{text!r} is not valid JSON ({exc})") from None
+    if not isinstance(value, dict):
+        raise _CellError(f"{text!r} is not a JSON object")
+    return value
+
+
+_PARSERS = {"string": lambda text, field: text, "number": _number, "integer": _integer, "boolean": _boolean, "object": _object}
+_CONSTRAINTS = {"required", "unique", "enum", "pattern", "minimum", "maximum"}
+
+
+def _cell(field: dict, text: str):
+    """The typed value of one cell (None when empty), or _CellError saying which constraint it breaks."""
+    constraints = field.get("constraints", {})
+    if text == "":
+        if constraints.get("required"):
+            raise _CellError("is empty, but the column requires a value")
+        return None
+    value = _PARSERS[field.get("type", "string")](text, field)
+    if "enum" in constraints and value not in constraints["enum"]:
+        raise _CellError(f"{text!r} is not one of {', '.join(map(str, constraints['enum']))}")
+    if "pattern" in constraints and not re.fullmatch(constraints["pattern"], text):
+        raise _CellError(f"{text!r} does not match the pattern {constraints['pattern']}")
+    if "minimum" in constraints and value < constraints["minimum"]:
+        raise _CellError(f"{text!r} is below the minimum {constraints['minimum']:g}")
+    if "maximum" in constraints and value > constraints["maximum"]:
+        raise _CellError(f"{text!r} is above the maximum {constraints['maximum']:g}")
+    return value
+
+
+def _read(filename: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header and the (line where it starts, cells) of each record of a UTF-8 CSV without BOM."""
+    data = _path(filename).read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        header = next(csv.reader([data.partition(b"\n")[0].decode("utf-8", "replace")]))
+        before = data[data.rfind(b"\n", 0, exc.start) + 1 : exc.start].decode("utf-8", "replace")
+        cell = max(1, len(next(csv.reader([before]), [])))
+        column = header[cell - 1] if cell <= len(header) else f"#{cell}"
+        raise _error(filename, line, column, f"byte {data[exc.start]:#x} is not UTF-8 ({exc.reason})") from None
+    if text.startswith("\ufeff"):
+        first = next(csv.reader([text[1:].partition("\n")[0]]), [""])[0]
+        raise _error(filename, 1, first, "the file starts with a UTF-8 byte-order mark; save it as UTF-8 without one")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records = []
+    try:
+        header = next(reader, None)
+        end = reader.line_num
+        for cells in reader:
+            records.append((end + 1, cells))
+            end = reader.line_num
+    except csv.Error as exc:
+        raise _error(filename, reader.line_num, None, f"not valid CSV ({exc})") from None
+    if header is None:
+        raise _error(filename, 1, None, "the file is empty; it needs a header row")
+    return header, records
+
+
+def _check_header(filename: str, header: list[str], fields: dict[str, dict]) -> None:
+    for position, name in enumerate(header):
+        if name not in fields:
+            raise _error(filename, 1, name or f"#{position + 1}", f"is not a column of {filename} in {SCHEMA_FILE} ({', '.join(fields)})")
+        if header.index(name) != position:
+            raise _error(filename, 1, name, "appears twice in the header")
+    missing = [name for name in fields if name not in header]
+    if missing:
+        raise _error(filename, 1, missing[0], f"is missing from the header (the columns are {', '.join(fields)})")
+
+
+def _key(names) -> list[str]:
+    return [names] if isinstance(names, str) else list(names)
+
+
+def _show(values: tuple) -> str:
+    return repr(values[0]) if len(values) == 1 else repr(values)
+
+
+def _check_unique(filename: str, schema: dict, values: list[dict], lines: list[int]) -> None:
+    """Columns marked unique and the primary key: no two rows share a (non-empty) value."""
+    keys = [[field["name"]] for field in schema["fields"] if field.get("constraints", {}).get("unique")]
+    keys += [_key(schema["primaryKey"])] if "primaryKey" in schema else []
+    for key in keys:
+        seen: dict[tuple, int] = {}
+        for line, row in zip(lines, values):
+            value = tuple(row[name] for name in key)
+            if None not in value and seen.setdefault(value, line) != line:
+                raise _error(filename, line, ", ".join(key), f"{_show(value)} repeats line {seen[value]}; it must be unique")
+
+
+def _check_foreign_keys(filename: str, schema: dict, values: list[dict], lines: list[int]) -> None:
+    """Every (non-empty) foreign key names a row of the file it refers to."""
+    by_name = {resource["name"]: path for path, resource in _resources().items()}
+    for foreign in schema.get("foreignKeys", []):
+        columns, target = _key(foreign["fields"]), foreign["reference"]
+        target_file = by_name[target["resource"]] if target["resource"] else filename
+        target_rows = _table(target_file).values if target_file != filename else values
+        known = {tuple(row[name] for name in _key(target["fields"])) for row in target_rows}
+        for line, row in zip(lines, values):
+            value = tuple(row[name] for name in columns)
+            if None not in value and value not in known:
+                what = ", ".join(_key(target["fields"]))
+                raise _error(filename, line, ", ".join(columns), f"{_show(value)} matches no {what} in {target_file}")
+
+
+def _check_citations(filename: str, rows: list[dict], lines: list[int]) -> None:
+    """Every BibTeX key cited is in references.bib, when that file is present."""
+    keys = _bib_keys()
+    columns = [column for column in CITATION_COLUMNS if rows and column in rows[0]]
+    if keys is None or not columns:
+        return
+    for line, row in zip(lines, rows):
+        for column in columns:
+            for key in filter(None, row[column].split(";")):
+                if key not in keys:
+                    raise _error(filename, line, column, f"{key!r} is not a key in {BIBLIOGRAPHY}")
 
 
 def normalize_name(name: str) -> str:
@@ -53,21 +298,104 @@ def normalize_name(name: str) -> str:
     return "-".join(str(name).strip().lower().replace("_", " ").split())
 
 
-@lru_cache(maxsize=None)
-def _name_index(filename: str) -> dict[str, str]:
+def _names(filename: str, rows: list[dict], lines: list[int]) -> dict[str, str]:
+    """Every normalized id, name and alias of an identity table -> its id; DataError if one names two ids."""
     index: dict[str, str] = {}
-    for row in _rows(filename):
-        for name in [row["id"], row["name"], *row["aliases"].split(";")]:
-            if name.strip():
-                index.setdefault(normalize_name(name), row["id"])
+    where: dict[str, int] = {}
+    for line, row in zip(lines, rows):
+        for column in ("id", "name", "aliases"):
+            for name in row[column].split(";") if column == "aliases" else [row[column]]:
+                key = normalize_name(name)
+                if not key:
+                    continue
+                if index.setdefault(key, row["id"]) != row["id"]:
+                    raise _error(filename, line, column, f"{name!r} also names {index[key]!r} (line {where[key]}); a name must name one id")
+                where.setdefault(key, line)
     return index
+
+
+def _primary(filename: str, values: list[dict], lines: list[int]) -> dict[str, dict[str, float]]:
+    """subject -> quantity -> primary value of a long facts table; DataError unless one row per pair is primary."""
+    facts: dict[str, dict[str, float]] = {}
+    first: dict[tuple, int] = {}
+    primary: dict[tuple, int] = {}
+    for line, row in zip(lines, values):
+        pair = (row["subject"], row["quantity"])
+        first.setdefault(pair, line)
+        if row["primary"]:
+            if pair in primary:
+                raise _error(filename, line, "primary", f"a second primary row for {pair}; line {primary[pair]} is primary already")
+            primary[pair] = line
+            facts.setdefault(row["subject"], {})[row["quantity"]] = row["value"]
+    for pair, line in first.items():
+        if pair not in primary:
+            raise _error(filename, line, "primary", f"no row for {pair} is primary; mark exactly one primary=true")
+    return facts
+
+
+@dataclass(frozen=True)
+class _Table:
+    """One validated data file."""
+
+    types: dict[str, str]  # column -> Table Schema type, in file order
+    rows: tuple[dict, ...]  # cells as text, as in the file
+    values: tuple[dict, ...]  # cells typed (float, int, bool, dict, str), None when empty
+    names: dict[str, str]  # identity tables: normalized id, name or alias -> id
+    primary: dict[str, dict[str, float]]  # long facts tables: subject -> quantity -> primary value
+
+
+@lru_cache(maxsize=None)
+def _table(filename: str) -> _Table:
+    """The validated contents of one data file, read once per process (DataError if it breaks a rule)."""
+    resource = _resources().get(filename)
+    if resource is None:
+        raise DataError(f"{filename}: not described in {SCHEMA_FILE}")
+    schema = resource["schema"]
+    fields = {field["name"]: field for field in schema["fields"]}
+    header, records = _read(filename)
+    _check_header(filename, header, fields)
+    rows, values, lines = [], [], []
+    for line, cells in records:
+        if len(cells) != len(header):
+            column = header[len(cells)] if len(cells) < len(header) else f"#{len(cells)} (after {header[-1]})"
+            raise _error(filename, line, column, f"the line has {len(cells)} cells, the header {len(header)}")
+        row = dict(zip(header, cells))
+        typed = {}
+        for column, text in row.items():
+            try:
+                typed[column] = _cell(fields[column], text)
+            except _CellError as exc:
+                raise _error(filename, line, column, str(exc)) from None
+        rows.append(row)
+        values.append(typed)
+        lines.append(line)
+    _check_unique(filename, schema, values, lines)
+    _check_foreign_keys(filename, schema, values, lines)
+    _check_citations(filename, rows, lines)
+    names = _names(filename, rows, lines) if {"id", "name", "aliases"} <= fields.keys() else {}
+    primary = _primary(filename, values, lines) if {"subject", "quantity", "value", "primary"} <= fields.keys() else {}
+    types = {column: fields[column].get("type", "string") for column in header}
+    return _Table(types, tuple(rows), tuple(values), names, primary)
+
+
+def _clear_caches() -> None:
+    for cached in (_resources, _bib_keys, _table):
+        cached.cache_clear()
+
+
+def _rows(filename: str) -> tuple[dict, ...]:
+    """The validated rows of a data file as dicts of text cells, in file order."""
+    return _table(filename).rows
+
+
+# --- lookups (standard library) -------------------------------------------------------------
 
 
 def _resolve(filename: str, what: str, name: str) -> str:
     if not isinstance(name, str) or not name.strip():
         raise InputError(f"{what} must be a name, got {name!r}")
     key = normalize_name(name)
-    index = _name_index(filename)
+    index = _table(filename).names
     if key not in index:
         known = ", ".join(row["id"] for row in _rows(filename))
         raise InputError(f"unknown {what} {name!r}; known: {known}")
@@ -86,8 +414,8 @@ def resolve_accelerator(name: str) -> str:
 
 def _record(filename: str, facts_file: str, ident: str) -> dict:
     row = next(r for r in _rows(filename) if r["id"] == ident)
-    record = {key: value for key, value in row.items()}
-    record.update(_primary_facts(facts_file).get(ident, {}))
+    record = dict(row)
+    record.update(_table(facts_file).primary.get(ident, {}))
     return record
 
 
@@ -119,25 +447,36 @@ def accelerator_ids() -> list[str]:
 
 def api_price(ident: str) -> float:
     """USD per 1k tokens of one row of ``api_prices.csv``, by its id."""
-    prices = {row["id"]: float(row["usd_per_1k_tokens"]) for row in _rows("api_prices.csv")}
+    prices = {row["id"]: row["usd_per_1k_tokens"] for row in _table("api_prices.csv").values}
     if ident not in prices:
         raise InputError(f"unknown api price {ident!r}; known: {', '.join(prices)}")
     return prices[ident]
+
+
+def claim_rows() -> tuple[dict, ...]:
+    """The claims as plain dicts (``inputs`` parsed from JSON), without pandas."""
+    table = _table("claims.csv")
+    return tuple({**row, "inputs": copy.deepcopy(typed["inputs"])} for row, typed in zip(table.rows, table.values))
 
 
 # --- pandas loaders -------------------------------------------------------------------------
 
 
 def _frame(filename: str):
+    """One validated data file as a DataFrame: typed columns in file order, empty cells NaN."""
     import pandas as pd
 
-    return pd.read_csv(data_path(filename), keep_default_na=False, na_values=[""])
+    table = _table(filename)
+    columns = {}
+    for column, kind in table.types.items():
+        cells = [math.nan if row[column] is None else row[column] for row in table.values]
+        columns[column] = copy.deepcopy(cells) if kind == "object" else cells
+    return pd.DataFrame(columns)
 
 
 def _wide(identity_file: str, facts_file: str):
     facts = _frame(facts_file)
-    primary = facts[facts["primary"].astype(str).str.lower() == "true"]
-    wide = primary.pivot(index="subject", columns="quantity", values="value")
+    wide = facts[facts["primary"]].pivot(index="subject", columns="quantity", values="value")
     wide.columns.name = None
     return _frame(identity_file).merge(wide, left_on="id", right_index=True, how="left")
 
@@ -182,12 +521,5 @@ def api_prices():
 
 
 def claims():
-    """Every numeric claim of the source documents, with the inputs that recompute it."""
-    table = _frame("claims.csv")
-    table["inputs"] = table["inputs"].map(json.loads)
-    return table
-
-
-def claim_rows() -> tuple[dict, ...]:
-    """The claims as plain dicts (``inputs`` parsed from JSON), without pandas."""
-    return tuple({**row, "inputs": json.loads(row["inputs"])} for row in _rows("claims.csv"))
+    """Every numeric claim of the source documents, with the inputs (parsed JSON) that recompute it."""
+    return _frame("claims.csv")

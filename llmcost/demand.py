@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .cluster import HOURS_PER_DAY, SECONDS_PER_HOUR, accelerators_for_throughput
 from .flops import inference_flops
-from .validate import check_positive
+from .validate import check_positive, finite_result
 
 SECONDS_PER_DAY = HOURS_PER_DAY * SECONDS_PER_HOUR
 TOKENS_PER_WORD_ENGLISH = 4 / 3
@@ -17,6 +17,7 @@ TOKENS_PER_WORD_ENGLISH = 4 / 3
 100 tokens are about 75 words."""
 
 
+@finite_result
 def tokens_per_day(requests_per_day, words_per_query, tokens_per_word=TOKENS_PER_WORD_ENGLISH, queries_per_request=1):
     """Tokens processed per day, count: requests x queries each x words each x tokens per word."""
     requests_per_day = check_positive("requests_per_day", requests_per_day)
@@ -26,11 +27,13 @@ def tokens_per_day(requests_per_day, words_per_query, tokens_per_word=TOKENS_PER
     return requests_per_day * queries_per_request * words_per_query * tokens_per_word
 
 
+@finite_result
 def inference_flops_per_day(params, tokens_per_day):
     """FLOP per day to generate ``tokens_per_day`` tokens with a ``params``-parameter model."""
-    return inference_flops(params, tokens_per_day)
+    return inference_flops(params, check_positive("tokens_per_day", tokens_per_day))
 
 
+@finite_result
 def inference_accelerators(params, tokens_per_day, peak_flops, utilization):
     """Accelerators (fractional) that serve ``tokens_per_day`` around the clock."""
     flops_per_second = inference_flops_per_day(params, tokens_per_day) / SECONDS_PER_DAY

@@ -7,11 +7,12 @@ TDP, which overstates it) times the data centre's power usage effectiveness (PUE
 
 from __future__ import annotations
 
-from .validate import check_at_least_one, check_non_negative
+from .validate import check_at_least_one, check_non_negative, finite_result
 
 WATT_HOURS_PER_MWH = 1e6
 
 
+@finite_result
 def energy_mwh(gpu_hours, power_w, pue=1.0):
     """Facility energy in MWh: ``gpu_hours x power_w x pue / 1e6``.
 
@@ -24,6 +25,7 @@ def energy_mwh(gpu_hours, power_w, pue=1.0):
     return gpu_hours * power_w * pue / WATT_HOURS_PER_MWH
 
 
+@finite_result
 def co2_tonnes(energy_mwh, grid_kg_per_kwh):
     """Emissions in t CO2e: MWh x kg CO2e/kWh (1 MWh = 1000 kWh, 1 t = 1000 kg)."""
     energy_mwh = check_non_negative("energy_mwh", energy_mwh)

@@ -6,13 +6,16 @@ array; arrays broadcast against each other, so a million scenarios are one call.
 
 from __future__ import annotations
 
+import numpy as np
+
 from .cluster import HOURS_PER_DAY, gpu_hours, gpus_for_deadline, servers, wall_days, whole
 from .cost import rental_cost
 from .energy import co2_tonnes, energy_mwh
 from .flops import training_flops
-from .validate import InputError
+from .validate import RANGES, InputError, check_at_least_one, finite_result
 
 
+@finite_result
 def training_estimate(
     params,
     tokens,
@@ -40,6 +43,7 @@ def training_estimate(
     """
     if gpus is not None and days is not None:
         raise InputError("give gpus or days, not both: gpus gives wall_days, days gives gpus")
+    pue = check_at_least_one("pue", pue)  # checked even when no energy is asked for: never ignored silently
     flops = training_flops(params, tokens, recompute=recompute)
     hours = gpu_hours(flops, peak_flops, utilization)
     result = {"flops": flops, "gpu_hours": hours, "gpu_days": hours / HOURS_PER_DAY}
@@ -48,7 +52,14 @@ def training_estimate(
         result["gpus"] = gpus
         result["servers"] = servers(gpus)
     if days is not None:
-        result["gpus"] = whole(gpus_for_deadline(hours, days))
+        needed = gpus_for_deadline(hours, days)
+        most = RANGES["gpus"][1]
+        if np.any(np.asarray(needed) > most):
+            raise InputError(
+                f"days must leave at most {most:g} accelerators to run; these inputs need "
+                f"{np.max(needed):.3g} for days={days!r}: allow more days"
+            )
+        result["gpus"] = whole(needed)
         result["wall_days"] = wall_days(hours, result["gpus"])
         result["servers"] = servers(result["gpus"])
     if usd_per_gpu_hour is not None:
@@ -60,6 +71,7 @@ def training_estimate(
     return result
 
 
+@finite_result
 def energy_estimate(gpu_hours, power_w, pue=1.0, grid_kg_per_kwh=None) -> dict:
     """``{"energy_mwh": MWh}`` of ``gpu_hours`` at ``power_w`` W x ``pue``, plus ``co2_t``
     (t CO2e) when a grid intensity (kg CO2e/kWh) is given."""

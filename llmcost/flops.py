@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validate import check_count, check_non_negative, check_positive
+from .validate import check_count, check_non_negative, check_positive, finite_result
 
 FLOPS_PER_MAC = 2
 """FLOPs in one multiply-accumulate: a multiply and an add."""
@@ -42,11 +42,13 @@ def flops_per_param_per_token(training: bool = True, recompute: bool = False) ->
     return units * FLOPS_PER_MAC
 
 
+@finite_result
 def to_pfs_days(flop):
     """FLOP in petaflop/s-days (1 petaflop/s-day = 8.64e19 FLOP)."""
     return check_non_negative("flop", flop) / PETAFLOP_S_DAY
 
 
+@finite_result
 def training_flops(params, tokens, recompute: bool = False):
     """Training compute ``k * P * D`` in FLOP, k = 6 (or 8 with activation recomputation).
 
@@ -58,6 +60,7 @@ def training_flops(params, tokens, recompute: bool = False):
     return flops_per_param_per_token(True, recompute) * params * tokens
 
 
+@finite_result
 def inference_flops(params, tokens):
     """Inference (forward-only) compute ``2 * P * tokens`` in FLOP."""
     params = check_positive("params", params)
@@ -65,6 +68,7 @@ def inference_flops(params, tokens):
     return flops_per_param_per_token(training=False) * params * tokens
 
 
+@finite_result
 def moe_active_params(expert_params, experts_routed, shared_params):
     """Parameters active per token in a mixture-of-experts model, count.
 
@@ -79,6 +83,7 @@ def moe_active_params(expert_params, experts_routed, shared_params):
     return experts_routed * expert_params + shared_params
 
 
+@finite_result
 def attention_flops_per_token(layers, d_model, context, training: bool = True, causal: bool = False):
     """FLOPs per token of the attention matmuls ``QK^T`` and ``AV`` (not in ``6PD``).
 
@@ -96,6 +101,7 @@ def attention_flops_per_token(layers, d_model, context, training: bool = True, c
     return float(result) if np.ndim(result) == 0 else result
 
 
+@finite_result
 def training_flops_with_attention(params, tokens, layers, d_model, context, causal=False, recompute=False):
     """Training FLOP including the attention term: ``(k P + attention per token) x D``."""
     per_token = flops_per_param_per_token(True, recompute) * check_positive("params", params)
@@ -105,6 +111,7 @@ def training_flops_with_attention(params, tokens, layers, d_model, context, caus
     return (per_token + attention) * check_positive("tokens", tokens)
 
 
+@finite_result
 def transformer_params(layers, d_model, vocab, ffn_dim=None, context=0, tied_embeddings=True):
     """Parameter count of a decoder-only transformer from its architecture, count.
 
@@ -125,6 +132,7 @@ def transformer_params(layers, d_model, vocab, ffn_dim=None, context=0, tied_emb
     return float(total) if np.ndim(total) == 0 else total
 
 
+@finite_result
 def non_embedding_params(layers, d_model, ffn_dim=None):
     """Kaplan's ``N = 2 L d (2 d_attn + d_ff)`` = ``12 L d^2`` when ``d_ff = 4 d``, count."""
     layers = check_count("layers", layers)

@@ -3,9 +3,16 @@
 Each check takes the parameter's *name* so that the error says which input is wrong
 and what is allowed; nothing is clamped or guessed. Checks accept scalars and numpy
 arrays alike and return the value as a float or a float array.
+
+Numbers are ints, floats and arrays of them: strings (even ``"175e9"``), booleans, bool
+arrays, ``None`` and complex numbers are refused. A parameter named in :data:`RANGES` must
+also lie in its physically meaningful range, whichever function it is passed to, so that no
+formula overflows or returns a count that wraps; :func:`finite_result` guards the results.
 """
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 
@@ -14,14 +21,78 @@ class InputError(ValueError):
     """A parameter is outside what a formula accepts; the message names it."""
 
 
+RANGES: dict[str, tuple[float | None, float | None]] = {
+    # name: (lowest, highest) allowed, inclusive; None leaves that end to the check itself.
+    # Model and data (counts).
+    "params": (None, 1e15),  # a quadrillion parameters, ~500x the largest model built
+    "params_active": (None, 1e15),
+    "params_total": (None, 1e15),
+    "expert_params": (None, 1e15),
+    "shared_params": (None, 1e15),
+    "rm_params": (None, 1e15),
+    "value_params": (None, 1e15),
+    "tokens": (None, 1e17),  # ~100x all text ever written
+    "reference_tokens": (None, 1e17),
+    "layers": (None, 1e5),
+    "d_model": (None, 1e7),
+    "heads": (None, 1e6),
+    "vocab": (None, 1e9),
+    "context": (None, 1e10),
+    "seq": (None, 1e10),
+    "batch": (None, 1e10),
+    "steps": (None, 1e7),  # toy-network training steps: 1e7 take about a minute
+    # Hardware and cluster.
+    "peak_flops": (1e9, 1e18),  # FLOP/s per accelerator: 1 GFLOP/s to 1 EFLOP/s
+    "utilization": (1e-4, None),  # below 0.01 % no run is worth estimating
+    "mfu": (1e-4, None),
+    "utilization_from": (1e-4, None),
+    "utilization_to": (1e-4, None),
+    "gpus": (None, 1e8),  # accelerators: ~100x the largest cluster built
+    "baseline_gpus": (None, 1e8),
+    "days": (1e-3, 36500.0),  # a deadline from ~1.5 minutes to 100 years
+    "peak_tflops": (1e-3, 1e6),  # the CLI's --peak-tflops, TFLOP/s: the range of peak_flops
+    # Money and energy.
+    "usd_per_gpu_hour": (None, 1e4),
+    "operating_usd_per_gpu_hour": (None, 1e4),
+    "usd_per_instance_hour": (None, 1e5),
+    "usd_per_gpu": (None, 1e7),
+    "power_w": (None, 1e5),  # W per accelerator, ~100x a B200
+    "pue": (None, 5.0),
+    "grid_kg_per_kwh": (None, 2.0),  # kg CO2e/kWh, ~2x a coal plant
+    # Inference demand.
+    "tokens_per_day": (None, 1e17),
+    "requests_per_day": (None, 1e13),
+    "queries_per_request": (None, 1e4),
+    "words_per_query": (None, 1e7),
+    "tokens_per_word": (None, 100.0),
+}
+"""The physically meaningful range of each named input, in the unit its functions document.
+Every check of a parameter with this name enforces it, on top of the check's own rule."""
+
+MAX_COUNT = 2**53
+"""Largest whole count a result may hold: every integer up to it is exact in a float64."""
+
+
+def _is_number_like(value) -> bool:
+    return not (value is None or isinstance(value, (str, bytes, bool, np.bool_)))
+
+
 def as_number(name: str, value):
-    """Return ``value`` as a float (scalar) or float ndarray, or raise naming ``name``."""
-    if isinstance(value, (bool, np.bool_)):
+    """Return ``value`` as a float (scalar) or float ndarray, or raise naming ``name``.
+
+    Refuses strings, booleans (and bool arrays), ``None``, complex numbers and NaN.
+    """
+    if not _is_number_like(value):
         raise InputError(f"{name} must be a number, got {value!r}")
     try:
-        arr = np.asarray(value, dtype=float)
+        arr = np.asarray(float(value) if isinstance(value, (int, np.integer)) else value)
+    except OverflowError:
+        raise InputError(f"{name} must be a finite number, got an integer of {len(str(value))} digits") from None
     except (TypeError, ValueError):
         raise InputError(f"{name} must be a number, got {value!r}") from None
+    if arr.dtype.kind not in "iuf":
+        raise InputError(f"{name} must be a number or an array of numbers, got {value!r}")
+    arr = arr.astype(float)
     if np.isnan(arr).any():
         raise InputError(f"{name} must be a number, got NaN")
     return float(arr) if arr.ndim == 0 else arr
@@ -32,31 +103,43 @@ def _describe(value) -> str:
     return repr(arr.item()) if arr.ndim == 0 else f"an array containing {arr.ravel()[0].item()!r}"
 
 
-def _fail_where(name: str, value, bad, allowed: str):
+def _check(name: str, value, bad, allowed: str):
+    """Raise if ``bad`` (a mask) holds anywhere, or ``value`` leaves ``name``'s range in RANGES."""
+    arr = np.asarray(value)
+    low, high = RANGES.get(name, (None, None))
+    bounds = []
+    if low is not None:
+        bad = bad | (arr < low)
+        bounds.append(f"at least {low:g}")
+    if high is not None:
+        bad = bad | (arr > high)
+        bounds.append(f"at most {high:g}")
+    if bounds:
+        allowed += f" ({' and '.join(bounds)})"
     if np.any(bad):
-        first = np.asarray(value)[np.asarray(bad)] if np.ndim(value) else value
+        first = arr[np.asarray(bad)] if arr.ndim else value
         raise InputError(f"{name} must be {allowed}, got {_describe(first)}")
 
 
 def check_positive(name: str, value):
-    """Require a finite number > 0 (scalar or every element)."""
+    """Require a finite number > 0 (scalar or every element), within ``RANGES[name]``."""
     value = as_number(name, value)
-    _fail_where(name, value, ~np.isfinite(value) | (np.asarray(value) <= 0), "a finite number > 0")
+    _check(name, value, ~np.isfinite(value) | (np.asarray(value) <= 0), "a finite number > 0")
     return value
 
 
 def check_non_negative(name: str, value):
-    """Require a finite number >= 0 (scalar or every element)."""
+    """Require a finite number >= 0 (scalar or every element), within ``RANGES[name]``."""
     value = as_number(name, value)
-    _fail_where(name, value, ~np.isfinite(value) | (np.asarray(value) < 0), "a finite number >= 0")
+    _check(name, value, ~np.isfinite(value) | (np.asarray(value) < 0), "a finite number >= 0")
     return value
 
 
 def check_fraction(name: str, value):
-    """Require a utilization-like fraction in (0, 1]."""
+    """Require a utilization-like fraction in (0, 1], within ``RANGES[name]``."""
     value = as_number(name, value)
     arr = np.asarray(value)
-    _fail_where(name, value, ~((arr > 0) & (arr <= 1)), "a fraction in (0, 1]")
+    _check(name, value, ~((arr > 0) & (arr <= 1)), "a fraction in (0, 1]")
     return value
 
 
@@ -64,15 +147,15 @@ def check_share(name: str, value):
     """Require a share in [0, 1) (e.g. an overhead or a margin), not a utilization."""
     value = as_number(name, value)
     arr = np.asarray(value)
-    _fail_where(name, value, ~((arr >= 0) & (arr < 1)), "a fraction in [0, 1)")
+    _check(name, value, ~((arr >= 0) & (arr < 1)), "a fraction in [0, 1)")
     return value
 
 
 def check_at_least_one(name: str, value):
-    """Require a number >= 1 (e.g. a PUE)."""
+    """Require a finite number >= 1 (e.g. a PUE), within ``RANGES[name]``."""
     value = as_number(name, value)
     arr = np.asarray(value)
-    _fail_where(name, value, ~np.isfinite(arr) | (arr < 1), "a finite number >= 1")
+    _check(name, value, ~np.isfinite(arr) | (arr < 1), "a finite number >= 1")
     return value
 
 
@@ -80,7 +163,7 @@ def check_count(name: str, value):
     """Require a whole number >= 1 (GPUs, layers, ranks); returns it unchanged in type."""
     number = as_number(name, value)
     arr = np.asarray(number)
-    _fail_where(name, number, ~np.isfinite(arr) | (arr < 1) | (arr != np.round(arr)), "a whole number >= 1")
+    _check(name, number, ~np.isfinite(arr) | (arr < 1) | (arr != np.round(arr)) | (arr > MAX_COUNT), "a whole number >= 1")
     return value if np.ndim(value) == 0 and isinstance(value, (int, np.integer)) else number
 
 
@@ -92,3 +175,42 @@ def check_choice(name: str, value, allowed):
         if key == (option.lower() if isinstance(option, str) else option):
             return option
     raise InputError(f"{name} must be one of {', '.join(map(str, allowed))}; got {value!r}")
+
+
+def has_non_finite(result) -> bool:
+    """True if ``result`` (a number, an array, or a dict/list/tuple of them) holds inf or NaN."""
+    if isinstance(result, dict):
+        return any(has_non_finite(item) for item in result.values())
+    if isinstance(result, (list, tuple)):
+        return any(has_non_finite(item) for item in result)
+    if isinstance(result, (float, np.floating, np.ndarray)):
+        arr = np.asarray(result)
+        return arr.dtype.kind == "f" and not np.isfinite(arr).all()
+    return False
+
+
+def finite_result(function):
+    """Decorator: raise :class:`InputError` instead of returning an infinite or NaN result."""
+
+    @functools.wraps(function)
+    def checked(*args, **kwargs):
+        result = function(*args, **kwargs)
+        if has_non_finite(result):
+            shown = ", ".join([*(f"{a!r}" for a in args), *(f"{k}={v!r}" for k, v in kwargs.items())])
+            raise InputError(
+                f"{function.__name__}({shown}) has no finite result: the inputs together are beyond what "
+                "the formula can represent; see llmcost.validate.RANGES for each input's range"
+            )
+        return result
+
+    return checked
+
+
+def check_whole_count(name: str, value) -> None:
+    """Require a count that a float64 holds exactly: finite, >= 0 and at most :data:`MAX_COUNT`."""
+    value = as_number(name, value)
+    arr = np.asarray(value)
+    if np.any(~np.isfinite(arr) | (arr < 0) | (arr > MAX_COUNT)):
+        bad = arr[~np.isfinite(arr) | (arr < 0) | (arr > MAX_COUNT)] if arr.ndim else value
+        raise InputError(f"{name} must be a finite count in [0, 2**53]; got {_describe(bad)}")
+

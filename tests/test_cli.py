@@ -84,11 +84,11 @@ def test_text_output_names_units(capsys):
     [
         (["train", "--model", "gpt-5"], "--model: unknown model 'gpt-5'; known: "),
         (["train", "--model", "gpt-3", "--gpu", "tpu-v9"], "--gpu: unknown gpu 'tpu-v9'; known: "),
-        (["train", "--model", "gpt-3", "--mfu", "1.5"], r"--mfu: must be a fraction in (0, 1], got 1.5"),
-        (["train", "--model", "gpt-3", "--mfu", "0"], r"--mfu: must be a fraction in (0, 1], got 0.0"),
-        (["train", "--params", "-5", "--tokens", "1e9"], "--params: must be a finite number > 0, got -5.0"),
+        (["train", "--model", "gpt-3", "--mfu", "1.5"], r"--mfu: must be a fraction in (0, 1] (at least 0.0001), got 1.5"),
+        (["train", "--model", "gpt-3", "--mfu", "0"], r"--mfu: must be a fraction in (0, 1] (at least 0.0001), got 0.0"),
+        (["train", "--params", "-5", "--tokens", "1e9"], "--params: must be a finite number > 0 (at most 1e+15), got -5.0"),
         (["train", "--params", "abc", "--tokens", "1e9"], "--params: must be a number, got 'abc'"),
-        (["train", "--model", "gpt-3", "--gpus", "2.5"], "--gpus: must be a whole number >= 1, got 2.5"),
+        (["train", "--model", "gpt-3", "--gpus", "2.5"], "--gpus: must be a whole number >= 1 (at most 1e+08), got 2.5"),
         (["train", "--model", "gpt-3", "--precision", "fp4"], "--precision: must be one of fp32, tf32, fp16, bf16, fp8"),
         (["train", "--model", "gpt-3", "--gpu", "v100", "--precision", "bf16"], "precision 'bf16' has no peak rate for gpu 'v100-sxm2-32gb'; allowed: "),
         (["train", "--model", "gpt-3", "--gpus", "8", "--days", "3"], "not allowed with argument --gpus"),
@@ -126,4 +126,4 @@ def test_custom_peak_needs_explicit_power_for_energy(capsys):
 
 def test_active_params_cannot_exceed_total():
     proc = run("train", "--params", "7e9", "--active-params", "8e9", "--tokens", "1e12", expect=2)
-    assert "--active-params must not exceed the total parameters" in proc.stderr
+    assert "--active-params (8e+09) must not exceed the total parameters (7e+09, option --params)" in proc.stderr

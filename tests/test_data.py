@@ -29,6 +29,11 @@ def test_datapackage_is_valid():
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:10]
 
 
+def test_loader_reads_the_bibtex_keys_pybtex_reads(bib_keys):
+    """The loader finds references.bib's keys with a regular expression (no pybtex at run time)."""
+    assert datasets._bib_keys() == bib_keys
+
+
 def test_datapackage_describes_every_csv():
     import json
 

@@ -1,0 +1,266 @@
+"""Bad input never gives a wrong number, a traceback or invalid JSON (issue: hostile input).
+
+* The public functions of ``llmcost`` (its top-level numeric API) give the same value for a
+  scalar and for a one-element array, a finite result, and counts that never wrap; any value
+  that is not a number in range (strings, booleans, None, NaN, inf, huge ints, complex) raises
+  ``InputError`` (a ValueError) or ``TypeError`` naming the parameter.
+* The CLI, driven by hypothesis with arbitrary option values, exits 0 with strict JSON holding
+  only finite numbers and non-negative counts, or exits 2 with one line; never anything else.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import io
+import json
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import llmcost
+from llmcost import cli
+from llmcost.validate import RANGES, InputError
+
+COUNT_PARAMETERS = {"layers", "d_model", "vocab", "ffn_dim", "experts_routed", "gpus_per_server", "gpus_per_instance"}
+"""Parameters that must be whole numbers (drawn as ints)."""
+
+# Ranges for parameters that RANGES leaves open (derived quantities), drawn log-uniformly.
+DERIVED = {
+    "flops": (1e10, 1e30), "gpu_hours": (1.0, 1e12), "energy_mwh": (0.0, 1e9), "unit_cost": (0.0, 1e3),
+    "unit_price": (1e-3, 1e3), "usd_per_1k_tokens": (1e-6, 1e3), "other_hardware_share": (0.0, 1.0),
+    "datacenter_share": (0.0, 1.0), "staff_usd": (0.0, 1e9), "count": (0.0, 1e12), "context": (0, 1e6),
+    "gpus": (1, 1e6), "layers": (1, 200), "d_model": (1, 65536), "vocab": (1, 1e6), "ffn_dim": (1, 262144),
+    "experts_routed": (1, 64), "gpus_per_server": (1, 16), "gpus_per_instance": (1, 16), "days": (1.0, 1e3),
+}
+NUMERIC_API = [
+    name for name, function in inspect.getmembers(llmcost, inspect.isfunction)
+    if name not in {"accelerator", "model", "resolve_accelerator", "resolve_model", "peak_flops"}
+    and list(inspect.signature(function).parameters)
+]
+HOSTILE = ["175e9", "", True, np.bool_(False), np.array([True]), None, float("nan"), float("inf"), -float("inf"),
+           10**400, complex(1, 1), [1.0, "x"], object()]
+
+
+def _range(name):
+    low, high = DERIVED.get(name) or RANGES.get(name) or (1e-3, 1e6)
+    if name in RANGES and name not in DERIVED:
+        low = low if low is not None else 1.0
+        high = high if high is not None else 1e6
+    return low, high
+
+
+def _value(name):
+    """A strategy for a valid value of the parameter called ``name``."""
+    low, high = _range(name)
+    if name in COUNT_PARAMETERS or name == "gpus":
+        return st.integers(int(max(low, 1)), int(high))
+    if low <= 0:
+        return st.one_of(st.just(0.0), st.floats(1e-6, high))
+    exponent = st.floats(math.log10(low), math.log10(high))
+    return exponent.map(lambda e: float(min(max(10.0**e, low), high)))
+
+
+def _valid(name):
+    """The lowest valid value of a parameter (1 for counts)."""
+    low, high = _range(name)
+    if name in COUNT_PARAMETERS or name == "gpus":
+        return max(int(low), 1)
+    return float(low) if low > 0 else min(1.0, float(high))
+
+
+def _numeric_parameters(function):
+    return [p for p in inspect.signature(function).parameters.values()
+            if p.name not in {"recompute", "training", "causal", "tied_embeddings"}]
+
+
+def _same(scalar, array):
+    if isinstance(scalar, dict):
+        assert set(scalar) == set(array)
+        for key in scalar:
+            _same(scalar[key], array[key])
+        return
+    value = np.asarray(array)
+    assert value.size == 1, f"one-element input gave {value.size} elements"
+    if isinstance(scalar, (int, np.integer)):
+        assert int(value.item()) == scalar
+        assert scalar >= 0, f"a count is negative: {scalar}"
+    else:
+        assert math.isfinite(scalar), scalar
+        assert value.item() == pytest.approx(scalar, rel=1e-12, abs=0.0)
+
+
+@pytest.mark.parametrize("name", NUMERIC_API)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_scalar_and_one_element_array_agree(name, data):
+    """Same value for a scalar and a one-element array; finite; counts whole and not negative."""
+    function = getattr(llmcost, name)
+    kwargs = {p.name: data.draw(_value(p.name), label=p.name) for p in _numeric_parameters(function)
+              if p.default is inspect.Parameter.empty or data.draw(st.booleans(), label=f"give {p.name}")}
+    try:
+        scalar = function(**kwargs)
+    except InputError:
+        with pytest.raises(InputError):
+            function(**{k: np.array([v]) for k, v in kwargs.items()})
+        return
+    array = function(**{k: np.array([v]) for k, v in kwargs.items()})
+    _same(scalar, array)
+
+
+@pytest.mark.parametrize("name", NUMERIC_API)
+@pytest.mark.parametrize("bad", HOSTILE, ids=repr)
+def test_non_numbers_are_refused_naming_the_parameter(name, bad):
+    """A value that is not a number in range raises InputError or TypeError that names the parameter."""
+    function = getattr(llmcost, name)
+    parameters = _numeric_parameters(function)
+    valid = {p.name: _valid(p.name) for p in parameters if p.default is inspect.Parameter.empty}
+    for parameter in parameters:
+        if bad is None and parameter.default is None:
+            continue  # None is that parameter's default: "not given"
+        kwargs = {**valid, parameter.name: bad}
+        with pytest.raises((InputError, TypeError)) as failure:
+            function(**kwargs)
+        assert parameter.name in str(failure.value), f"{name}({parameter.name}={bad!r}): {failure.value}"
+
+
+def test_known_wrong_numbers_are_gone():
+    """The cases that gave a wrong number silently now raise or give the right one."""
+    with pytest.raises(InputError, match="gpus"):
+        llmcost.servers(np.array([1e19]))
+    with pytest.raises(InputError, match="count"):
+        llmcost.whole(-5.0)
+    assert llmcost.whole(1e-12) == 1 and llmcost.whole(0.0) == 0 and llmcost.whole(1558.0000000001) == 1558
+    with pytest.raises(InputError, match="usd_per_1k_tokens must be at least the cost at 100 % utilization"):
+        llmcost.utilization_for_serving_cost(0.0001, 175e9, 2.4, 312e12)
+    with pytest.raises(InputError, match="params"):
+        llmcost.training_flops(1e200, 1e200)
+    with pytest.raises(InputError, match="gpus"):
+        llmcost.purchase_cost(1e300, 1e300)
+
+
+# --- the CLI -------------------------------------------------------------------------------
+
+NUMBER_TEXT = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.sampled_from(["--", "", "-1", "0", "1e-324", "5e-324", "1e308", "1e400", "abc", "175e9x", "0x10", "1_000",
+                     " 7 ", "nan", "inf", "-inf", "1e9", "0.5", "8", "2.5", "1e15", "1e17", "30"]),
+)
+NAME_TEXT = st.sampled_from(["gpt-3", "GPT-4", "llama-2-70b", "gpt-1", "nope", "", "a100", "H100", "tpu-v9", "--"])
+TRAIN_OPTIONS = ["--params", "--active-params", "--tokens", "--peak-tflops", "--mfu", "--gpus", "--days", "--price",
+                 "--power-w", "--pue", "--grid"]
+INFER_OPTIONS = ["--params", "--tokens-per-day", "--requests-per-day", "--queries-per-request", "--words-per-query",
+                 "--tokens-per-word", "--peak-tflops", "--mfu", "--price"]
+
+
+@st.composite
+def command_lines(draw):
+    command = draw(st.sampled_from(["train", "infer"]))
+    argv = [command]
+    for option in draw(st.lists(st.sampled_from(TRAIN_OPTIONS if command == "train" else INFER_OPTIONS), max_size=6)):
+        value = draw(NUMBER_TEXT)
+        argv += [f"{option}={value}"] if draw(st.booleans()) else [option, value]
+    for option in ("--model", "--gpu"):
+        if draw(st.booleans()):
+            argv += [option, draw(NAME_TEXT)]
+    if draw(st.booleans()):
+        argv += ["--precision", draw(st.sampled_from(["bf16", "fp8", "fp4", "FP16"]))]
+    if command == "train" and draw(st.booleans()):
+        argv.append("--recompute")
+    return argv + ["--json"]
+
+
+def run_cli(argv):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            status = cli.main(argv)
+        except SystemExit as exit_:
+            status = exit_.code
+    return status, out.getvalue(), err.getvalue()
+
+
+def _strict(text):
+    def refuse(constant):
+        raise ValueError(f"non-standard JSON constant {constant}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def _walk_numbers(value):
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _walk_numbers(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _walk_numbers(item)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        yield value
+
+
+@settings(max_examples=300, deadline=None)
+@given(command_lines())
+def test_cli_exits_0_with_strict_json_or_2_with_one_line(argv):
+    status, out, err = run_cli(argv)
+    if status == 0:
+        result = _strict(out)
+        assert all(math.isfinite(number) for number in _walk_numbers(result)), out
+        for key in ("gpus", "gpus_whole", "servers"):
+            if key in result:
+                assert result[key] >= 0, out
+        assert not err
+    else:
+        assert status == 2, (argv, status, err)
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("llmcost"), (argv, err)
+        assert not out
+
+
+@pytest.mark.parametrize("argv", [["train", "--mod", "gpt-3"], ["infer", "--tokens-per", "1e9", "--params", "1e9"]])
+def test_abbreviated_options_are_refused(argv):
+    status, _, err = run_cli(argv)
+    assert status == 2 and "unrecognized arguments" in err
+
+
+def test_model_with_params_replaces_only_the_total_for_moe():
+    """--params next to an MoE --model replaces its total; the active count stays the dataset's."""
+    status, out, _ = run_cli(["train", "--model", "gpt-4", "--params", "1.8e12", "--json"])
+    result = _strict(out)
+    facts = llmcost.model("gpt-4")
+    assert status == 0
+    assert result["inputs"]["active_params"] == facts["params_active"]
+    assert result["flops"] == pytest.approx(6 * facts["params_active"] * facts["tokens"])
+    assert result["input_sources"]["params"] == "option --params"
+    assert result["input_sources"]["active_params"] == "dataset: gpt-4"
+    assert result["input_sources"]["tokens"] == "dataset: gpt-4"
+
+
+def test_model_with_params_replaces_both_for_a_dense_model():
+    status, out, _ = run_cli(["train", "--model", "gpt-3", "--params", "1e9", "--json"])
+    result = _strict(out)
+    assert status == 0 and result["inputs"]["active_params"] == 1e9 and result["flops"] == 6 * 1e9 * 300e9
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["train", "--params", "1e9", "--tokens", "1e9", "--peak-tflops", "100", "--precision", "fp8"],
+     "--precision selects --gpu's datasheet peak"),
+    (["infer", "--params", "1e9", "--tokens-per-day", "1e9", "--requests-per-day", "5"], "not allowed with argument --tokens-per-day"),
+    (["infer", "--params", "1e9", "--tokens-per-day", "1e9", "--tokens-per-word", "2"], "--tokens-per-word only apply with --requests-per-day"),
+    (["train", "--params", "1e9", "--tokens", "1e9", "--days=--"], "argument --days: expected a value, got '--'"),
+    (["train", "--params", "1e9", "--tokens", "1e9", "--days", "1e300"], "argument --days: must be a finite number > 0 (at least 0.001 and at most 36500), got 1e+300"),
+    (["train", "--params", "1e15", "--tokens", "1e17", "--days", "0.001"], "--days must leave at most 1e+08 accelerators"),
+])
+def test_combinations_and_ranges_are_explained(argv, message):
+    status, out, err = run_cli(argv)
+    assert status == 2 and not out and message in err, err
+
+
+def test_closed_pipe_ends_quietly():
+    import subprocess
+    import sys
+
+    proc = subprocess.run(f"{sys.executable} -m llmcost.cli models | head -1", shell=True, capture_output=True, text=True, timeout=60)
+    assert proc.stdout.startswith("id") and proc.stderr == ""
