@@ -156,6 +156,7 @@ def reward_model_flops(rm_params, comparisons, tokens_per_response, epochs=1, re
     comparisons (or ranked prompts), count; tokens_per_response: prompt + response tokens, count;
     epochs: passes over the data (InstructGPT: 1), count.
     """
+    rm_params = check_positive("rm_params", rm_params)
     comparisons = check_positive("comparisons", comparisons)
     tokens_per_response = check_positive("tokens_per_response", tokens_per_response)
     epochs = check_positive("epochs", epochs)
@@ -250,6 +251,16 @@ def pipeline_flops(
     to be ``tokens_per_sequence`` tokens long; ``rl`` is PPO plus the pretraining mix
     (:func:`ppo_flops` + :func:`ptx_flops`). Arguments as in the per-stage functions.
     """
+    # Checked here under the names the caller gave; the per-stage functions name theirs.
+    params, pretrain_tokens, sft_examples, sft_epochs, rm_params, rm_prompts, rm_responses_per_prompt, rm_epochs, \
+        value_params, ppo_episodes, ppo_epochs, tokens_per_sequence = (
+            check_positive(name, value) for name, value in (
+                ("params", params), ("pretrain_tokens", pretrain_tokens), ("sft_examples", sft_examples),
+                ("sft_epochs", sft_epochs), ("rm_params", rm_params), ("rm_prompts", rm_prompts),
+                ("rm_responses_per_prompt", rm_responses_per_prompt), ("rm_epochs", rm_epochs),
+                ("value_params", value_params), ("ppo_episodes", ppo_episodes), ("ppo_epochs", ppo_epochs),
+                ("tokens_per_sequence", tokens_per_sequence)))
+    ptx_ratio = check_non_negative("ptx_ratio", ptx_ratio)
     return {
         "pretraining": pretraining_flops(params, pretrain_tokens),
         "sft": sft_flops(params, sft_examples, tokens_per_sequence, sft_epochs),

@@ -168,8 +168,10 @@ def check_count(name: str, value):
 
 
 def check_choice(name: str, value, allowed):
-    """Require ``value`` to be one of ``allowed`` (case-insensitive for strings)."""
+    """Require ``value`` to be one of ``allowed`` (case-insensitive for strings; a bool is not a number)."""
     allowed = list(allowed)
+    if isinstance(value, (bool, np.bool_)) and not any(isinstance(option, bool) for option in allowed):
+        raise InputError(f"{name} must be one of {', '.join(map(str, allowed))}; got {value!r}")
     key = value.lower() if isinstance(value, str) else value
     for option in allowed:
         if key == (option.lower() if isinstance(option, str) else option):

@@ -11,10 +11,12 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import inspect
 import io
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -25,8 +27,23 @@ import llmcost
 from llmcost import cli
 from llmcost.validate import RANGES, InputError
 
-COUNT_PARAMETERS = {"layers", "d_model", "vocab", "ffn_dim", "experts_routed", "gpus_per_server", "gpus_per_instance"}
-"""Parameters that must be whole numbers (drawn as ints)."""
+FORMULA_MODULES = ("flops", "cluster", "cost", "energy", "demand", "estimate", "memory", "parallelism", "sizing", "stages")
+"""The modules of scalar formulas: every public function of theirs is driven here."""
+
+
+def _names_checked_by(check: str) -> set[str]:
+    names = set()
+    for module in FORMULA_MODULES:
+        source = inspect.getsource(importlib.import_module(f"llmcost.{module}"))
+        names |= set(re.findall(rf'{check}\("([a-z_0-9]+)"', source))
+    return names
+
+
+COUNT_PARAMETERS = _names_checked_by("check_count") | {"gpus"}
+"""Parameters that must be whole numbers (drawn as ints), read from the modules' check_count calls."""
+CHOICE_PARAMETERS = _names_checked_by("check_choice") | {"training", "causal", "tied_embeddings", "recompute",
+                                                          "sequence_parallel"}
+"""Parameters that take a name or a flag: given their default (or a ZeRO stage), never fuzzed."""
 
 # Ranges for parameters that RANGES leaves open (derived quantities), drawn log-uniformly.
 DERIVED = {
@@ -36,11 +53,21 @@ DERIVED = {
     "gpus": (1, 1e6), "layers": (1, 200), "d_model": (1, 65536), "vocab": (1, 1e6), "ffn_dim": (1, 262144),
     "experts_routed": (1, 64), "gpus_per_server": (1, 16), "gpus_per_instance": (1, 16), "days": (1.0, 1e3),
 }
-NUMERIC_API = [
-    name for name, function in inspect.getmembers(llmcost, inspect.isfunction)
-    if name not in {"accelerator", "model", "resolve_accelerator", "resolve_model", "peak_flops"}
-    and list(inspect.signature(function).parameters)
-]
+def _formulas():
+    """(qualified name, function) of every public function of FORMULA_MODULES with a numeric parameter."""
+    found = {}
+    for module_name in FORMULA_MODULES:
+        module = importlib.import_module(f"llmcost.{module_name}")
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            if function.__module__ == module.__name__ and not name.startswith("_"):
+                numeric = [p for p in inspect.signature(function).parameters if p not in CHOICE_PARAMETERS]
+                if numeric and not name.startswith("instructgpt_"):
+                    found[f"{module_name}.{name}"] = function
+    return found
+
+
+FORMULAS = _formulas()
+NUMERIC_API = sorted(FORMULAS)
 HOSTILE = ["175e9", "", True, np.bool_(False), np.array([True]), None, float("nan"), float("inf"), -float("inf"),
            10**400, complex(1, 1), [1.0, "x"], object()]
 
@@ -73,51 +100,64 @@ def _valid(name):
 
 
 def _numeric_parameters(function):
-    return [p for p in inspect.signature(function).parameters.values()
-            if p.name not in {"recompute", "training", "causal", "tied_embeddings"}]
+    return [p for p in inspect.signature(function).parameters.values() if p.name not in CHOICE_PARAMETERS]
 
 
-def _same(scalar, array):
+def _choices(function, data=None) -> dict:
+    """Values for a function's choice parameters: a ZeRO stage drawn from 0-3, else nothing (the default)."""
+    if "stage" in inspect.signature(function).parameters:
+        return {"stage": data.draw(st.sampled_from([0, 1, 2, 3]), label="stage") if data else 3}
+    return {}
+
+
+INFINITE_BY_DESIGN = {"sizing.min_data_parallel_for_zero", "sizing.rent_vs_buy_breakeven_hours"}
+"""Documented to return inf for "never" (no number of ranks fits; renting never costs more)."""
+
+
+def _same(scalar, array, infinite_allowed=False):
     if isinstance(scalar, dict):
         assert set(scalar) == set(array)
         for key in scalar:
-            _same(scalar[key], array[key])
+            _same(scalar[key], array[key], infinite_allowed)
         return
     value = np.asarray(array)
     assert value.size == 1, f"one-element input gave {value.size} elements"
     if isinstance(scalar, (int, np.integer)):
         assert int(value.item()) == scalar
         assert scalar >= 0, f"a count is negative: {scalar}"
+    elif infinite_allowed and scalar == math.inf:
+        assert value.item() == math.inf
     else:
         assert math.isfinite(scalar), scalar
         assert value.item() == pytest.approx(scalar, rel=1e-12, abs=0.0)
 
 
 @pytest.mark.parametrize("name", NUMERIC_API)
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_scalar_and_one_element_array_agree(name, data):
     """Same value for a scalar and a one-element array; finite; counts whole and not negative."""
-    function = getattr(llmcost, name)
+    function = FORMULAS[name]
     kwargs = {p.name: data.draw(_value(p.name), label=p.name) for p in _numeric_parameters(function)
               if p.default is inspect.Parameter.empty or data.draw(st.booleans(), label=f"give {p.name}")}
+    choices = _choices(function, data)
     try:
-        scalar = function(**kwargs)
+        scalar = function(**kwargs, **choices)
     except InputError:
         with pytest.raises(InputError):
-            function(**{k: np.array([v]) for k, v in kwargs.items()})
+            function(**{k: np.array([v]) for k, v in kwargs.items()}, **choices)
         return
-    array = function(**{k: np.array([v]) for k, v in kwargs.items()})
-    _same(scalar, array)
+    array = function(**{k: np.array([v]) for k, v in kwargs.items()}, **choices)
+    _same(scalar, array, infinite_allowed=name in INFINITE_BY_DESIGN)
 
 
 @pytest.mark.parametrize("name", NUMERIC_API)
 @pytest.mark.parametrize("bad", HOSTILE, ids=repr)
 def test_non_numbers_are_refused_naming_the_parameter(name, bad):
     """A value that is not a number in range raises InputError or TypeError that names the parameter."""
-    function = getattr(llmcost, name)
+    function = FORMULAS[name]
     parameters = _numeric_parameters(function)
-    valid = {p.name: _valid(p.name) for p in parameters if p.default is inspect.Parameter.empty}
+    valid = {p.name: _valid(p.name) for p in parameters if p.default is inspect.Parameter.empty} | _choices(function)
     for parameter in parameters:
         if bad is None and parameter.default is None:
             continue  # None is that parameter's default: "not given"
