@@ -162,10 +162,11 @@ def test_parameters_cell_is_literals_with_descriptions(name):
 
 @pytest.mark.parametrize("name", ALL_CHAPTERS)
 def test_validation_cell_follows_parameters(name):
-    """Second code cell validates the parameters with llmcost (and computes nothing else)."""
+    """Second code cell validates the parameters with llmcost, computes nothing else and shows nothing."""
     nb = nbformat.read(chapter_path(name), as_version=4)
-    source = _code_cells(nb)[1].source
-    assert "llmcost" in source and ("validate" in source or "check_" in source), source
+    cell = _code_cells(nb)[1]
+    assert "llmcost" in cell.source and ("validate" in cell.source or "check_" in cell.source), cell.source
+    assert not cell.outputs, f"{name}: the validation cell shows output in the book: {cell.outputs}"
 
 
 @pytest.mark.parametrize("name", ALL_CHAPTERS)
