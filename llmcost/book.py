@@ -116,3 +116,13 @@ def table(frame, formats: dict | None = None, columns: dict | None = None):
         shown[column] = [("\u2014" if value is None or value != value else format_number(value, fmt)) for value in shown[column]]
     shown = shown.rename(columns=columns or {})
     return shown.set_index(shown.columns[0])
+
+
+def edition(params: dict | None = None, chapters=None, out=None, jobs: int | None = None):
+    """Your own edition of the book: ``chapters`` re-run with ``params``, rendered as HTML into ``out``.
+
+    Returns the output folder (open its ``index.html``). See :func:`llmcost.edition.edition`.
+    """
+    from .edition import edition as build
+
+    return build(params, chapters=chapters, out=out, jobs=jobs)

@@ -155,6 +155,16 @@ def build_parser() -> Parser:
     _number(infer, "--price", check_positive, "usd_per_gpu_hour", "USD per accelerator-hour -> usd_per_1k_tokens, usd_per_day")
     infer.set_defaults(handler=run_infer)
 
+    book = sub.add_parser("book", help="your own edition of the book: chapters re-run with your parameters, as HTML")
+    book.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", dest="settings",
+                      help="a parameter, set in every chosen chapter that declares it (VALUE read as YAML); repeatable")
+    book.add_argument("--params", metavar="FILE.yaml", dest="params_file", help="parameters from a YAML mapping")
+    book.add_argument("--chapters", nargs="+", metavar="ID", help="chapter ids or numbers (default: all)")
+    book.add_argument("--out", metavar="DIR", help="output folder (default _build/what-if); replaced")
+    book.add_argument("--jobs", type=_option_type(lambda name, value: int(check_count(name, value)), "jobs"),
+                      help="chapters run at once (default: the number of cores)")
+    book.set_defaults(handler=run_book, json=False)
+
     for name, handler, what in (("models", run_models, "models"), ("gpus", run_gpus, "accelerators")):
         listing = sub.add_parser(name, help=f"list the {what} in the dataset")
         listing.add_argument("--json", action="store_true", help="print a JSON list")
@@ -314,6 +324,14 @@ def run_infer(args) -> dict:
     return {**result, "inputs": dict(inputs), "input_sources": inputs.sources}
 
 
+def run_book(args) -> str:
+    """Build a reader's edition; returns the path of its index.html."""
+    from .edition import edition, parse_settings
+
+    out = edition(parse_settings(args.settings, args.params_file), args.chapters, args.out, args.jobs)
+    return str(out / "index.html")
+
+
 MODEL_COLUMNS = ("id", "name", "kind", "params_total", "params_active", "tokens", "train_flops", "accelerator")
 GPU_COLUMNS = ("id", "name", "fp32_tflops", "tf32_tflops", "bf16_tflops", "fp8_tflops", "memory_gb", "tdp_w")
 
@@ -351,6 +369,8 @@ def render(result, as_json: bool) -> str:
     """Text for the terminal: one JSON document, or aligned lines / a table."""
     if as_json:
         return json.dumps(result, default=_plain, indent=2, allow_nan=False)
+    if isinstance(result, str):
+        return result
     if isinstance(result, list):
         columns = list(result[0])
         rows = [[_format(row[c]) for c in columns] for row in result]

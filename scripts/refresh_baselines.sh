@@ -17,7 +17,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-PY="$ROOT/${LLMCOST_VENV:-.venv}/bin/python"
+source scripts/setup_env.sh
+PY="$(venv_dir "$ROOT")/bin/python"
 export PATH="$(dirname "$PY"):$PATH" PYTHONHASHSEED=0 PYTHONNOUSERSITE=1 MPLBACKEND=Agg JUPYTER_PLATFORM_DIRS=1
 
 CHECK=0

@@ -5,7 +5,8 @@
 # constraints.txt; it installs llmcost itself, editable) unless LLMCOST_SKIP_INSTALL=1.
 #
 #   PYTHON=python3.12 bash scripts/test.sh     # use this interpreter (a name or a path)
-#   LLMCOST_VENV=.venv-3.12 ...                # put the environment there (default .venv)
+#   LLMCOST_VENV=/tmp/venv-3.12 ...            # put the environment there (default .venv; a
+#                                              # relative path is under the repository)
 #
 # Afterwards VENV is the environment's absolute path and its bin/ is first on PATH.
 
@@ -31,6 +32,12 @@ find_python() {
     return 1
 }
 
+# The environment's folder for the repository $1: $LLMCOST_VENV (absolute, or relative to $1), or $1/.venv.
+venv_dir() {
+    local venv="${LLMCOST_VENV:-.venv}"
+    [[ "$venv" == /* ]] && echo "$venv" || echo "$1/$venv"
+}
+
 setup_env() {
     local root="$1" python version wanted
     if [[ -n "${PYTHON:-}" ]]; then
@@ -48,7 +55,7 @@ setup_env() {
         return 2
     fi
 
-    VENV="$root/${LLMCOST_VENV:-.venv}"
+    VENV="$(venv_dir "$root")"
     if [[ -x "$VENV/bin/python" && "$(python_version "$VENV/bin/python")" != "$version" ]]; then
         echo "setup: $VENV was made by Python $(python_version "$VENV/bin/python"); recreating it with $version"
         rm -rf "$VENV"

@@ -41,6 +41,7 @@ fi
 # Builds into _build/html (and sets up the venv); the browser test reads that build.
 bash scripts/build_book.sh
 
-VENV="$ROOT/${LLMCOST_VENV:-.venv}"
+source scripts/setup_env.sh
+VENV="$(venv_dir "$ROOT")"
 export PATH="$VENV/bin:$PATH"
 "$VENV/bin/python" "${PYTEST[@]}" "$@"

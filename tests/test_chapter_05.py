@@ -9,7 +9,7 @@ from llmcost.book import format_number
 
 
 def test_cost_chapter_follows_its_parameters(tmp_path):
-    params = {"gpu": "h100", "precision": "bf16", "utilization": 0.231, "models": ["gpt-3", "llama-2-70b"],
+    params = {"gpu": "h100", "precision": "bf16", "mfu": 0.231, "models": ["gpt-3", "llama-2-70b"],
               "gpus": ["a100", "h100"], "deadline_days": 60, "rental_price": "aws-p5-capacity-block",
               # the p5 block costs 4.92 USD per GPU-hour: the price range must hold it, and the
               # utilization range collapses onto 23.1 % (low = central = high)
@@ -43,7 +43,7 @@ def test_cost_chapter_follows_its_parameters(tmp_path):
 @pytest.mark.parametrize(
     ("parameters", "message"),
     [
-        ({"utilization": 1.5}, "utilization must be a fraction in (0, 1]"),
+        ({"mfu": 1.5}, "mfu must be a fraction in (0, 1]"),
         ({"gpus": ["tpu-v4"]}, "precision 'fp16' has no peak rate for gpu 'tpu-v4'"),
         ({"rental_price": "seed002-a100-purchase"}, "rental_price must be one of"),
         ({"mfu_low": 0.6}, "utilization range must be ordered low <= central <= high"),

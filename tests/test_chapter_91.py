@@ -7,7 +7,7 @@ from llmcost import calibration
 
 
 def test_calibration_appendix_with_half_the_utilization_and_no_pue(tmp_path):
-    values = glued(run_chapter("91_calibration", tmp_path, default_mfu=0.2, pue=1.0, tolerance=0.2))
+    values = glued(run_chapter("91_calibration", tmp_path, mfu=0.2, pue=1.0, tolerance=0.2))
     assert values["c91_default_mfu"] == "20%"
     assert values["c91_tolerance"] == "20%"
     # Half the utilization doubles the formula's accelerator-hours: every published / formula ratio halves.
@@ -23,4 +23,4 @@ def test_calibration_appendix_with_half_the_utilization_and_no_pue(tmp_path):
 
 
 def test_calibration_appendix_rejects_a_bad_utilization(tmp_path):
-    assert_rejected("91_calibration", tmp_path, "default_mfu must be a fraction in (0, 1]", default_mfu=1.5)
+    assert_rejected("91_calibration", tmp_path, "mfu must be a fraction in (0, 1]", mfu=1.5)

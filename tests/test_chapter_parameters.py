@@ -88,7 +88,7 @@ OUT_OF_RANGE = {
     "05_gpu_days_cost": {
         "gpu": ["abacus", "tpu-v4"],  # the TPU v4 has no fp16 rate
         "precision": ["fp4", "fp8"],
-        "utilization": [0, 1.5, 0.6],  # 0.6: above mfu_high
+        "mfu": [0, 1.5, 0.6],  # 0.6: above mfu_high
         "mfu_low": [0, 0.6],
         "mfu_high": [1.5, 0.4],
         "models": [["gpt-1"], ["abacus"], ["gpt-3", "GPT-3"], ["gpt-3", 7]],
@@ -124,10 +124,10 @@ OUT_OF_RANGE = {
         "mfu": [0, 1.5],
         "power_source": ["measured"],
         "pue_low": [0.9, 1.15],
-        "pue_default": [0.9, 1.3],
+        "pue": [0.9, 1.3],
         "pue_high": [1.05, 6],
         "grid_low": [-0.1, 0.4],
-        "grid_default": [-0.1, 0.6],
+        "grid_kg_per_kwh": [-0.1, 0.6],
         "grid_high": [0.3, 3],
         "whatif_models": [["chinchilla-70b"], ["abacus"], ["gpt-3", "gpt-3"]],
     },
@@ -135,7 +135,7 @@ OUT_OF_RANGE = {
         "tolerance": [-0.1, 1, 1.5],
     },
     "91_calibration": {
-        "default_mfu": [0, 1.5],
+        "mfu": [0, 1.5],
         "pue": [0.9, 6],
         "power_w": [0, 1e6],
         "tolerance": [-0.1, 1],
