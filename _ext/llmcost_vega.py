@@ -28,6 +28,7 @@ specs the chapters emit are drawn by the library version that wrote them.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
@@ -200,7 +201,9 @@ def _write_bundle(app: Sphinx) -> None:
         return
     static = Path(app.outdir) / "_static"
     static.mkdir(parents=True, exist_ok=True)
-    (static / BUNDLE_NAME).write_text(build_bundle(Path(app.doctreedir) / "llmcost_vega"), encoding="utf-8")
+    # LLMCOST_VEGA_CACHE keeps the bundle between builds (llmcost book sets it); else the doctree folder.
+    cache = Path(os.environ.get("LLMCOST_VEGA_CACHE") or Path(app.doctreedir) / "llmcost_vega")
+    (static / BUNDLE_NAME).write_text(build_bundle(cache), encoding="utf-8")
     (static / CSS_NAME).write_text(CSS.lstrip(), encoding="utf-8")
     _copy_mathjax(app)
     logger.info(f"llmcost_vega: wrote _static/{BUNDLE_NAME}")

@@ -21,7 +21,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from .validate import InputError
@@ -29,9 +30,24 @@ from .validate import InputError
 ROOT = Path(__file__).resolve().parent.parent
 """The repository: the book's sources (``_config.yml``, ``_toc.yml``, ``chapters/``)."""
 
+BOOK_WIDE_PARAMETERS = {
+    "model": "the model followed (llmcost.models())",
+    "gpu": "the accelerator (llmcost.accelerators())",
+    "precision": "the precision of the accelerator's dense peak rate",
+    "mfu": "model FLOPs utilization, in (0, 1]",
+    "usd_per_gpu_hour": "rental price of one accelerator-hour, USD",
+    "power_w": "average power per accelerator, W",
+    "pue": "power usage effectiveness of the data centre, at least 1",
+    "grid_kg_per_kwh": "carbon intensity of the grid, kg CO2e per kWh",
+}
+"""The assumptions shared by the book: every chapter that has one calls it by this name, so one
+``--set`` changes it everywhere."""
+
 BOOK_FILES = ("_config.yml", "references.bib", "bibliography.md", "_ext")
 DEFAULT_OUT = ROOT / "_build" / "what-if"
 PUBLISHED = ROOT / "_build" / "html"
+VEGA_CACHE = ROOT / "_build" / ".cache" / "llmcost-vega"
+"""Where editions keep the Vega bundle between builds (it takes seconds to make)."""
 CHANGED_CLASS = "llmcost-changed"
 BANNER_CLASS = "llmcost-edition"
 STYLE = (f"<style>.{CHANGED_CLASS} {{ background: #fff3bf; border-bottom: 2px solid #f08c00; padding: 0 .15em; }}"
@@ -240,7 +256,8 @@ def edition(params: dict | None = None, chapters=None, out=None, jobs: int | Non
         _stage(staging, chosen, differences, params)
         overall = tqdm(total=len(chosen), desc="llmcost book", unit="chapter", position=0, leave=True)
         failures = {}
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
+        # One process per chapter at a time: each kernel client gets its own ZeroMQ context.
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
             futures = {c: pool.submit(_run, c, {k: v for k, v in params.items() if k in values[c]}, staging, i + 1)
                        for i, c in enumerate(chosen)}
             for chapter, future in futures.items():
@@ -264,7 +281,8 @@ def edition(params: dict | None = None, chapters=None, out=None, jobs: int | Non
             toc = (staging / "_toc.yml").read_text(encoding="utf-8").replace(f"  - file: chapters/{chapter}\n", "")
             (staging / "_toc.yml").write_text(toc, encoding="utf-8")
         build = subprocess.run([_jupyter_book(), "build", str(staging), "--builder", "html", "--keep-going"],
-                               capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"})
+                               capture_output=True, text=True,
+                               env={**os.environ, "PYTHONHASHSEED": "0", "LLMCOST_VEGA_CACHE": str(VEGA_CACHE)})
         html_dir = staging / "_build" / "html"
         if build.returncode != 0 or not (html_dir / "index.html").is_file():
             raise InputError(f"the edition's HTML build failed: {(build.stdout + build.stderr).strip().splitlines()[-1]}")

@@ -17,7 +17,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 PYTEST=(-m pytest tests chapters --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env
-    -p no:cacheprovider)
+    -p no:cacheprovider --durations=10)
 export PYTHONHASHSEED=0
 
 if [[ "${1:-}" == "--no-book" ]]; then

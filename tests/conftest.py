@@ -39,3 +39,11 @@ def book_html() -> Path:
     if not (path / "index.html").is_file():
         skip_or_fail(f"no built book at {path}: run scripts/build_book.sh first")
     return path
+
+
+@pytest.fixture(scope="session")
+def edition_html(tmp_path_factory) -> Path:
+    """A one-chapter edition of the book (the intro on an H100 at 40 % MFU), built once per session."""
+    from llmcost.book import edition
+
+    return edition({"gpu": "h100", "mfu": 0.4}, chapters=["00_intro"], out=tmp_path_factory.mktemp("edition") / "html", jobs=1)

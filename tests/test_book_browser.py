@@ -144,7 +144,8 @@ def network_problems(events: list[dict]) -> list[str]:
                 continue  # asked for by the browser itself, not by the page
             if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname != LOOPBACK:
                 problems.append(f"request to a non-loopback host: {url}")
-        elif event["method"] == "Network.loadingFailed" and not params.get("canceled"):
+        elif event["method"] == "Network.loadingFailed" and not params.get("canceled") and params["requestId"] in urls:
+            # (a failure of a request sent before these events, by the browser itself, is not the page's)
             problems.append(f"failed request {urls.get(params['requestId'], '?')}: {params.get('errorText')}")
         elif (
             event["method"] == "Network.responseReceived"
@@ -379,3 +380,21 @@ def test_built_pages_hold_each_chart_as_static_svg(book_html: Path) -> None:
         assert text.count('class="llmcost-chart"') == text.count(f'<div class="{llmcost_charts.STATIC_CLASS}"><svg'), page
     assert found == sum(p.read_text(encoding="utf-8").count('class="llmcost-chart"') for p in book_html.rglob("*.html")
                         if p.parent.name != "_sources")
+
+
+@pytest.mark.parametrize("page", ["index.html", "edition.html", "chapters/00_intro.html", "bibliography.html"])
+def test_edition_works_from_disk(page: str, edition_html: Path, browser) -> None:
+    """A reader's edition (llmcost book), opened from disk like the published book: charts drawn, no error."""
+    network_events(browser), severe_console(browser)
+    url = (edition_html / page).as_uri()
+    browser.get(url)
+    follow_redirect(browser, url)
+    problems = [f"chart not drawn: {chart}" for chart in wait_for_charts(browser)]
+    problems += [f"console: {message}" for message in severe_console(browser)]
+    problems += network_problems(network_events(browser))
+    problems += [f"broken link: {link}" for link in
+                 broken_internal_links(browser, browser.current_url, edition_html.as_uri() + "/", edition_html)]
+    banner = browser.execute_script("return document.querySelectorAll('.llmcost-edition').length;")
+    if page.startswith("chapters/"):
+        problems += [] if banner == 1 else [f"{banner} edition banners"]
+    assert not problems, f"edition {page}:\n" + "\n".join(problems)
