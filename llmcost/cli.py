@@ -1,4 +1,4 @@
-"""The ``llmcost`` command: train, infer, models, gpus. Each has ``--help`` and ``--json``.
+"""The ``llmcost`` command: train, infer, serve, book, models, gpus. Each has ``--help`` and ``--json``.
 
 Bad input exits with status 2 and one line naming the option, the value and what is allowed;
 any other input exits 0. Every number option is checked against its range in
@@ -14,7 +14,7 @@ import json
 import os
 import sys
 
-from . import cluster, cost, datasets, demand, estimate, hardware
+from . import architecture, cluster, cost, datasets, demand, estimate, flops, hardware, serving
 from .validate import (
     RANGES,
     InputError,
@@ -29,7 +29,7 @@ from .validate import (
 
 DEFAULT_GPU = "a100"
 DEFAULT_PRECISION = "bf16"
-DEFAULT_MFU = 0.462  # PaLM 540B's reported MFU, the best published when seed 000 was written
+DEFAULT_MFU = 0.462  # PaLM 540B's reported MFU (full attention counted), the best published when seed 000 was written
 
 
 OPTIONS = {
@@ -38,7 +38,9 @@ OPTIONS = {
     "gpus": "--gpus", "days": "--days", "usd_per_gpu_hour": "--price", "power_w": "--power-w", "pue": "--pue",
     "grid_kg_per_kwh": "--grid", "tokens_per_day": "--tokens-per-day", "requests_per_day": "--requests-per-day",
     "queries_per_request": "--queries-per-request", "words_per_query": "--words-per-query",
-    "tokens_per_word": "--tokens-per-word", "model": "--model",
+    "tokens_per_word": "--tokens-per-word", "model": "--model", "convention": "--convention",
+    "batch": "--batch", "prompt_tokens": "--prompt-tokens", "output_tokens": "--output-tokens",
+    "compute_efficiency": "--compute-efficiency", "memory_efficiency": "--memory-efficiency",
 }
 """The library parameter each option feeds: its range (``RANGES``) applies to the option, and a
 library message naming the parameter is reworded to name the option."""
@@ -95,11 +97,20 @@ def _name_type(resolve):
     return parse
 
 
-def _precision(text):
-    try:
-        return check_choice("precision", text, hardware.PRECISIONS)
-    except InputError as exc:
-        raise argparse.ArgumentTypeError(str(exc).replace("precision ", "", 1)) from None
+def _choice(name: str, allowed):
+    """An argparse type accepting one of ``allowed`` (case-insensitive); its error lists them."""
+
+    def parse(text):
+        try:
+            return check_choice(name, text, allowed)
+        except InputError as exc:
+            raise argparse.ArgumentTypeError(str(exc).replace(f"{name} ", "", 1)) from None
+
+    parse.__name__ = name
+    return parse
+
+
+_precision = _choice("precision", hardware.PRECISIONS)
 
 
 GPU = _name_type(datasets.resolve_accelerator)
@@ -132,7 +143,11 @@ def build_parser() -> Parser:
     _number(train, "--active-params", check_positive, "params_active", "parameters active per token, count (MoE)")
     _number(train, "--tokens", check_positive, "tokens", "training tokens, count")
     train.add_argument("--recompute", action="store_true", help="count activation recomputation: 8PD instead of 6PD (--mfu is then HFU)")
-    _add_hardware_options(train, f"model FLOPs utilization in (0, 1] (default {DEFAULT_MFU}, PaLM's)")
+    train.add_argument("--convention", type=_choice("convention", flops.CONVENTIONS),
+                       help=f"how FLOPs are counted: {', '.join(flops.CONVENTIONS)} (default: 6PD+attention when --model's "
+                            "architecture is known, else 6PD); --mfu must be measured the same way")
+    _add_hardware_options(train, f"model FLOPs utilization in (0, 1], in --convention's count (default: PaLM 540B's {DEFAULT_MFU} "
+                                 "restated in it, 0.457 for 6PD)")
     size = train.add_mutually_exclusive_group()
     _number(size, "--gpus", lambda name, value: int(check_count(name, value)), "gpus", "accelerators used -> wall_days, servers")
     _number(size, "--days", check_positive, "days", "deadline in days -> gpus, servers")
@@ -154,6 +169,21 @@ def build_parser() -> Parser:
     _add_hardware_options(infer, f"utilization in (0, 1] (default {DEFAULT_MFU})")
     _number(infer, "--price", check_positive, "usd_per_gpu_hour", "USD per accelerator-hour -> usd_per_1k_tokens, usd_per_day")
     infer.set_defaults(handler=run_infer)
+
+    serve = sub.add_parser("serve", help="serving roofline: prefill, decode step, throughput, max batch, cost per 1k tokens")
+    serve.add_argument("--model", type=MODEL, required=True, help="a model from the dataset with its architecture (see `llmcost models`)")
+    serve.add_argument("--gpu", type=GPU, help=f"accelerator name or alias (default {DEFAULT_GPU}; see `llmcost gpus`)")
+    serve.add_argument("--precision", type=_precision, help=f"one of {', '.join(hardware.PRECISIONS)} (default {DEFAULT_PRECISION}): arithmetic, weights and KV cache")
+    _number(serve, "--gpus", lambda name, value: int(check_count(name, value)), "gpus", "accelerators in the tensor-parallel group (default 1)")
+    _number(serve, "--batch", lambda name, value: int(check_count(name, value)), "batch", "sequences decoded together (default 1)")
+    _number(serve, "--prompt-tokens", lambda name, value: int(check_count(name, value)), "prompt_tokens", "prompt tokens per sequence")
+    _number(serve, "--output-tokens", lambda name, value: int(check_count(name, value)), "output_tokens", "generated tokens per sequence")
+    _number(serve, "--compute-efficiency", check_fraction, "compute_efficiency", f"achieved share of peak FLOP/s (default {serving.COMPUTE_EFFICIENCY}, Pope et al. 2023)")
+    _number(serve, "--memory-efficiency", check_fraction, "memory_efficiency", f"achieved share of HBM bandwidth (default {serving.MEMORY_EFFICIENCY}: the bound)")
+    _number(serve, "--price", check_positive, "usd_per_gpu_hour", "USD per accelerator-hour -> usd_per_1k_input_tokens, usd_per_1k_output_tokens")
+    _number(serve, "--power-w", check_non_negative, "power_w", "W per accelerator -> Wh per 1k tokens")
+    serve.add_argument("--json", action="store_true", help="print one JSON object (strict JSON)")
+    serve.set_defaults(handler=run_serve)
 
     book = sub.add_parser("book", help="your own edition of the book: chapters re-run with your parameters, as HTML")
     book.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", dest="settings",
@@ -189,12 +219,15 @@ class Inputs(dict):
             self.sources[key] = source
 
 
-def _hardware(args, inputs: Inputs) -> None:
-    """Put the accelerator inputs in ``inputs``: gpu id, precision, peak FLOP/s and utilization."""
+def _hardware(args, inputs: Inputs, convention: str = "6PD+attention") -> None:
+    """Put the accelerator inputs in ``inputs``: gpu id, precision, peak FLOP/s and utilization
+    (by default PaLM 540B's published MFU restated in ``convention``)."""
     if args.mfu is not None:
         inputs.set("mfu", args.mfu, "option --mfu")
+    elif convention == "6PD+attention":
+        inputs.set("mfu", DEFAULT_MFU, "default (PaLM 540B's published MFU, full attention counted)")
     else:
-        inputs.set("mfu", DEFAULT_MFU, "default (PaLM 540B's published MFU)")
+        inputs.set("mfu", architecture.reference_mfu(convention), f"default (PaLM 540B's published MFU restated in {convention})")
     if args.peak_tflops is not None:
         if args.precision is not None:
             raise InputError("--precision selects --gpu's datasheet peak; with --peak-tflops give the peak at your precision and leave --precision out")
@@ -265,17 +298,40 @@ def run_train(args) -> dict:
     if inputs["tokens"] is None:
         raise InputError("--tokens is required (the model has no token count in the dataset)")
     inputs.set("recompute", args.recompute, "option --recompute" if args.recompute else "default")
-    _hardware(args, inputs)
+    _convention(args, inputs)
+    _hardware(args, inputs, inputs["convention"])
     _power(args, inputs["gpu"], inputs)
     inputs.set("pue", _first(args.pue, 1.0), "option --pue" if args.pue is not None else "default")
     inputs.set("price_usd_per_gpu_hour", args.price, "option --price")
     inputs.set("grid_kg_per_kwh", args.grid, "option --grid")
     result = estimate.training_estimate(
-        active, inputs["tokens"], inputs["peak_flops"], inputs["mfu"], recompute=args.recompute, gpus=args.gpus,
+        active, inputs["tokens"], inputs["peak_flops"], inputs["mfu"],
+        attention_flops_per_token=inputs["attention_flops_per_token"], recompute=args.recompute, gpus=args.gpus,
         days=args.days, usd_per_gpu_hour=args.price, power_w=inputs["power_w"], pue=inputs["pue"],
         grid_kg_per_kwh=args.grid,
     )
     return {**result, "inputs": dict(inputs), "input_sources": inputs.sources}
+
+
+def _has_attention_dims(model: str | None) -> bool:
+    if model is None:
+        return False
+    record = datasets.model(model)
+    return all(record.get(key) is not None for key in ("layers", "heads", "context")) and (
+        record.get("head_dim") is not None or record.get("d_model") is not None)
+
+
+def _convention(args, inputs: Inputs) -> None:
+    """The FLOP convention (--convention, else 6PD+attention when the architecture is known) and
+    the attention FLOP per token it adds."""
+    if args.convention is not None:
+        inputs.set("convention", args.convention, "option --convention")
+    elif _has_attention_dims(args.model):
+        inputs.set("convention", "6PD+attention", f"default (the architecture of {args.model} is known)")
+    else:
+        inputs.set("convention", "6PD", "default (no architecture to count attention with)")
+    inputs.set("attention_flops_per_token", architecture.attention_for_convention(inputs["convention"], args.model),
+               f"dataset: architecture of {args.model}" if inputs["convention"] != "6PD" else "the 6PD convention")
 
 
 def _tokens_per_day(args, inputs: Inputs) -> float:
@@ -324,6 +380,32 @@ def run_infer(args) -> dict:
     return {**result, "inputs": dict(inputs), "input_sources": inputs.sources}
 
 
+def run_serve(args) -> dict:
+    inputs = Inputs()
+    inputs.set("model", args.model, "option --model")
+    gpu = args.gpu or datasets.resolve_accelerator(DEFAULT_GPU)
+    inputs.set("gpu", gpu, "option --gpu" if args.gpu else "default")
+    inputs.set("precision", args.precision or DEFAULT_PRECISION, "option --precision" if args.precision else "default")
+    for key, value, default, why in (
+        ("gpus", args.gpus, 1, "default"), ("batch", args.batch, 1, "default"),
+        ("prompt_tokens", args.prompt_tokens, None, ""), ("output_tokens", args.output_tokens, None, ""),
+        ("compute_efficiency", args.compute_efficiency, serving.COMPUTE_EFFICIENCY, "default (Pope et al. 2023: 76 % MFU in prefill)"),
+        ("memory_efficiency", args.memory_efficiency, serving.MEMORY_EFFICIENCY, "default (the datasheet bandwidth: a bound)"),
+    ):
+        if value is None and default is None:
+            raise InputError(f"{OPTIONS[key]} is required")
+        inputs.set(key, _first(value, default), f"option {OPTIONS[key]}" if value is not None else why)
+    inputs.set("price_usd_per_gpu_hour", args.price, "option --price")
+    inputs.set("power_w", args.power_w, "option --power-w")
+    result = serving.serving_estimate(
+        args.model, gpu, gpus=inputs["gpus"], batch=inputs["batch"], prompt_tokens=inputs["prompt_tokens"],
+        output_tokens=inputs["output_tokens"], precision=inputs["precision"],
+        compute_efficiency=inputs["compute_efficiency"], memory_efficiency=inputs["memory_efficiency"],
+        usd_per_gpu_hour=args.price, power_w=args.power_w,
+    )
+    return {**result, "inputs": dict(inputs), "input_sources": inputs.sources}
+
+
 def run_book(args) -> str:
     """Build a reader's edition; returns the path of its index.html."""
     from .edition import edition, parse_settings
@@ -348,7 +430,11 @@ UNITS = {
     "flops": "FLOP", "gpu_hours": "accelerator-hours", "gpu_days": "accelerator-days", "wall_days": "days",
     "gpus": "accelerators", "gpus_whole": "accelerators", "servers": "8-GPU servers", "cost_usd": "USD",
     "energy_mwh": "MWh", "co2_t": "t CO2e", "tokens_per_day": "tokens", "flops_per_day": "FLOP",
-    "usd_per_1k_tokens": "USD", "usd_per_day": "USD",
+    "usd_per_1k_tokens": "USD", "usd_per_day": "USD", "weights_gb_per_gpu": "GB", "kv_cache_gb_per_gpu": "GB",
+    "max_batch": "sequences", "prefill_s": "s", "prefill_comm_s": "s", "decode_s_per_step": "s",
+    "decode_comm_s_per_step": "s", "decode_s": "s", "output_tokens_per_s": "tokens/s",
+    "output_tokens_per_s_per_gpu": "tokens/s", "usd_per_1k_input_tokens": "USD", "usd_per_1k_output_tokens": "USD",
+    "wh_per_1k_input_tokens": "Wh", "wh_per_1k_output_tokens": "Wh",
 }
 
 
@@ -378,10 +464,11 @@ def render(result, as_json: bool) -> str:
         lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths))]
         lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)) for row in rows]
         return "\n".join(lines)
-    lines = [f"{key:>18}  {_format(value)} {UNITS.get(key, '')}".rstrip() for key, value in result.items()
-             if key not in ("inputs", "input_sources")]
+    shown = {key: value for key, value in result.items() if key not in ("inputs", "input_sources")}
+    width = max(len(key) for key in [*shown, "inputs"])
+    lines = [f"{key:>{width}}  {_format(value)} {UNITS.get(key, '')}".rstrip() for key, value in shown.items()]
     assumed = ", ".join(f"{k}={_format(v)}" for k, v in result["inputs"].items() if v is not None)
-    return "\n".join(lines + [f"{'inputs':>18}  {assumed}"])
+    return "\n".join(lines + [f"{'inputs':>{width}}  {assumed}"])
 
 
 def _in_option_words(message: str) -> str:

@@ -11,8 +11,25 @@ import numpy as np
 from .cluster import HOURS_PER_DAY, gpu_hours, gpus_for_deadline, servers, wall_days, whole
 from .cost import rental_cost
 from .energy import co2_tonnes, energy_mwh
-from .flops import training_flops
-from .validate import RANGES, InputError, check_at_least_one, finite_result
+from .flops import BACKWARD_UNITS, FORWARD_UNITS, RECOMPUTE_UNITS, flops_per_param_per_token, training_flops
+from .validate import (
+    RANGES,
+    InputError,
+    check_at_least_one,
+    check_fraction,
+    check_non_negative,
+    check_positive,
+    finite_result,
+)
+
+
+@finite_result
+def utilization_in_convention(utilization, params, attention_from, attention_to):
+    """A utilization measured with ``attention_from`` FLOP per token of attention counted, restated
+    with ``attention_to`` counted: ``u x (6 P + to) / (6 P + from)`` (the run's time is the same)."""
+    utilization = check_fraction("utilization", utilization)
+    six_p = flops_per_param_per_token() * check_positive("params", params)
+    return utilization * (six_p + check_non_negative("attention_to", attention_to)) / (six_p + check_non_negative("attention_from", attention_from))
 
 
 @finite_result
@@ -22,6 +39,7 @@ def training_estimate(
     peak_flops,
     utilization,
     *,
+    attention_flops_per_token=0.0,
     recompute=False,
     gpus=None,
     days=None,
@@ -34,7 +52,10 @@ def training_estimate(
 
     params: parameters active per token (count); tokens: training tokens (count);
     peak_flops: dense peak of one accelerator (FLOP/s); utilization: MFU in (0, 1] (HFU when
-    ``recompute`` counts the extra forward pass, 8PD instead of 6PD).
+    ``recompute`` counts the extra forward pass, 8PD instead of 6PD), measured in the same
+    FLOP convention as the numerator. attention_flops_per_token: training FLOP per token of the
+    attention matmuls (:func:`llmcost.architecture.attention_for_convention`; 0 = 6PD), scaled by 4/3
+    with ``recompute``.
     gpus: accelerators used -> ``wall_days`` and ``servers``; days: deadline -> ``gpus``
     (whole accelerators) and ``servers``; give one of them, not both.
     usd_per_gpu_hour -> ``cost_usd``; power_w (average W per accelerator) and pue ->
@@ -44,7 +65,10 @@ def training_estimate(
     if gpus is not None and days is not None:
         raise InputError("give gpus or days, not both: gpus gives wall_days, days gives gpus")
     pue = check_at_least_one("pue", pue)  # checked even when no energy is asked for: never ignored silently
-    flops = training_flops(params, tokens, recompute=recompute)
+    attention = check_non_negative("attention_flops_per_token", attention_flops_per_token)
+    if recompute:
+        attention = attention * (FORWARD_UNITS + BACKWARD_UNITS + RECOMPUTE_UNITS) / (FORWARD_UNITS + BACKWARD_UNITS)
+    flops = training_flops(params, tokens, recompute=recompute) + attention * tokens
     hours = gpu_hours(flops, peak_flops, utilization)
     result = {"flops": flops, "gpu_hours": hours, "gpu_days": hours / HOURS_PER_DAY}
     if gpus is not None:

@@ -27,6 +27,13 @@ PETAFLOP_S_DAY = 1e15 * 86400.0
 """FLOP in one petaflop/s-day (8.64e19), the unit of the GPT-3 paper's Table D.1 and of
 seed 002's "3640 PFlops" (which is 3,640 petaflop/s-days)."""
 
+CONVENTIONS = ("6PD", "6PD+attention", "6PD+causal-attention")
+"""How training FLOPs are counted: ``6 P D`` alone (Kaplan et al. 2020); plus the attention
+matmuls over the full ``T x T`` score matrix (PaLM's MFU accounting, Chowdhery et al. 2022,
+appendix B); or over its causal half (Megatron-LM's current counter). With activation
+recomputation each becomes 8PD (+ 4/3 of the attention term). A utilization is only meaningful
+under the convention it was measured in: :func:`llmcost.architecture.reference_mfu` restates PaLM's."""
+
 FORWARD_UNITS = 1
 BACKWARD_UNITS = 2
 RECOMPUTE_UNITS = 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validate import InputError, check_count, check_positive
+from .validate import RANGES, InputError, check_count, check_positive
 
 
 def layout_gpus(tensor_parallel, pipeline_parallel, data_parallel):
@@ -12,7 +12,11 @@ def layout_gpus(tensor_parallel, pipeline_parallel, data_parallel):
     t = check_count("tensor_parallel", tensor_parallel)
     p = check_count("pipeline_parallel", pipeline_parallel)
     d = check_count("data_parallel", data_parallel)
-    return t * p * d
+    gpus = t * p * d
+    most = RANGES["gpus"][1]
+    if np.any(np.asarray(gpus, dtype=float) > most):
+        raise InputError(f"tensor_parallel x pipeline_parallel x data_parallel must be at most {most:g} GPUs, got {gpus!r}")
+    return gpus
 
 
 def data_parallel_size(gpus, tensor_parallel, pipeline_parallel):

@@ -21,7 +21,7 @@ def call_json(capsys, *argv):
 
 
 def test_train_gpt3_from_dataset_matches_seed000(capsys):
-    out = call_json(capsys, "train", "--model", "GPT-3", "--gpu", "A100", "--precision", "fp16", "--mfu", "0.462")
+    out = call_json(capsys, "train", "--model", "GPT-3", "--gpu", "A100", "--precision", "fp16", "--mfu", "0.462", "--convention", "6PD")
     assert out["flops"] == pytest.approx(3.15e23, rel=0.01)
     assert out["gpu_hours"] == pytest.approx(606_700, rel=0.01)
     assert out["inputs"]["gpu"] == "a100-80gb-sxm"

@@ -1,0 +1,206 @@
+"""Serving as it runs: a roofline estimate of prefill and decode on a tensor-parallel group.
+
+A request is served in two phases (Pope et al. 2023, ``pope2023inference``, section 2):
+
+* **prefill** processes the whole prompt at once: ``batch x prompt x (2 P + 2 L (h e) prompt)``
+  FLOP (causal attention over the prompt), compute-bound for any real prompt;
+* **decode** produces one token per sequence per step: ``batch x (2 P + 4 L (h e) c)`` FLOP at
+  a context of ``c`` tokens, but every step also reads all the weights and the batch's KV cache
+  from memory. At small batch that read, not the arithmetic, sets the step's time.
+
+Each phase takes the larger of its compute time (FLOP over the group's peak x
+``compute_efficiency``) and its memory time (bytes over the group's HBM bandwidth x
+``memory_efficiency``), plus the tensor-parallel all-reduces: two per layer (after attention
+and after the MLP) of the batch's activations, a ring moving ``2 (t - 1) / t`` of the message
+per GPU over half the accelerator's total interconnect bandwidth (one direction). A
+mixture-of-experts model computes with its active parameters but must hold and read all of
+them. The decode step is evaluated at the mean context ``prompt + (output + 1) / 2``: both its
+times are linear in the context, so the total is exact unless the bound changes during the
+generation.
+
+Costs split the group's time by phase: prefill time is charged to input tokens, decode time to
+output tokens, which is why APIs price them differently.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import datasets
+from .architecture import architecture, forward_flops_per_token, kv_cache_bytes_per_token, parameter_counts
+from .cluster import SECONDS_PER_HOUR
+from .hardware import peak_flops as datasheet_peak_flops
+from .memory import GB, bytes_per_value
+from .validate import (
+    InputError,
+    check_at_least_one,
+    check_count,
+    check_fraction,
+    check_non_negative,
+    check_positive,
+    finite_result,
+)
+
+COMPUTE_EFFICIENCY = 0.76
+"""Achieved share of the dense peak in compute-bound phases: the 76 % MFU of PaLM 540B's
+large-batch prefill on TPU v4 (Pope et al. 2023, abstract), the best published serving figure."""
+
+MEMORY_EFFICIENCY = 1.0
+"""Achieved share of the datasheet HBM bandwidth. 1.0 makes the decode time a lower bound:
+the book's calibration table shows how far measured systems stay above it."""
+
+ALLREDUCES_PER_LAYER = 2
+"""Tensor-parallel all-reduces per layer in a forward pass: after attention and after the MLP
+(Shoeybi et al. 2019, figure 3)."""
+
+TOKENS_PER_KTOK = 1000.0
+
+
+def _gpu_record(gpu) -> dict:
+    record = datasets.accelerator(gpu) if isinstance(gpu, str) else dict(gpu)
+    missing = [key for key in ("bandwidth_gbps", "memory_gb") if record.get(key) is None]
+    if missing:
+        raise InputError(f"gpu {record.get('id', gpu)!r} has no {', '.join(missing)} in the dataset; the roofline needs both")
+    return record
+
+
+def allreduce_seconds(message_bytes, gpus, interconnect_gbps, latency_s=0.0):
+    """Seconds of one ring all-reduce of ``message_bytes`` over ``gpus`` accelerators.
+
+    Each GPU sends (and receives) ``2 (gpus - 1) / gpus x message_bytes`` over one direction of
+    its link, half of ``interconnect_gbps`` (GB/s, both directions, as datasheets state it), plus
+    ``latency_s`` per all-reduce. One GPU needs no all-reduce: 0 s.
+    """
+    message_bytes = check_non_negative("message_bytes", message_bytes)
+    gpus = np.asarray(check_count("gpus", gpus), dtype=float)
+    interconnect_gbps = check_positive("interconnect_gbps", interconnect_gbps)
+    latency_s = check_non_negative("allreduce_latency_s", latency_s)
+    seconds = 2 * (gpus - 1) / gpus * message_bytes / (interconnect_gbps * GB / 2) + latency_s
+    result = np.where(gpus > 1, seconds, 0.0)
+    return float(result) if np.ndim(result) == 0 else result
+
+
+@finite_result
+def max_batch(model, gpu, gpus, context, weight_precision="bf16", kv_precision="bf16"):
+    """Largest batch whose KV cache at ``context`` tokens fits beside the weights, count (0 = the
+    weights alone do not fit). Memory: ``gpus x memory_gb``; weights: all parameters (MoE too)."""
+    arch = architecture(model)
+    record = _gpu_record(gpu)
+    gpus = np.asarray(check_count("gpus", gpus), dtype=float)
+    context = check_count("context", context)
+    free = gpus * record["memory_gb"] * GB - parameter_counts(arch)["total"] * bytes_per_value(weight_precision)
+    per_sequence = kv_cache_bytes_per_token(arch, kv_precision) * np.asarray(context, dtype=float)
+    result = np.maximum(np.floor(free / per_sequence), 0.0)
+    return float(result) if np.ndim(result) == 0 else result
+
+
+def _phase_seconds(flops, bytes_moved, comm_s, compute_rate, memory_rate):
+    compute_s, memory_s = flops / compute_rate, bytes_moved / memory_rate
+    return np.maximum(compute_s, memory_s) + comm_s, compute_s >= memory_s
+
+
+@finite_result
+def serving_estimate(
+    model,
+    gpu,
+    *,
+    gpus=1,
+    batch=1,
+    prompt_tokens,
+    output_tokens,
+    precision="bf16",
+    weight_precision=None,
+    kv_precision=None,
+    peak_flops=None,
+    compute_efficiency=COMPUTE_EFFICIENCY,
+    memory_efficiency=MEMORY_EFFICIENCY,
+    allreduce_latency_s=0.0,
+    usd_per_gpu_hour=None,
+    power_w=None,
+    pue=1.0,
+) -> dict:
+    """Roofline estimate of serving ``model`` on ``gpus`` accelerators ``gpu`` (tensor parallel).
+
+    model: a name from the dataset or an architecture dict; gpu: a name or a dict with
+    ``bandwidth_gbps`` (GB/s), ``memory_gb`` (GB) and ``interconnect_gbps`` (GB/s, both directions).
+    batch: sequences decoded together; prompt_tokens, output_tokens: tokens per sequence.
+    precision: of the arithmetic (selects the datasheet peak unless ``peak_flops``, FLOP/s per
+    accelerator, is given); weight_precision, kv_precision: storage (default ``precision``).
+    compute_efficiency, memory_efficiency: achieved shares of peak FLOP/s and of HBM bandwidth.
+    allreduce_latency_s: fixed seconds per all-reduce. usd_per_gpu_hour -> USD per 1k tokens;
+    power_w (W per accelerator) and pue -> Wh per 1k tokens. Numeric arguments broadcast.
+
+    Keys: weights_gb_per_gpu, kv_cache_gb_per_gpu (at the last token), max_batch, prefill_s
+    (= time to first token), prefill_comm_s (its all-reduce part, not overlapped with compute),
+    decode_s_per_step (time per output token), decode_comm_s_per_step, decode_s, bound
+    ("memory" or "compute", of the decode step), output_tokens_per_s (the group's),
+    output_tokens_per_s_per_gpu, and when asked usd_per_1k_input_tokens,
+    usd_per_1k_output_tokens, wh_per_1k_input_tokens, wh_per_1k_output_tokens.
+    """
+    arch = architecture(model)
+    record = _gpu_record(gpu)
+    gpus = np.asarray(check_count("gpus", gpus), dtype=float)
+    batch = check_count("batch", batch)
+    prompt = check_count("prompt_tokens", prompt_tokens)
+    output = check_count("output_tokens", output_tokens)
+    compute_efficiency = check_fraction("compute_efficiency", compute_efficiency)
+    memory_efficiency = check_fraction("memory_efficiency", memory_efficiency)
+    peak = datasheet_peak_flops(record["id"], precision) if peak_flops is None else check_positive("peak_flops", peak_flops)
+    weight_bytes = parameter_counts(arch)["total"] * bytes_per_value(weight_precision or precision)
+    kv_per_token = kv_cache_bytes_per_token(arch, kv_precision or precision)
+    fits = max_batch(arch, record, gpus, prompt + output, weight_precision or precision, kv_precision or precision)
+    if np.any(fits == 0):
+        raise InputError(
+            f"gpus must hold the weights: {weight_bytes / GB:.4g} GB of {arch.name} do not fit with room for one "
+            f"sequence in {np.min(gpus):.0f} x {record['memory_gb']:g} GB; got gpus={np.min(gpus):.0f} (use more, or a "
+            "lower precision)"
+        )
+    if np.any(np.asarray(batch) > fits):
+        raise InputError(
+            f"batch must be at most {np.min(fits):.0f}: the KV cache of a larger batch at "
+            f"{np.max(prompt + output):.0f} tokens does not fit beside the weights in {np.max(gpus):.0f} x "
+            f"{record['memory_gb']:g} GB; got {batch!r} (use more gpus, a shorter context or a smaller batch)"
+        )
+    compute_rate = gpus * peak * compute_efficiency
+    memory_rate = gpus * record["bandwidth_gbps"] * GB * memory_efficiency
+    activation_bytes = bytes_per_value(precision) * arch.d_model
+
+    def comm(tokens):
+        if record.get("interconnect_gbps") is None:
+            if np.any(gpus > 1):
+                raise InputError(f"gpu {record.get('id')!r} has no interconnect_gbps in the dataset: give gpus=1")
+            return 0.0
+        one = allreduce_seconds(batch * tokens * activation_bytes, gpus, record["interconnect_gbps"], allreduce_latency_s)
+        return ALLREDUCES_PER_LAYER * arch.layers * one
+
+    prefill_flops = batch * prompt * forward_flops_per_token(arch, prompt, causal=True)
+    prefill_comm_s = comm(prompt)
+    prefill_s, _ = _phase_seconds(prefill_flops, weight_bytes + batch * prompt * kv_per_token, prefill_comm_s, compute_rate, memory_rate)
+    context = prompt + (output + 1) / 2
+    step_flops = batch * forward_flops_per_token(arch, np.ceil(context), causal=False)
+    step_comm_s = comm(1)
+    step_s, compute_bound = _phase_seconds(step_flops, weight_bytes + batch * context * kv_per_token, step_comm_s, compute_rate, memory_rate)
+    decode_s = output * step_s
+    result = {
+        "weights_gb_per_gpu": weight_bytes / gpus / GB,
+        "kv_cache_gb_per_gpu": batch * (prompt + output) * kv_per_token / gpus / GB,
+        "max_batch": fits,
+        "prefill_s": prefill_s,
+        "prefill_comm_s": prefill_comm_s,
+        "decode_s_per_step": step_s,
+        "decode_comm_s_per_step": step_comm_s,
+        "decode_s": decode_s,
+        "bound": np.where(compute_bound, "compute", "memory") if np.ndim(compute_bound) else ("compute" if compute_bound else "memory"),
+        "output_tokens_per_s": batch * output / (prefill_s + decode_s),
+    }
+    result["output_tokens_per_s_per_gpu"] = result["output_tokens_per_s"] / gpus
+    group_seconds = {"input": (prefill_s, batch * prompt), "output": (decode_s, batch * output)}
+    if usd_per_gpu_hour is not None:
+        usd_per_s = gpus * check_positive("usd_per_gpu_hour", usd_per_gpu_hour) / SECONDS_PER_HOUR
+        for kind, (seconds, tokens) in group_seconds.items():
+            result[f"usd_per_1k_{kind}_tokens"] = usd_per_s * seconds * TOKENS_PER_KTOK / tokens
+    if power_w is not None:
+        watts = gpus * check_non_negative("power_w", power_w) * check_at_least_one("pue", pue)
+        for kind, (seconds, tokens) in group_seconds.items():
+            result[f"wh_per_1k_{kind}_tokens"] = watts * seconds / SECONDS_PER_HOUR * TOKENS_PER_KTOK / tokens
+    return {key: (float(value) if np.ndim(value) == 0 and not isinstance(value, str) else value) for key, value in result.items()}
