@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validate import check_count, check_non_negative, check_positive, finite_result
+from .validate import InputError, check_count, check_non_negative, check_positive, finite_result
 
 FLOPS_PER_MAC = 2
 """FLOPs in one multiply-accumulate: a multiply and an add."""
@@ -126,17 +126,21 @@ def transformer_params(layers, d_model, vocab, ffn_dim=None, context=0, tied_emb
     two layer norms ``4 d``. Embeddings: ``vocab x d`` (+ ``context x d`` learned positions
     when ``context`` > 0; pass 0 for rotary/sinusoidal), plus a final layer norm ``2 d``.
     An untied output projection adds another ``vocab x d``. ``ffn_dim`` defaults to ``4 d``.
-    GPT-3 (96, 12288, 50257, context 2048) gives about 175e9.
+    GPT-3 (96, 12288, 50257, context 2048) gives about 175e9. The multi-head, plain-MLP case of
+    :func:`llmcost.architecture.parameter_counts`, which also covers GQA, gated MLPs and MoE.
     """
-    layers = check_count("layers", layers)
-    d = np.asarray(check_count("d_model", d_model), dtype=float)
-    vocab = check_count("vocab", vocab)
-    f = 4 * d if ffn_dim is None else np.asarray(check_count("ffn_dim", ffn_dim), dtype=float)
+    from .architecture import params_from_architecture  # architecture builds on this module
+
+    d = check_count("d_model", d_model)
     context = check_non_negative("context", context)
-    block = (4 * d * d + 4 * d) + (2 * d * f + f + d) + 4 * d
-    embeddings = vocab * d * (1 if tied_embeddings else 2) + context * d
-    total = layers * block + embeddings + 2 * d
-    return float(total) if np.ndim(total) == 0 else total
+    if np.any(np.asarray(context) != np.round(context)):
+        raise InputError(f"context must be a whole number of positions >= 0, got {context!r}")
+    record = {
+        "layers": layers, "d_model": d, "heads": 1, "ffn_dim": 4 * np.asarray(d, dtype=float) if ffn_dim is None else ffn_dim,
+        "vocab": vocab, "mlp_matrices": 2, "embedding_matrices": 1 if tied_embeddings else 2,
+        "position_embeddings": context, "linear_biases": 1,
+    }
+    return params_from_architecture(record)
 
 
 @finite_result
