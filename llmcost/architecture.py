@@ -88,12 +88,13 @@ class Architecture:
 
     def require(self, *names: str) -> bool:
         """Raise InputError naming the model and each missing field; True when all are there."""
+        why = NOT_EXPRESSIBLE.get(self.name)
+        if why:
+            raise InputError(f"model {self.name!r} has no architecture llmcost can count with: {why}")
         missing = [name for name in names if getattr(self, name) is None]
         if missing:
-            why = NOT_EXPRESSIBLE.get(self.name)
             raise InputError(
                 f"model {self.name!r} has no {', '.join(missing)} in its architecture record"
-                + (f" ({why})" if why else "")
                 + f"; it states {', '.join(self.stated) or 'none'} of llmcost.architecture.FIELDS"
             )
         return True
@@ -252,6 +253,15 @@ def kv_cache_bytes_per_token(model, precision="bf16"):
 
 def _plain(value):
     return float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=float)
+
+
+def has_attention_dims(model) -> bool:
+    """True when ``model``'s record states what the attention term needs: layers, heads, context
+    and the head width (head_dim, or d_model to divide by heads), and is expressible at all."""
+    try:
+        return architecture(model).require("layers", "heads", "context", "head_dim")
+    except InputError:
+        return False
 
 
 REFERENCE_MODEL = "palm-540b"

@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-from . import cluster, energy, flops
+from . import architecture, cluster, energy, flops
 from .datasets import accelerator, model, model_facts, models, resolve_accelerator
 from .hardware import PRECISIONS, TERA, peak_flops, training_precision
 from .validate import InputError, check_at_least_one, check_choice, check_fraction, check_positive
@@ -54,24 +54,21 @@ def flops_table(causal: bool = False):
     """Training FLOP by formula vs published, one row per model with parameters and tokens.
 
     Columns: id, release, kind, params_active, tokens, ``flops_6pd`` (6 x active params x tokens),
-    ``flops_8pd`` (with activation recomputation), ``flops_attention`` (6PD + the attention matmuls,
-    ``flops.training_flops_with_attention``, NaN without layers/d_model/context; ``causal=True``
-    counts half the score matrix), ``published`` (``train_flops``, NaN if none) and ``ratio``
+    ``flops_8pd`` (with activation recomputation), ``flops_attention`` (6PD + the attention matmuls
+    of the architecture, ``12 L (heads x head_dim) T`` per token, NaN without layers, heads and
+    context; ``causal=True`` counts half the score matrix), ``published`` (``train_flops``, NaN if none) and ``ratio``
     (published / 6PD) and ``ratio_attention`` (published / flops_attention).
     """
     table = models()
     table = table[_known(table, "params_active", "tokens")].copy()
     table["flops_6pd"] = flops.training_flops(table["params_active"].to_numpy(), table["tokens"].to_numpy())
     table["flops_8pd"] = flops.training_flops(table["params_active"].to_numpy(), table["tokens"].to_numpy(), recompute=True)
-    attention = np.full(len(table), np.nan)
-    arch = _known(table, "layers", "d_model", "context")
-    if arch.any():
-        rows = table[arch]
-        attention[arch] = flops.training_flops_with_attention(
-            rows["params_active"].to_numpy(), rows["tokens"].to_numpy(), rows["layers"].to_numpy(),
-            rows["d_model"].to_numpy(), rows["context"].to_numpy(), causal=causal,
-        )
-    table["flops_attention"] = attention
+    convention = "6PD+causal-attention" if causal else "6PD+attention"
+    per_token = [
+        architecture.attention_for_convention(convention, model) if architecture.has_attention_dims(model) else np.nan
+        for model in table["id"]
+    ]
+    table["flops_attention"] = table["flops_6pd"] + np.asarray(per_token) * table["tokens"].to_numpy()
     table["published"] = table["train_flops"]
     table["ratio"] = _ratio(table["published"], table["flops_6pd"])
     table["ratio_attention"] = _ratio(table["published"], table["flops_attention"])
@@ -180,12 +177,12 @@ def implied_utilization_table(precision=None):
 def convention_table(name: str):
     """Training FLOP of one model under each counting convention, and its ratio to 6PD.
 
-    Rows (``convention``): 6PD with the active parameters (the baseline); + attention over the
-    full score matrix (PaLM) and over its causal half (Megatron); 8PD with recomputation; 6PD with
-    total instead of active parameters (MoE); 6PD with the parameters counted from the
-    architecture with embeddings (``flops.transformer_params``) and without
-    (``flops.non_embedding_params``, Kaplan's N). A row whose inputs the dataset lacks is NaN.
-    Columns: convention, flops, ratio (to 6PD), source (BibTeX key of the convention).
+    Rows (``convention``): 6PD with the active parameters (the baseline); + the attention of the
+    architecture over the full score matrix (PaLM) and over its causal half (Megatron); 8PD with
+    recomputation; 6PD with total instead of active parameters (MoE); 6PD with the active
+    parameters counted from the architecture record with embeddings
+    (``architecture.parameter_counts``) and without (Kaplan's N). A row whose inputs the
+    dataset lacks is NaN. Columns: convention, flops, ratio (to 6PD), source (BibTeX key).
     """
     import pandas as pd
 
@@ -193,38 +190,36 @@ def convention_table(name: str):
     params, tokens = facts.get("params_active"), facts.get("tokens")
     if params is None or tokens is None:
         raise InputError(f"model {facts['id']!r} lacks params_active or tokens; pick one with both")
-    nan = float("nan")
     base = flops.training_flops(params, tokens)
-    layers, d_model, context, vocab = (facts.get(key) for key in ("layers", "d_model", "context", "vocab"))
-    has_arch = None not in (layers, d_model, context)
-    ffn = facts.get("ffn_dim")
+    has_attention = architecture.has_attention_dims(facts["id"])
 
-    def attention(causal):
-        if not has_arch:
-            return nan
-        return flops.training_flops_with_attention(params, tokens, int(layers), int(d_model), int(context), causal=causal)
+    def attention(convention):
+        if not has_attention:
+            return float("nan")
+        return base + architecture.attention_for_convention(convention, facts["id"]) * tokens
 
-    with_embeddings = nan
-    without_embeddings = nan
-    if None not in (layers, d_model):
-        without_embeddings = flops.training_flops(flops.non_embedding_params(int(layers), int(d_model), None if ffn is None else int(ffn)), tokens)
-        if vocab is not None:
-            counted = flops.transformer_params(int(layers), int(d_model), int(vocab), None if ffn is None else int(ffn),
-                                               context=int(context) if context is not None else 0)
-            with_embeddings = flops.training_flops(counted, tokens)
+    counted = _architecture_counts(facts["id"])
     total = facts.get("params_total", params)
     rows = [
         ("6PD, active parameters (baseline)", base, "kaplan2020scaling"),
-        ("6PD + attention, full score matrix", attention(False), "chowdhery2022palm"),
-        ("6PD + attention, causal half", attention(True), "narayanan2021megatron"),
+        ("6PD + attention, full score matrix", attention("6PD+attention"), "chowdhery2022palm"),
+        ("6PD + attention, causal half", attention("6PD+causal-attention"), "narayanan2021megatron"),
         ("8PD, activation recomputation", flops.training_flops(params, tokens, recompute=True), "narayanan2021megatron"),
         ("6PD, total parameters (all experts)", flops.training_flops(total, tokens), "patel2023gpt4"),
-        ("6ND, N counted with embeddings", with_embeddings, "kaplan2020scaling"),
-        ("6ND, N counted without embeddings", without_embeddings, "kaplan2020scaling"),
+        ("6ND, N counted with embeddings", 6 * counted["active"] * tokens, "kaplan2020scaling"),
+        ("6ND, N counted without embeddings", 6 * (counted["active"] - counted["embeddings"]) * tokens, "kaplan2020scaling"),
     ]
     out = pd.DataFrame(rows, columns=["convention", "flops", "source"])
     out["ratio"] = out["flops"] / base
     return out[["convention", "flops", "ratio", "source"]]
+
+
+def _architecture_counts(name: str) -> dict:
+    """``architecture.parameter_counts`` of ``name``, or NaN counts when its record is incomplete."""
+    try:
+        return architecture.parameter_counts(name)
+    except InputError:
+        return {"active": float("nan"), "embeddings": float("nan")}
 
 
 def summary(table, column: str = "ratio", label: str = "id") -> dict:

@@ -13,7 +13,8 @@ whose mime bundle holds
 * ``text/plain``: the same caption, for terminals.
 
 The data embedded in a spec are rounded to ``llmcost.book.CHART_DIGITS`` significant digits
-before anything is written, so a chart's bytes do not depend on the CPU that computed it.
+before anything is written, and each dataset is renamed after its rounded values (altair names
+it after the unrounded ones), so a chart's bytes do not depend on the CPU that computed it.
 
 The book adds a static picture of every chart when it is built (:func:`with_static_charts`, called
 by ``_ext/llmcost_vega.py``): :func:`static_svg` renders the spec to SVG with ``vl_convert`` and
@@ -99,8 +100,24 @@ def chart_html(spec: dict) -> str:
 
 def mimebundle(spec: dict, **metadata) -> dict:
     """The renderer: mime bundle of a Vega-Lite spec, its floats rounded (see the module docstring)."""
-    spec = round_floats(spec, CHART_DIGITS)
+    spec = renamed_datasets(round_floats(spec, CHART_DIGITS))
     return {"text/html": chart_html(spec), "text/plain": caption(spec)}
+
+
+def renamed_datasets(spec: dict) -> dict:
+    """``spec`` with each of its ``datasets`` named by a hash of its rounded values.
+
+    altair names a dataset ``data-<md5>`` of its values *before* the renderer rounds them, so the
+    name carries the CPU's last digits; the rounded values are the same everywhere.
+    """
+    datasets = spec.get("datasets")
+    if not isinstance(datasets, dict) or not datasets:
+        return spec
+    text = spec_json(spec)
+    for old, values in datasets.items():
+        new = "data-" + hashlib.md5(spec_json(values).encode("ascii")).hexdigest()
+        text = text.replace(json.dumps(old), json.dumps(new))
+    return json.loads(text)
 
 
 def vegalite_version(spec: dict) -> str:

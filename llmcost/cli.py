@@ -313,20 +313,12 @@ def run_train(args) -> dict:
     return {**result, "inputs": dict(inputs), "input_sources": inputs.sources}
 
 
-def _has_attention_dims(model: str | None) -> bool:
-    if model is None:
-        return False
-    record = datasets.model(model)
-    return all(record.get(key) is not None for key in ("layers", "heads", "context")) and (
-        record.get("head_dim") is not None or record.get("d_model") is not None)
-
-
 def _convention(args, inputs: Inputs) -> None:
     """The FLOP convention (--convention, else 6PD+attention when the architecture is known) and
     the attention FLOP per token it adds."""
     if args.convention is not None:
         inputs.set("convention", args.convention, "option --convention")
-    elif _has_attention_dims(args.model):
+    elif args.model is not None and architecture.has_attention_dims(args.model):
         inputs.set("convention", "6PD+attention", f"default (the architecture of {args.model} is known)")
     else:
         inputs.set("convention", "6PD", "default (no architecture to count attention with)")

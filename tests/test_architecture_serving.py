@@ -56,7 +56,7 @@ def test_moe_active_parameters_follow_the_routed_experts():
 
 
 def test_a_record_that_cannot_be_expressed_says_why():
-    with pytest.raises(InputError, match=r"deepseek-v3.*mlp_matrices.*latent attention"):
+    with pytest.raises(InputError, match=r"deepseek-v3.*no architecture llmcost can count with.*latent attention"):
         arch.params_from_architecture("deepseek-v3")
 
 
@@ -255,3 +255,25 @@ def test_cli_train_names_its_convention_and_pairs_the_utilization(capsys):
 def test_serving_refuses_a_hostile_value_naming_the_parameter(name, value):
     with pytest.raises(InputError, match=rf"^{name} "):
         serving_estimate("llama-2-70b", "a100-80gb-sxm", **{**LLAMA_SERVICE, "usd_per_gpu_hour": 2.0, "power_w": 400, name: value})
+
+
+def test_an_inexpressible_model_has_no_attention_term():
+    assert not arch.has_attention_dims("deepseek-v3")
+    assert arch.has_attention_dims("palm-540b")
+    with pytest.raises(InputError, match="latent attention"):
+        arch.attention_for_convention("6PD+attention", "deepseek-v3")
+
+
+def test_convention_table_counts_attention_with_the_head_width():
+    from llmcost import calibration
+
+    palm = calibration.convention_table("palm-540b").set_index("convention")
+    base = palm.loc["6PD, active parameters (baseline)", "flops"]
+    # PaLM: 12 L (H Q) T = 12 x 118 x (48 x 256) x 2048 per token, not 12 L d T with d = 18,432.
+    per_token = 12 * 118 * 48 * 256 * 2048
+    assert palm.loc["6PD + attention, full score matrix", "flops"] == pytest.approx(base + per_token * 780e9)
+    assert palm.loc["6PD + attention, causal half", "flops"] == pytest.approx(base + per_token / 2 * 780e9)
+    counts = arch.parameter_counts("palm-540b")
+    assert palm.loc["6ND, N counted without embeddings", "flops"] == pytest.approx(6 * (counts["active"] - counts["embeddings"]) * 780e9)
+    deepseek = calibration.convention_table("deepseek-v3").set_index("convention")
+    assert np.isnan(deepseek.loc["6PD + attention, full score matrix", "flops"])

@@ -38,7 +38,7 @@ def test_bundle_is_deterministic_and_offline(llmcost_renderer):
     assert first == second
     assert set(first) == {"text/html", "text/plain"}
     page = first["text/html"]
-    spec = _chart().to_dict()
+    spec = charts.renamed_datasets(_chart().to_dict())
     assert f'id="{charts.chart_id(spec)}"' in page
     assert 'class="llmcost-chart"' in page
     assert "altair-viz" not in page and "<script src" not in page and "cdn" not in page
@@ -92,6 +92,24 @@ def test_chart_data_are_rounded_to_chart_digits(llmcost_renderer):
     rows = next(iter(spec["datasets"].values()))
     assert [row["value"] for row in rows] == [0.3333333, 2.0, 123456800.0]
     assert CHART_DIGITS == 7 and spec["title"] == "test chart"
+
+
+def test_chart_bytes_do_not_carry_cpu_noise(llmcost_renderer):
+    """Data that differ in the last bits (SIMD noise) give the same bytes: values, dataset names, id."""
+    exact = _chart((0.1, 0.2, 0.3))._repr_mimebundle_()
+    noisy = _chart((0.1, 0.2, 0.30000000000000004))._repr_mimebundle_()
+    exact, noisy = (b[0] if isinstance(b, tuple) else b for b in (exact, noisy))
+    assert _chart((0.1, 0.2, 0.3)).to_dict()["datasets"].keys() != _chart((0.1, 0.2, 0.30000000000000004)).to_dict()["datasets"].keys()
+    assert exact == noisy
+    assert exact != (lambda b: b[0] if isinstance(b, tuple) else b)(_chart((0.1, 0.2, 0.4))._repr_mimebundle_())
+
+
+def test_renamed_datasets_keeps_references():
+    spec = {"data": {"name": "data-a"}, "layer": [{"data": {"name": "data-a"}}], "datasets": {"data-a": [{"x": 1}]}}
+    renamed = charts.renamed_datasets(spec)
+    (name,) = renamed["datasets"]
+    assert name.startswith("data-") and name != "data-a"
+    assert renamed["data"]["name"] == renamed["layer"][0]["data"]["name"] == name
 
 
 def test_round_floats_rejects_non_finite():
