@@ -33,6 +33,7 @@ from .datasets import (
     prices,
     resolve_accelerator,
     resolve_model,
+    serving_measurements,
 )
 from .demand import inference_accelerators, tokens_per_day
 from .energy import co2_tonnes, energy_mwh

@@ -32,7 +32,7 @@ from . import datasets
 from .estimate import utilization_in_convention
 from .flops import CONVENTIONS, attention_flops_per_token
 from .memory import bytes_per_value
-from .validate import InputError, as_number, check_choice, check_count, check_non_negative, finite_result
+from .validate import InputError, as_number, check_choice, check_count, check_non_negative, finite_result, plain
 
 DEFAULTS = {
     "kv_heads": "heads",  # multi-head attention unless the record says otherwise
@@ -198,7 +198,7 @@ def parameter_counts(model) -> dict:
         "active": active,
         "matmul_active": active - looked_up,
     }
-    return {key: _plain(value) for key, value in parts.items()}
+    return {key: plain(value) for key, value in parts.items()}
 
 
 def params_from_architecture(model):
@@ -237,7 +237,7 @@ def forward_flops_per_token(model, context, causal=True):
     arch = architecture(model)
     matmuls = 2 * parameter_counts(arch)["matmul_active"]
     attention = attention_flops_per_token(arch.layers, arch.attention_width, check_count("context", context), training=False, causal=causal)
-    return _plain(matmuls + attention)
+    return plain(matmuls + attention)
 
 
 def kv_cache_bytes_per_token(model, precision="bf16"):
@@ -248,11 +248,7 @@ def kv_cache_bytes_per_token(model, precision="bf16"):
     """
     arch = architecture(model)
     arch.require("layers")
-    return _plain(2.0 * arch.layers * arch.kv_width * bytes_per_value(precision))
-
-
-def _plain(value):
-    return float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=float)
+    return plain(2.0 * arch.layers * arch.kv_width * bytes_per_value(precision))
 
 
 def has_attention_dims(model) -> bool:

@@ -11,6 +11,8 @@ to the published one and their ratio (published / formula):
   accelerator-hours at the accelerator's dense peak at its training precision
   (:func:`training_precision`), next to the MFU or TFLOP/s per GPU the authors reported;
 * :func:`convention_table`: what each FLOP-counting convention gives for one model;
+* :func:`serving_table`: ``llmcost.serving``'s roofline vs published serving measurements and
+  peer tools' figures (decode time per token, prefill time, output tokens/s per GPU);
 * :func:`summary`: median and worst ratio of a table.
 
 Every table is a pandas DataFrame (pandas is imported inside the functions only); a missing
@@ -23,8 +25,8 @@ import math
 
 import numpy as np
 
-from . import architecture, cluster, energy, flops
-from .datasets import accelerator, model, model_facts, models, resolve_accelerator
+from . import architecture, cluster, energy, flops, serving
+from .datasets import accelerator, model, model_facts, models, resolve_accelerator, serving_measurements
 from .hardware import PRECISIONS, TERA, peak_flops, training_precision
 from .validate import InputError, check_at_least_one, check_choice, check_fraction, check_positive
 
@@ -212,6 +214,55 @@ def convention_table(name: str):
     out = pd.DataFrame(rows, columns=["convention", "flops", "source"])
     out["ratio"] = out["flops"] / base
     return out[["convention", "flops", "ratio", "source"]]
+
+
+SPEED_METRICS = ("output_tokens_per_s_per_gpu",)
+"""Metrics where more is faster; the others (seconds) are faster when smaller."""
+
+
+def serving_table():
+    """The serving roofline (``llmcost.serving``) against each row of ``serving_measurements.csv``.
+
+    ``llmcost`` is :func:`serving.serving_estimate`'s value of the row's metric at the row's
+    configuration (efficiencies: the row's where a peer tool assumed them, else llmcost's
+    defaults); where the source states no batch, it is the HBM floor at batch 1
+    (:func:`serving.hbm_read_seconds`), a lower bound for any batch (``basis`` says which).
+    Columns: id, model, accelerator, accelerators, batch, prompt_tokens, output_tokens, metric,
+    kind, published, llmcost, basis, ratio (published / llmcost) and ``achieved`` (the share of
+    the roofline's speed the system reached: ratio for tokens/s, 1 / ratio for seconds), source.
+    """
+    table = serving_measurements().copy()
+    values, bases = [], []
+    for row in table.itertuples(index=False):
+        value, basis = _roofline(row)
+        values.append(value)
+        bases.append(basis)
+    table["published"] = table["value"]
+    table["llmcost"] = values
+    table["basis"] = bases
+    table["ratio"] = _ratio(table["published"], table["llmcost"])
+    speed = table["metric"].isin(SPEED_METRICS)
+    table["achieved"] = np.where(speed, table["ratio"], 1 / table["ratio"])
+    return table[["id", "model", "accelerator", "accelerators", "batch", "prompt_tokens", "output_tokens", "metric", "kind",
+                  "published", "llmcost", "basis", "ratio", "achieved", "source"]]
+
+
+def _roofline(row) -> tuple[float, str]:
+    """llmcost's value of one measurement row's metric, and how it was obtained."""
+    if math.isnan(row.batch):
+        if row.metric != "decode_s_per_step":
+            raise InputError(f"serving measurement {row.id!r}: a {row.metric} without a batch cannot be estimated")
+        floor = serving.hbm_read_seconds(row.model, row.accelerator, gpus=row.accelerators, batch=1,
+                                         context=row.prompt_tokens + (row.output_tokens + 1) / 2,
+                                         weight_precision=row.weight_precision, kv_precision=row.kv_precision)
+        return floor, "HBM floor at batch 1"
+    efficiencies = {key: getattr(row, key) for key in ("compute_efficiency", "memory_efficiency") if not math.isnan(getattr(row, key))}
+    estimate = serving.serving_estimate(
+        row.model, row.accelerator, gpus=row.accelerators, batch=int(row.batch), prompt_tokens=row.prompt_tokens,
+        output_tokens=row.output_tokens, precision=row.precision, weight_precision=row.weight_precision,
+        kv_precision=row.kv_precision, **efficiencies,
+    )
+    return estimate[row.metric], "roofline" + (" at the peer's efficiencies" if efficiencies else "")
 
 
 def _architecture_counts(name: str) -> dict:

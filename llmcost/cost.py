@@ -52,18 +52,28 @@ def purchase_cost(gpus, usd_per_gpu, other_hardware_share=0.2, datacenter_share=
 
 
 @finite_result
+def usd_per_1k_tokens(usd_per_gpu_hour, gpu_seconds_per_token):
+    """USD per 1,000 tokens when each token takes ``gpu_seconds_per_token`` accelerator-seconds
+    rented at ``usd_per_gpu_hour``. The one conversion of time to price per token: the
+    compute-bound model below and the roofline of ``llmcost.serving`` both go through it."""
+    usd_per_gpu_hour = check_positive("usd_per_gpu_hour", usd_per_gpu_hour)
+    gpu_seconds_per_token = check_positive("gpu_seconds_per_token", gpu_seconds_per_token)
+    return usd_per_gpu_hour / SECONDS_PER_HOUR * gpu_seconds_per_token * TOKENS_PER_KTOK
+
+
+@finite_result
 def serving_cost_per_1k_tokens(params, usd_per_gpu_hour, peak_flops, utilization):
-    """USD per 1,000 generated tokens when compute is the bottleneck.
+    """USD per 1,000 generated tokens when compute is the bottleneck: the source documents' model.
 
     One token costs ``2 x params`` FLOP; an accelerator delivers ``peak_flops x utilization``
-    FLOP/s for ``usd_per_gpu_hour / 3600`` USD per second.
+    FLOP/s for ``usd_per_gpu_hour / 3600`` USD per second. Decoding at small batch is bound by
+    memory instead, which this leaves out: ``llmcost.serving.serving_estimate`` models both.
     """
     params = check_positive("params", params)
-    usd_per_gpu_hour = check_positive("usd_per_gpu_hour", usd_per_gpu_hour)
     peak_flops = check_positive("peak_flops", peak_flops)
     utilization = check_fraction("utilization", utilization)
-    flops_per_ktok = flops_per_param_per_token(training=False) * params * TOKENS_PER_KTOK
-    return flops_per_ktok * usd_per_gpu_hour / (SECONDS_PER_HOUR * peak_flops * utilization)
+    seconds = flops_per_param_per_token(training=False) * params / (peak_flops * utilization)
+    return usd_per_1k_tokens(usd_per_gpu_hour, seconds)
 
 
 @finite_result

@@ -520,6 +520,11 @@ def api_prices():
     return _frame("api_prices.csv")
 
 
+def serving_measurements():
+    """Published serving measurements and peer-tool figures, with the configuration each ran."""
+    return _frame("serving_measurements.csv")
+
+
 def claims():
     """Every numeric claim of the source documents, with the inputs (parsed JSON) that recompute it."""
     return _frame("claims.csv")

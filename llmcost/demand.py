@@ -2,7 +2,9 @@
 
 The chain of seed document 004: requests/day x questions per request x words per question
 x tokens per word -> tokens/day -> FLOP/day (2 x params per token) -> sustained FLOP/s
--> accelerators at a utilization -> servers of 8.
+-> accelerators at a utilization -> servers of 8. That chain is compute-bound;
+:func:`accelerators_at_rate` sizes the fleet from a per-accelerator token rate instead, such as
+the roofline's of ``llmcost.serving``.
 """
 
 from __future__ import annotations
@@ -38,3 +40,12 @@ def inference_accelerators(params, tokens_per_day, peak_flops, utilization):
     """Accelerators (fractional) that serve ``tokens_per_day`` around the clock."""
     flops_per_second = inference_flops_per_day(params, tokens_per_day) / SECONDS_PER_DAY
     return accelerators_for_throughput(flops_per_second, peak_flops, utilization)
+
+
+@finite_result
+def accelerators_at_rate(tokens_per_day, tokens_per_s_per_gpu):
+    """Accelerators (fractional) that produce ``tokens_per_day`` around the clock at
+    ``tokens_per_s_per_gpu`` each (e.g. ``llmcost.serving.serving_estimate``'s
+    ``output_tokens_per_s_per_gpu``, memory- or compute-bound), count."""
+    tokens_per_day = check_positive("tokens_per_day", tokens_per_day)
+    return tokens_per_day / SECONDS_PER_DAY / check_positive("tokens_per_s_per_gpu", tokens_per_s_per_gpu)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validate import InputError, check_count, check_non_negative, check_positive, finite_result
+from .validate import InputError, check_count, check_non_negative, check_positive, finite_result, plain
 
 FLOPS_PER_MAC = 2
 """FLOPs in one multiply-accumulate: a multiply and an add."""
@@ -105,7 +105,7 @@ def attention_flops_per_token(layers, d_model, context, training: bool = True, c
     passes = (FORWARD_UNITS + BACKWARD_UNITS) if training else FORWARD_UNITS
     full = 2 * FLOPS_PER_MAC * passes * np.asarray(layers, dtype=float) * d_model * context
     result = full / 2 if causal else full
-    return float(result) if np.ndim(result) == 0 else result
+    return plain(result)
 
 
 @finite_result

@@ -29,6 +29,7 @@ import numpy as np
 from . import datasets
 from .architecture import architecture, forward_flops_per_token, kv_cache_bytes_per_token, parameter_counts
 from .cluster import SECONDS_PER_HOUR
+from .cost import TOKENS_PER_KTOK, usd_per_1k_tokens
 from .hardware import peak_flops as datasheet_peak_flops
 from .memory import GB, bytes_per_value
 from .validate import (
@@ -39,6 +40,7 @@ from .validate import (
     check_non_negative,
     check_positive,
     finite_result,
+    plain,
 )
 
 COMPUTE_EFFICIENCY = 0.76
@@ -52,9 +54,6 @@ the book's calibration table shows how far measured systems stay above it."""
 ALLREDUCES_PER_LAYER = 2
 """Tensor-parallel all-reduces per layer in a forward pass: after attention and after the MLP
 (Shoeybi et al. 2019, figure 3)."""
-
-TOKENS_PER_KTOK = 1000.0
-
 
 def _gpu_record(gpu) -> dict:
     record = datasets.accelerator(gpu) if isinstance(gpu, str) else dict(gpu)
@@ -77,7 +76,7 @@ def allreduce_seconds(message_bytes, gpus, interconnect_gbps, latency_s=0.0):
     latency_s = check_non_negative("allreduce_latency_s", latency_s)
     seconds = 2 * (gpus - 1) / gpus * message_bytes / (interconnect_gbps * GB / 2) + latency_s
     result = np.where(gpus > 1, seconds, 0.0)
-    return float(result) if np.ndim(result) == 0 else result
+    return plain(result)
 
 
 @finite_result
@@ -91,7 +90,32 @@ def max_batch(model, gpu, gpus, context, weight_precision="bf16", kv_precision="
     free = gpus * record["memory_gb"] * GB - parameter_counts(arch)["total"] * bytes_per_value(weight_precision)
     per_sequence = kv_cache_bytes_per_token(arch, kv_precision) * np.asarray(context, dtype=float)
     result = np.maximum(np.floor(free / per_sequence), 0.0)
-    return float(result) if np.ndim(result) == 0 else result
+    return plain(result)
+
+
+def _bytes_read(arch, batch, context, weight_precision, kv_precision):
+    """Bytes a forward step reads from HBM: all the weights (MoE: every expert) and the batch's KV cache."""
+    weights = parameter_counts(arch)["total"] * bytes_per_value(weight_precision)
+    return weights + np.asarray(batch, dtype=float) * context * kv_cache_bytes_per_token(arch, kv_precision)
+
+
+@finite_result
+def hbm_read_seconds(model, gpu, *, gpus=1, batch=1, context=0, weight_precision="bf16", kv_precision=None,
+                     memory_efficiency=MEMORY_EFFICIENCY):
+    """Seconds to read the weights and ``batch x context`` tokens of KV cache once from the HBM of
+    ``gpus`` accelerators at ``memory_efficiency`` of their datasheet bandwidth: the floor of one
+    decode step, whatever the software (compute and communication only add to it).
+
+    kv_precision defaults to ``weight_precision``; context: tokens cached per sequence (0: weights only).
+    """
+    arch = architecture(model)
+    record = _gpu_record(gpu)
+    gpus = check_count("gpus", gpus)
+    batch = check_count("batch", batch)
+    context = check_non_negative("context", context)
+    memory_efficiency = check_fraction("memory_efficiency", memory_efficiency)
+    read = _bytes_read(arch, batch, context, weight_precision, kv_precision or weight_precision)
+    return plain(read / (np.asarray(gpus, dtype=float) * record["bandwidth_gbps"] * GB * memory_efficiency))
 
 
 def _phase_seconds(flops, bytes_moved, comm_s, compute_rate, memory_rate):
@@ -175,11 +199,14 @@ def serving_estimate(
 
     prefill_flops = batch * prompt * forward_flops_per_token(arch, prompt, causal=True)
     prefill_comm_s = comm(prompt)
-    prefill_s, _ = _phase_seconds(prefill_flops, weight_bytes + batch * prompt * kv_per_token, prefill_comm_s, compute_rate, memory_rate)
+    weight_precision, kv_precision = weight_precision or precision, kv_precision or precision
+    prefill_read = _bytes_read(arch, batch, prompt, weight_precision, kv_precision)
+    prefill_s, _ = _phase_seconds(prefill_flops, prefill_read, prefill_comm_s, compute_rate, memory_rate)
     context = prompt + (output + 1) / 2
     step_flops = batch * forward_flops_per_token(arch, np.ceil(context), causal=False)
     step_comm_s = comm(1)
-    step_s, compute_bound = _phase_seconds(step_flops, weight_bytes + batch * context * kv_per_token, step_comm_s, compute_rate, memory_rate)
+    step_read = _bytes_read(arch, batch, context, weight_precision, kv_precision)
+    step_s, compute_bound = _phase_seconds(step_flops, step_read, step_comm_s, compute_rate, memory_rate)
     decode_s = output * step_s
     result = {
         "weights_gb_per_gpu": weight_bytes / gpus / GB,
@@ -196,11 +223,33 @@ def serving_estimate(
     result["output_tokens_per_s_per_gpu"] = result["output_tokens_per_s"] / gpus
     group_seconds = {"input": (prefill_s, batch * prompt), "output": (decode_s, batch * output)}
     if usd_per_gpu_hour is not None:
-        usd_per_s = gpus * check_positive("usd_per_gpu_hour", usd_per_gpu_hour) / SECONDS_PER_HOUR
         for kind, (seconds, tokens) in group_seconds.items():
-            result[f"usd_per_1k_{kind}_tokens"] = usd_per_s * seconds * TOKENS_PER_KTOK / tokens
+            result[f"usd_per_1k_{kind}_tokens"] = usd_per_1k_tokens(usd_per_gpu_hour, gpus * seconds / tokens)
     if power_w is not None:
         watts = gpus * check_non_negative("power_w", power_w) * check_at_least_one("pue", pue)
         for kind, (seconds, tokens) in group_seconds.items():
             result[f"wh_per_1k_{kind}_tokens"] = watts * seconds / SECONDS_PER_HOUR * TOKENS_PER_KTOK / tokens
     return {key: (float(value) if np.ndim(value) == 0 and not isinstance(value, str) else value) for key, value in result.items()}
+
+
+def batch_sweep(model, gpu, *, gpus=1, prompt_tokens, output_tokens, **options) -> dict:
+    """:func:`serving_estimate` at every batch from 1 to the largest that fits (``max_batch``).
+
+    Returns the estimate's keys, each an array over the batches, plus ``batch``. options: the
+    other keyword arguments of :func:`serving_estimate` (precision, prices, efficiencies...).
+    """
+    precision = options.get("precision", "bf16")
+    fits = max_batch(model, gpu, gpus, check_count("prompt_tokens", prompt_tokens) + check_count("output_tokens", output_tokens),
+                     options.get("weight_precision") or precision, options.get("kv_precision") or precision)
+    if np.ndim(fits) or fits < 1:
+        raise InputError(f"gpus must hold the weights of {architecture(model).name} with room for one sequence; got gpus={gpus!r}")
+    batch = np.arange(1, int(fits) + 1)
+    sweep = serving_estimate(model, gpu, gpus=gpus, batch=batch, prompt_tokens=prompt_tokens, output_tokens=output_tokens, **options)
+    return {**sweep, "batch": batch}
+
+
+def turning_batch(sweep: dict):
+    """The smallest batch of a :func:`batch_sweep` whose decode step is compute-bound, or None if
+    every batch that fits is memory-bound."""
+    compute = np.asarray(sweep["bound"]) == "compute"
+    return int(sweep["batch"][compute][0]) if compute.any() else None

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import flops, memory, parallelism
 from .datasets import _rows, data_path
-from .validate import InputError, check_choice, check_count, check_fraction, check_positive
+from .validate import InputError, check_choice, check_count, check_fraction, check_positive, plain
 
 CATEGORIES = ("parallelism", "memory", "precision", "communication", "optimizer", "batch")
 """Allowed values of the ``category`` column of ``techniques.csv``."""
@@ -57,7 +57,7 @@ def scaling_speedup(gpus, baseline_gpus, efficiency):
     baseline_gpus = np.asarray(check_count("baseline_gpus", baseline_gpus), dtype=float)
     efficiency = check_fraction("efficiency", efficiency)
     result = gpus / baseline_gpus * efficiency
-    return float(result) if np.ndim(result) == 0 else result
+    return plain(result)
 
 
 def scaling_efficiency(speedup, gpus, baseline_gpus):
@@ -70,7 +70,7 @@ def scaling_efficiency(speedup, gpus, baseline_gpus):
     gpus = np.asarray(check_count("gpus", gpus), dtype=float)
     baseline_gpus = np.asarray(check_count("baseline_gpus", baseline_gpus), dtype=float)
     result = speedup / (gpus / baseline_gpus)
-    return float(result) if np.ndim(result) == 0 else result
+    return plain(result)
 
 
 def computed_effects(params, data_parallel, stages, microbatches, precision="bf16"):

@@ -216,3 +216,8 @@ def check_whole_count(name: str, value) -> None:
         bad = arr[~np.isfinite(arr) | (arr < 0) | (arr > MAX_COUNT)] if arr.ndim else value
         raise InputError(f"{name} must be a finite count in [0, 2**53]; got {_describe(bad)}")
 
+
+
+def plain(value):
+    """``value`` as a Python float when it is a scalar (0-d), else as a float numpy array."""
+    return float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=float)

@@ -277,3 +277,67 @@ def test_convention_table_counts_attention_with_the_head_width():
     assert palm.loc["6ND, N counted without embeddings", "flops"] == pytest.approx(6 * (counts["active"] - counts["embeddings"]) * 780e9)
     deepseek = calibration.convention_table("deepseek-v3").set_index("convention")
     assert np.isnan(deepseek.loc["6PD + attention, full score matrix", "flops"])
+
+
+def test_hbm_read_is_the_floor_of_a_decode_step():
+    from llmcost.serving import hbm_read_seconds
+
+    weights = arch.params_from_architecture("llama-2-70b") * 2 / (4 * 2039e9)
+    assert hbm_read_seconds("llama-2-70b", "a100-80gb", gpus=4, batch=1, context=0) == pytest.approx(weights)
+    kv = arch.kv_cache_bytes_per_token("llama-2-70b") * 8 * 4032.5 / (4 * 2039e9)
+    floor = hbm_read_seconds("llama-2-70b", "a100-80gb", gpus=4, batch=8, context=4032.5)
+    assert floor == pytest.approx(weights + kv)
+    step = serving_estimate("llama-2-70b", "a100-80gb", gpus=4, batch=8, prompt_tokens=3968, output_tokens=128)
+    assert step["decode_s_per_step"] == pytest.approx(floor + step["decode_comm_s_per_step"])
+    assert hbm_read_seconds("llama-2-70b", "a100-80gb", gpus=4, memory_efficiency=0.5) == pytest.approx(2 * weights)
+    with pytest.raises(InputError, match="memory_efficiency"):
+        hbm_read_seconds("llama-2-70b", "a100-80gb", memory_efficiency=1.5)
+
+
+def test_batch_sweep_is_the_estimate_at_every_batch_that_fits():
+    from llmcost.serving import batch_sweep, turning_batch
+
+    options = dict(gpus=4, prompt_tokens=256, output_tokens=256, usd_per_gpu_hour=2.0)
+    sweep = batch_sweep("llama-2-70b", "a100-80gb", **options)
+    assert len(sweep["batch"]) == max_batch("llama-2-70b", "a100-80gb", 4, 512)
+    for b in (1, 77, len(sweep["batch"])):
+        one = serving_estimate("llama-2-70b", "a100-80gb", batch=b, **options)
+        assert sweep["usd_per_1k_output_tokens"][b - 1] == pytest.approx(one["usd_per_1k_output_tokens"])
+        assert sweep["bound"][b - 1] == one["bound"]
+    turn = turning_batch(sweep)
+    bound = np.asarray(sweep["bound"])
+    assert (bound[: turn - 1] == "memory").all() and (bound[turn - 1:] == "compute").all()
+    # The ridge: a token's 2 FLOP per parameter against its share of 2 bytes per parameter read.
+    ridge = 312e12 * 0.76 / 2039e9
+    assert ridge < turn < 1.3 * ridge
+    long = batch_sweep("llama-2-70b", "a100-80gb", gpus=4, prompt_tokens=3968, output_tokens=128)
+    assert turning_batch(long) is None  # at 4k tokens the KV cache fills memory before compute binds
+
+
+def test_the_roofline_bounds_every_measurement():
+    from llmcost import calibration
+
+    table = calibration.serving_table().set_index("id")
+    measured = table[table["kind"] == "measured"]
+    assert len(measured) >= 5
+    assert (measured["achieved"] <= 1).all(), measured["achieved"]
+    row = table.loc["trtllm-h200-llama-70b-b32-tp1-2048-128"]
+    direct = serving_estimate("llama-2-70b", "h200", gpus=1, batch=32, prompt_tokens=2048, output_tokens=128, precision="fp8")
+    assert row["llmcost"] == pytest.approx(direct["output_tokens_per_s_per_gpu"])
+    assert row["ratio"] == pytest.approx(303 / direct["output_tokens_per_s_per_gpu"])
+    pope = table.loc["pope-palm-540b-int8-decode"]
+    assert pope["basis"] == "HBM floor at batch 1"
+    assert pope["llmcost"] == pytest.approx(arch.params_from_architecture("palm-540b") * 1 / (64 * 1200e9), rel=1e-3)
+
+
+def test_cost_and_demand_share_the_conversions_with_the_roofline():
+    from llmcost import cost, demand
+
+    estimate = serving_estimate("llama-2-70b", "a100-80gb", gpus=4, batch=8, prompt_tokens=3968, output_tokens=128, usd_per_gpu_hour=2.0)
+    per_token = 4 * estimate["decode_s"] / (8 * 128)
+    assert estimate["usd_per_1k_output_tokens"] == pytest.approx(cost.usd_per_1k_tokens(2.0, per_token))
+    assert cost.serving_cost_per_1k_tokens(175e9, 2.0, 312e12, 0.5) == pytest.approx(cost.usd_per_1k_tokens(2.0, 2 * 175e9 / (312e12 * 0.5)))
+    rate = estimate["output_tokens_per_s_per_gpu"]
+    assert demand.accelerators_at_rate(rate * 86400 * 10, rate) == pytest.approx(10)
+    with pytest.raises(InputError, match="tokens_per_s_per_gpu"):
+        demand.accelerators_at_rate(1e9, 0)

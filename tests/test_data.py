@@ -59,7 +59,7 @@ def test_facts_have_known_subject_unit_source_and_one_primary(facts_file, identi
     assert (primaries.reindex(all_pairs.index, fill_value=0) == 1).all()
 
 
-@pytest.mark.parametrize("filename", ["models.csv", "accelerators.csv", "prices.csv", "api_prices.csv", "claims.csv", "techniques.csv"])
+@pytest.mark.parametrize("filename", ["models.csv", "accelerators.csv", "prices.csv", "api_prices.csv", "serving_measurements.csv", "claims.csv", "techniques.csv"])
 def test_every_row_cites_an_existing_reference(filename, bib_keys):
     table = pd.read_csv(ROOT / "data" / filename, keep_default_na=False)
     assert set(table["source"]) <= bib_keys, set(table["source"]) - bib_keys

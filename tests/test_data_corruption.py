@@ -30,6 +30,7 @@ READERS = {
     "quantities.csv": [datasets.quantities, lambda: datasets.model("gpt-3")],
     "prices.csv": [datasets.prices],
     "api_prices.csv": [lambda: datasets.api_price("openai-davinci-2022"), datasets.api_prices],
+    "serving_measurements.csv": [datasets.serving_measurements],
     "claims.csv": [datasets.claim_rows, datasets.claims],
     "techniques.csv": [lambda: techniques.technique("data-parallel"), techniques.techniques],
 }
@@ -127,6 +128,7 @@ NUMERIC_CELLS = [
     ("accelerator_specs.csv", {"subject": "a100-80gb-sxm", "quantity": "bf16_tflops"}, "value"),
     ("prices.csv", {"id": "aws-p4d-24xlarge-on-demand"}, "usd"),
     ("api_prices.csv", {"id": "openai-davinci-2022"}, "usd_per_1k_tokens"),
+    ("serving_measurements.csv", {"id": "trtllm-h200-llama-70b-b32-tp1-2048-128"}, "value"),
     ("claims.csv", {"id": "000-toynet-out-h2"}, "stated_value"),
     ("accelerators.csv", {"id": "a100-80gb-sxm"}, "release_year"),  # integer
     ("prices.csv", {"id": "aws-p4d-24xlarge-on-demand"}, "gpus_per_instance"),  # integer
