@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validate import check_choice, check_count, check_positive
+from .validate import check_choice, check_count, check_positive, plain
 
 BYTES_PER_VALUE = {"fp32": 4.0, "tf32": 4.0, "fp16": 2.0, "bf16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5}
 """Storage bytes of one number in each format (tf32 is stored as fp32)."""
@@ -101,13 +101,17 @@ def zero_offload_bytes(params, precision="bf16", optimizer="adam"):
     return {"gpu": params * b["weights"], "cpu": params * (b["gradients"] + b["optimizer"])}
 
 
-def activation_bytes_per_layer(seq, batch, hidden, heads, tensor_parallel=1, sequence_parallel=False, recompute="none"):
+def activation_bytes_per_layer(seq, batch, hidden, heads, tensor_parallel=1, sequence_parallel=False, recompute="none",
+                               flash_attention=False):
     """Activation bytes of one transformer layer for one micro-batch (Korthikanti et al. 2022).
 
     seq: sequence length s; batch: micro-batch size b; hidden: h; heads: a; tensor_parallel: t.
     none: ``s b h (10 + 24/t + 5 a s / (h t))``, or ``s b h (34 + 5 a s / h) / t`` with sequence
     parallelism; selective (recompute attention scores only): drops the ``5 a s / h`` term;
     full (keep only the layer input): ``2 s b h`` (``/ t`` with sequence parallelism).
+    flash_attention: the kernel never materializes the ``a s^2`` score matrix (Dao et al. 2022):
+    the ``5 a s / h`` term becomes the fp32 log-sum-exp it keeps per row, ``4 a / h`` (4 bytes
+    x b a s), split over the ``t`` ranks like the heads.
     """
     s = check_positive("seq", seq)
     b = check_positive("batch", batch)
@@ -115,15 +119,19 @@ def activation_bytes_per_layer(seq, batch, hidden, heads, tensor_parallel=1, seq
     a = check_positive("heads", heads)
     t = np.asarray(check_count("tensor_parallel", tensor_parallel), dtype=float)
     recompute = check_choice("recompute", recompute, RECOMPUTE_MODES)
+    flash_attention = check_choice("flash_attention", flash_attention, (False, True))
     sbh = s * b * h
-    attention_scores = 0.0 if recompute == "selective" else 5 * a * s / h
+    if flash_attention:
+        attention_scores = 4 * a / h
+    else:
+        attention_scores = 0.0 if recompute == "selective" else 5 * a * s / h
     if recompute == "full":
         total = 2 * sbh / (t if sequence_parallel else 1)
     elif sequence_parallel:
         total = sbh * (34 + attention_scores) / t
     else:
         total = sbh * (10 + 24 / t + attention_scores / t)
-    return float(total) if np.ndim(total) == 0 else total
+    return plain(total)
 
 
 def kv_cache_bytes(layers, kv_dim, context, batch=1, precision="bf16"):

@@ -12,6 +12,7 @@ needs on top:
   or a bool, within the quantity's domain and within bounds that keep the chapter's arithmetic
   finite and its run short (:data:`QUANTITIES` holds the bounds shared by several chapters);
 * :func:`check_flag`, :func:`check_list`, :func:`check_month`;
+* :func:`check_architecture`: a model whose architecture record is complete enough to count;
 * :func:`check_name` / :func:`check_names`: model or accelerator names that resolve (an unknown
   name lists the known ones), distinct, and whose records hold the facts the chapter uses
   (:func:`require_facts`) and a peak rate at the chapter's precision (:func:`require_peak`);
@@ -278,3 +279,27 @@ def check_names(name: str, values, kind: str = "model", *, facts=(), precision=N
                 f"{name} must name each {kind} once, got {values[first]!r} and {values[i]!r} (both {ident!r})"
             )
     return ids
+
+
+def check_architecture(name: str, value) -> str:
+    """A model name whose architecture record counts (``llmcost.architecture.parameter_counts``)
+    -> its canonical id; the message names the parameter and the models that have one."""
+    from . import architecture  # architecture imports the estimate chain; a chapter without it should not pay
+
+    ident = check_name(name, value)
+    try:
+        architecture.parameter_counts(ident)
+    except InputError as error:
+        having = [i for i in datasets.model_ids() if _counts(i)]
+        raise InputError(f"{name} {value!r}: {error}; models with a complete architecture: {', '.join(having)}") from None
+    return ident
+
+
+def _counts(ident: str) -> bool:
+    from . import architecture
+
+    try:
+        architecture.parameter_counts(ident)
+    except InputError:
+        return False
+    return True

@@ -131,6 +131,21 @@ OUT_OF_RANGE = {
         "grid_high": [0.3, 3],
         "whatif_models": [["chinchilla-70b"], ["abacus"], ["gpt-3", "gpt-3"]],
     },
+    "08_serving": {
+        "model": ["gpt-4", "deepseek-v3", "abacus"],  # no architecture record; MLA not expressible
+        "gpu": ["tpu-v4", "abacus", "v100"],  # tpu-v4: no interconnect; v100: no bf16 rate
+        "gpu_compare": ["tpu-v3", "abacus"],
+        "tensor_parallel": [0, 1, 65, 2.5],  # 1: 70 billion bf16 parameters do not fit in 80 GB
+        "batch": [0, 1e7, 2.5, 5000],  # 5000: the KV cache does not fit
+        "prompt_tokens": [0, 2e6, 100],  # 100: shorter than short_prompt_tokens
+        "short_prompt_tokens": [0, 5000],
+        "output_tokens": [0, 2e6],
+        "precision": ["fp4", "int8"],
+        "compute_efficiency": [0, 1.5],
+        "memory_efficiency": [0, 1.5],
+        "usd_per_gpu_hour": [0, 1e5],
+        "pue": [0.9, 6],
+    },
     "90_claims_audit": {
         "tolerance": [-0.1, 1, 1.5],
     },

@@ -81,3 +81,19 @@ def test_tensor_parallel_allreduce_volume():
 
 def test_zero_state_split_mixed_precision_adam():
     assert [memory.zero_state_split(stage) for stage in range(4)] == [(16, 0), (4, 12), (2, 14), (0, 16)]
+
+
+def test_flash_attention_keeps_no_score_matrix():
+    s, b, h, a = 2048, 1, 12288, 96
+    plain_none = memory.activation_bytes_per_layer(s, b, h, a)
+    flash = memory.activation_bytes_per_layer(s, b, h, a, flash_attention=True)
+    # the 5 a s^2 b bytes of scores, softmax and dropout mask become a 4-byte log-sum-exp per row
+    assert plain_none - flash == pytest.approx(5 * a * s * s * b - 4 * a * s * b)
+    assert flash == pytest.approx(s * b * h * 34 + 4 * a * s * b)
+    sharded = memory.activation_bytes_per_layer(s, b, h, a, tensor_parallel=8, sequence_parallel=True, flash_attention=True)
+    assert sharded == pytest.approx(s * b * h * (34 + 4 * a / h) / 8)
+    # it does not matter under full recomputation, and it is never below the selective figure's weights-free part
+    assert memory.activation_bytes_per_layer(s, b, h, a, recompute="full", flash_attention=True) == 2 * s * b * h
+    assert flash > memory.activation_bytes_per_layer(s, b, h, a, recompute="selective")
+    with pytest.raises(InputError, match="flash_attention must be one of"):
+        memory.activation_bytes_per_layer(s, b, h, a, flash_attention="yes")

@@ -1,0 +1,45 @@
+"""Chapter 8 (serving) re-run with other parameters: its numbers move as the roofline says."""
+
+import pytest
+from test_notebooks import assert_rejected, glued, run_chapter
+
+from llmcost import serving
+
+
+def test_serving_chapter_on_four_h100_in_fp8(tmp_path):
+    params = {"gpu": "h100", "gpu_compare": "h200", "tensor_parallel": 4, "batch": 32, "precision": "fp8",
+              "memory_efficiency": 0.8, "usd_per_gpu_hour": 3.0}
+    values = glued(run_chapter("08_serving", tmp_path, **params))
+    example = serving.serving_estimate("llama-2-70b", "h100", gpus=4, batch=32, prompt_tokens=3968, output_tokens=128,
+                                       precision="fp8", memory_efficiency=0.8, usd_per_gpu_hour=3.0)
+    assert values["c8_gpu"] == "NVIDIA H100 SXM5 80GB" and values["c8_gpus"] == "4"
+    assert values["c8_step_ms"] == f"{example['decode_s_per_step'] * 1e3:,.2f} ms"
+    assert values["c8_usd_out"] == f"{example['usd_per_1k_output_tokens']:,.5f} USD"
+    assert values["c8_weights_gb"] == f"{example['weights_gb_per_gpu']:,.1f} GB"  # 1 byte per parameter in fp8
+    floor = serving.hbm_read_seconds("llama-2-70b", "h100", gpus=4, weight_precision="fp8", memory_efficiency=0.8)
+    assert values["c8_floor_ms"] == f"{floor * 1e3:,.2f} ms"
+    assert float(values["c8_floor_ms"].split()[0]) < float(values["c8_step_ms"].split()[0])
+    # the seed sections use llmcost's default efficiencies, whatever the reader's: their figures do not move
+    assert values["c8_s0_batch_512"] == "42" and values["c8_s4_deck"] == "706,315"
+
+
+def test_serving_chapter_for_gpt3_follows_its_multi_head_cache(tmp_path):
+    values = glued(run_chapter("08_serving", tmp_path, model="gpt-3", batch=4))
+    assert values["c8_attention"] == "multi-head attention"
+    sweep = serving.batch_sweep("gpt-3", "a100", gpus=8, prompt_tokens=3968, output_tokens=128)
+    assert values["c8_max_batch"] == f"{len(sweep['batch']):,}"
+    assert values["c8_turn_long"] == "at no batch that fits (it stays memory-bound)"
+
+
+@pytest.mark.parametrize(
+    ("parameters", "message"),
+    [
+        ({"model": "gpt-4"}, "model 'gpt-4': model 'gpt-4' has no d_model"),
+        ({"model": "deepseek-v3"}, "latent attention"),
+        ({"tensor_parallel": 1}, "tensor_parallel must give room for batch: 1 x a100-80gb-sxm hold the weights"),
+        ({"batch": 5000}, "tensor_parallel must give room for batch"),
+        ({"gpu": "tpu-v4"}, "gpu 'tpu-v4' has no interconnect_gbps in the accelerators dataset"),
+    ],
+)
+def test_serving_chapter_rejects_a_bad_parameter(tmp_path, parameters, message):
+    assert_rejected("08_serving", tmp_path, message, **parameters)
