@@ -30,6 +30,14 @@ from .datasets import accelerator, model, model_facts, models, resolve_accelerat
 from .hardware import PRECISIONS, TERA, peak_flops, training_precision
 from .validate import InputError, check_at_least_one, check_choice, check_fraction, check_positive
 
+TRAINED_IN = {"deepseek-v3": "fp8"}
+"""Models whose matrix products ran below the accelerator's 16-bit rate, and the precision they
+used: DeepSeek-V3's GEMMs in FP8 (DeepSeek-AI 2024, ``deepseek2024v3``, Section 3.3). Pass it as
+``precision`` to the tables below to measure each model against the peak it trained at;
+without it, every model is measured at :func:`training_precision` (16-bit), comparable across
+generations."""
+
+
 def _precision_for(ident: str, gpu: str, precision) -> str:
     if precision is None:
         return training_precision(gpu)
@@ -152,8 +160,9 @@ def implied_utilization_table(precision=None):
     precision: None (:func:`training_precision`: V100 fp16; A100, H100, H800, TPU bf16), one
     precision, or a dict model id -> precision (e.g. ``{"deepseek-v3": "fp8"}``).
     Columns: id, accelerator, precision, peak_tflops, flops_6pd, gpu_hours, implied,
-    reported_mfu, reported_tflops_per_gpu, reported_share (reported TFLOP/s / peak), reported
-    (the MFU if given, else reported_share), ratio (implied / reported).
+    reported_mfu, mfu_source (BibTeX key of that MFU: for GPT-3, Gopher and MT-NLG it is PaLM's
+    Table 3, not their authors), reported_tflops_per_gpu, reported_share (reported TFLOP/s /
+    peak), reported (the MFU if given, else reported_share), ratio (implied / reported).
     """
     import pandas as pd
 
@@ -173,7 +182,15 @@ def implied_utilization_table(precision=None):
                                       "implied", "reported_mfu", "reported_tflops_per_gpu", "reported_share",
                                       "reported"])
     out["ratio"] = _ratio(out["implied"], out["reported"])
+    out.insert(out.columns.get_loc("reported_mfu") + 1, "mfu_source", out["id"].map(primary_sources("mfu")))
     return out
+
+
+def primary_sources(quantity: str) -> dict:
+    """Model id -> BibTeX key of the primary row of ``quantity`` in ``model_facts.csv``."""
+    facts = model_facts()
+    rows = facts[(facts["quantity"] == quantity) & facts["primary"]]
+    return dict(zip(rows["subject"], rows["source"]))
 
 
 def convention_table(name: str):

@@ -25,21 +25,13 @@ import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from .defaults import BOOK
 from .validate import InputError
 
 ROOT = Path(__file__).resolve().parent.parent
 """The repository: the book's sources (``_config.yml``, ``_toc.yml``, ``chapters/``)."""
 
-BOOK_WIDE_PARAMETERS = {
-    "model": "the model followed (llmcost.models())",
-    "gpu": "the accelerator (llmcost.accelerators())",
-    "precision": "the precision of the accelerator's dense peak rate",
-    "mfu": "model FLOPs utilization, in (0, 1]",
-    "usd_per_gpu_hour": "rental price of one accelerator-hour, USD",
-    "power_w": "average power per accelerator, W",
-    "pue": "power usage effectiveness of the data centre, at least 1",
-    "grid_kg_per_kwh": "carbon intensity of the grid, kg CO2e per kWh",
-}
+BOOK_WIDE_PARAMETERS = {name: default.meaning for name, default in BOOK.items()}
 """The assumptions shared by the book: every chapter that has one calls it by this name, so one
 ``--set`` changes it everywhere."""
 

@@ -20,7 +20,7 @@ def test_energy_chapter_with_tdp_power_and_another_gpu(tmp_path):
     assert values["c7_run_mwh"] == f"{energy.energy_mwh(hours, 700, 1.1):,.0f}"
     assert values["c7_run_mwh_high"] == f"{energy.energy_mwh(hours, 700, 1.5):,.0f}"
     assert values["c7_run_co2_high"] == f"{energy.co2_tonnes(energy.energy_mwh(hours, 700, 1.5), 0.7):,.0f}"
-    assert values["c7_mfu"] == "20%" and values["c7_grid_high"] == "0.700"
+    assert values["c7_mfu"] == "20.0%" and values["c7_grid_high"] == "0.700"
     # the PUE explanation always uses the papers' own power: GPT-3 without PUE stays at Luccioni's 502 t
     assert values["c7_gpt3_t_nopue"] == "502.9"
 

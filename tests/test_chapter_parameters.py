@@ -102,7 +102,7 @@ OUT_OF_RANGE = {
         "api_price": ["abacus"],
     },
     "06_utilization": {
-        "gpu": ["abacus", "tpu-v4"],
+        "gpu": ["abacus", "v100"],  # v100: no bf16 rate
         "precision": ["fp4", "fp8"],
         "usd_per_instance_hour": [0, 1e6, 1000],  # 1000: implies a utilization above 100 %
         "gpus_per_instance": [0, 1e9],

@@ -1,0 +1,65 @@
+"""The book's shared assumptions: one default for each parameter that several chapters take.
+
+Every chapter that has one of these parameters calls it by this name (so that ``llmcost book
+--set`` changes it everywhere) and, unless :data:`EXCEPTIONS` says why not, gives it this
+default in its ``parameters`` cell; ``tests/test_defaults.py`` checks both, and that each value
+below equals the dataset figure it is taken from (:data:`FROM_DATA`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Default:
+    """A book-wide default: its value, what it means (with unit), its BibTeX key and why this value."""
+
+    value: object
+    meaning: str
+    source: str
+    why: str
+
+
+BOOK = {
+    "model": Default("gpt-3", "the model followed (llmcost.models())", "brown2020gpt3",
+                     "GPT-3 175B: the model every source document works through"),
+    "gpu": Default("a100", "the accelerator (llmcost.accelerators())", "nvidia2020a100",
+                   "the A100 80 GB SXM: the accelerator the source documents price"),
+    "precision": Default("bf16", "the precision of the accelerator's dense peak rate", "nvidia2020a100",
+                         "16-bit mixed precision, as large models train; the A100's bf16 and fp16 rates are equal"),
+    "mfu": Default(0.462, "model FLOPs utilization, in (0, 1]", "chowdhery2022palm",
+                   "PaLM 540B's 46.2 % (Table 3, attention counted): the best published MFU the source documents quote"),
+    "usd_per_gpu_hour": Default(2.0, "rental price of one accelerator-hour, USD", "deepseek2024v3",
+                                "the round rental price DeepSeek-V3's report assumes; the dataset's A100 quotes span "
+                                "1.84 to 4.10 USD"),
+    "power_w": Default(400.0, "average power per accelerator, W", "nvidia2020a100", "the A100 SXM's TDP"),
+    "pue": Default(1.1, "power usage effectiveness of the data centre, at least 1", "touvron2023llama",
+                   "the PUE Touvron et al. assume for a US data centre (Table 15); GPT-3's was 1.10 as well"),
+    "grid_kg_per_kwh": Default(0.385, "carbon intensity of the grid, kg CO2e per kWh", "touvron2023llama",
+                               "the US average Touvron et al. use to compare training runs (Table 15)"),
+}
+"""The book-wide parameters and their defaults."""
+
+FROM_DATA = {
+    "mfu": ("model", "palm-540b", "mfu"),
+    "power_w": ("accelerator", "a100", "tdp_w"),
+    "pue": ("model", "llama-65b", "pue"),
+    "grid_kg_per_kwh": ("model", "llama-65b", "grid_kg_per_kwh"),
+}
+"""Defaults that are a figure of the datasets: name -> (dataset, id, quantity)."""
+
+EXCEPTIONS = {
+    ("05_gpu_days_cost", "precision"): "fp16: its accelerator grid includes the V100, which has no bf16 rate (the A100's, "
+                                       "H100's and B200's fp16 and bf16 rates are equal)",
+    ("08_serving", "model"): "serving is shown for a model with grouped-query attention, as served today and as measured "
+                             "in the calibration table (Llama 2 70B)",
+    ("91_calibration", "power_w"): "None: each model's published power (else its accelerator's TDP)",
+    ("91_calibration", "pue"): "None: each model's published PUE (else 1)",
+}
+"""(chapter, parameter) -> why that chapter's default differs from :data:`BOOK`."""
+
+
+def value(name: str):
+    """The book-wide default of ``name``."""
+    return BOOK[name].value

@@ -1,0 +1,45 @@
+"""One set of book-wide defaults (``llmcost.defaults``): every chapter uses it, and it comes from the data."""
+
+import ast
+
+import pytest
+from test_notebooks import ALL_CHAPTERS, parameters_of
+
+import llmcost
+from llmcost import datasets, defaults
+
+DECLARED = [(chapter, name) for chapter in ALL_CHAPTERS for name in parameters_of(chapter) if name in defaults.BOOK]
+
+
+def test_book_wide_names_are_declared_by_several_chapters():
+    for name in defaults.BOOK:
+        assert sum(1 for _, declared in DECLARED if declared == name) >= 2, name
+
+
+@pytest.mark.parametrize(("chapter", "name"), DECLARED, ids=[f"{c}-{n}" for c, n in DECLARED])
+def test_each_chapter_takes_the_book_wide_default(chapter, name):
+    given = ast.literal_eval(parameters_of(chapter)[name]["default"])
+    if (chapter, name) in defaults.EXCEPTIONS:
+        assert given != defaults.value(name), f"{chapter}: stale exception for {name}"
+    else:
+        assert given == defaults.value(name), f"{chapter} gives {name} = {given!r}; the book-wide default is {defaults.value(name)!r}"
+
+
+def test_defaults_are_the_dataset_figures_they_cite():
+    for name, (kind, ident, quantity) in defaults.FROM_DATA.items():
+        record = llmcost.model(ident) if kind == "model" else llmcost.accelerator(ident)
+        assert record[quantity] == defaults.value(name), name
+    assert llmcost.resolve_model(defaults.value("model")) == "gpt-3"
+    assert llmcost.peak_flops(defaults.value("gpu"), defaults.value("precision")) == 312e12
+
+
+def test_the_default_price_lies_among_the_quoted_a100_prices():
+    prices = datasets.prices()
+    a100 = prices[prices["accelerator"].str.startswith("a100") & (prices["unit"] != "usd_per_unit")]
+    per_gpu = [row.usd / (row.gpus_per_instance if row.unit == "usd_per_instance_hour" else 1) for row in a100.itertuples()]
+    assert min(per_gpu) <= defaults.value("usd_per_gpu_hour") <= max(per_gpu)
+
+
+def test_every_default_cites_a_reference():
+    keys = datasets._bib_keys()
+    assert keys and {d.source for d in defaults.BOOK.values()} <= keys
