@@ -8,6 +8,8 @@ accelerator is given as ``gpu`` + ``precision`` (dataset peak) or as ``peak_tflo
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from . import cluster, cost, demand, energy, flops, memory, parallelism, techniques, toynet, trends
@@ -48,6 +50,29 @@ def _growth_per_period(i: dict) -> float:
     start, end = (model(name) for name in (i["from_model"], i["to_model"]))
     q = i["quantity"]
     return trends.growth_between(start[q], start["release"], end[q], end["release"], i["period_months"])
+
+
+def _model_fact_row(i: dict) -> float:
+    """The value of one row of ``model_facts.csv``: model, quantity, source, and a ``locator`` substring."""
+    from .datasets import model_facts
+
+    facts = model_facts()
+    rows = facts[(facts["subject"] == model(i["model"])["id"]) & (facts["quantity"] == i["quantity"])
+                 & (facts["source"] == i["source"]) & facts["locator"].str.contains(i["locator"], regex=False)]
+    if len(rows) != 1:
+        raise InputError(f"model_fact_row must name one row of model_facts.csv; {len(rows)} match {i!r}")
+    return float(rows["value"].iloc[0])
+
+
+def _accelerator_growth(i: dict) -> float:
+    """Growth factor per ``period_months`` of an accelerator spec, fitted over the dataset's
+    accelerators of one ``vendor`` whose form factor starts with ``form_factor``."""
+    from .datasets import accelerators
+
+    table = accelerators()
+    table = table[(table["vendor"] == i["vendor"]) & table["form_factor"].str.startswith(i["form_factor"])]
+    table = table.dropna(subset=[i["quantity"]])
+    return trends.fit_trend(table["release_year"].astype(float), table[i["quantity"]]).factor_per(i["period_months"])
 
 
 def _toynet_value(i: dict) -> float:
@@ -113,6 +138,8 @@ RECIPES = {
         demand.inference_accelerators(i["params"], _tokens_per_day(i), _peak(i), i["utilization"])
     ),
     "model_fact": lambda i: model(i["model"])[i["quantity"]],
+    "model_fact_row": _model_fact_row,
+    "accelerator_growth": _accelerator_growth,
     "ratio_of_facts": lambda i: model(i["model"])[i["quantity"]] / model(i["other_model"])[i["quantity"]],
     "ratio": lambda i: i["numerator"] / i["denominator"],
     "sum": lambda i: sum(i["values"]),
@@ -140,12 +167,14 @@ def recompute(recipe: str, inputs: dict) -> float:
 
 
 def recompute_all() -> list[dict]:
-    """Every claim with its recomputed value and the ratio stated / recomputed."""
+    """Every claim with its recomputed value and the ratio stated / recomputed (stated_low and
+    stated_high as floats, None outside range claims)."""
     rows = []
     for row in claim_rows():
         value = recompute(row["recipe"], row["inputs"])
         stated = float(row["stated_value"])
-        rows.append({**row, "stated_value": stated, "recomputed": value, "ratio": stated / value if value else float("nan")})
+        ends = {key: float(row[key]) if row[key] else None for key in ("stated_low", "stated_high")}
+        rows.append({**row, **ends, "stated_value": stated, "recomputed": value, "ratio": stated / value if value else float("nan")})
     return rows
 
 
@@ -154,38 +183,97 @@ def recompute_all() -> list[dict]:
 VERDICTS = ("consistent", "off", "not reproducible")
 """The verdicts of :func:`verdict`, in the order the appendix lists them."""
 
+CLAIM_KINDS = ("exact", "approximate", "lower_bound", "upper_bound", "range", "decade", "order_of_magnitude")
+"""How a claim states its number, and so how it is judged (:func:`verdict`):
 
-def verdict(stated, recomputed, tolerance=0.05):
-    """Verdict on a claim: ``"consistent"`` when ``|stated / recomputed - 1| <= tolerance``,
-    ``"off"`` otherwise, ``"not reproducible"`` when ``recomputed`` is NaN (the recipe
-    ``not_reproducible``: the document gives no inputs).
+* ``exact``: a plain figure, within the audit's tolerance;
+* ``approximate`` ("about", "nearly", "~"): within :data:`APPROXIMATE_TOLERANCE`, or the
+  audit's tolerance if that is wider;
+* ``lower_bound`` ("at least", "more than") / ``upper_bound`` ("at most", "less than", "up
+  to"): the recomputed value on the stated side, within the tolerance;
+* ``range`` ("3-4 weeks"): the recomputed value between ``stated_low`` and ``stated_high``;
+* ``decade`` ("tens of millions", stated as the decade's start): from the stated value to ten times it;
+* ``order_of_magnitude`` ("about 10,000x"): within half a decade (a factor of √10) either way.
+"""
+
+APPROXIMATE_TOLERANCE = 0.25
+"""Relative tolerance of a figure qualified by "about" or "nearly": round wording picks among
+values about this far apart ("about a month": three to five weeks)."""
+
+_WORDING = (
+    ("decade", r"\b(tens|hundreds) of\b"),
+    ("range", r"\d\s*[-\u2013]\s*\d+\s*(weeks|months|days|years|%)"),
+    ("lower_bound", r"\b(at least|more than)\b|\bover \$?\d"),
+    ("upper_bound", r"\b(at most|less than|up to|under)\b"),
+    ("order_of_magnitude", r"\babout 10(,000)+x"),
+    ("approximate", r"\b(about|nearly|around|roughly|almost)\b|~"),
+)
+"""Wording -> kind, first match wins; a claim matching none is ``exact``."""
+
+
+def claim_kind(claim: str) -> str:
+    """The kind of a claim from its English wording (see :data:`CLAIM_KINDS`)."""
+    for kind, pattern in _WORDING:
+        if re.search(pattern, claim):
+            return kind
+    return "exact"
+
+
+def verdict(stated, recomputed, tolerance=0.05, kind="exact", low=None, high=None):
+    """Verdict on a claim: ``"consistent"``, ``"off"``, or ``"not reproducible"`` when
+    ``recomputed`` is NaN (the recipe ``not_reproducible``: the document gives no inputs).
 
     stated, recomputed: the claim's value and llmcost's, in the same unit (scalars or arrays);
-    tolerance: relative tolerance >= 0 (0.05 = 5 %). Returns a str, or an array of str.
+    tolerance: relative tolerance >= 0 (0.05 = 5 %); kind: one of :data:`CLAIM_KINDS` (an
+    array of them for arrays); low, high: the stated range of a ``range`` claim. Returns a
+    str, or an array of str.
     """
-    stated = as_number("stated", stated)
+    stated = np.asarray(as_number("stated", stated), dtype=float)
     tolerance = check_non_negative("tolerance", tolerance)
     recomputed = np.asarray(recomputed, dtype=float)
+    kind = np.asarray(kind)
+    unknown = set(np.unique(kind)) - set(CLAIM_KINDS)
+    if unknown:
+        raise InputError(f"kind must be one of {', '.join(CLAIM_KINDS)}; got {sorted(unknown)[0]!r}")
     missing = np.isnan(recomputed)
+    value = np.where(missing, 1.0, recomputed)
+    slack = tolerance * (1 + 1e-12) + 1e-15  # a ratio of exactly 1 + tolerance counts as consistent despite rounding
+    low = stated if low is None else np.where(np.isnan(np.asarray(low, dtype=float)), stated, low)
+    high = stated if high is None else np.where(np.isnan(np.asarray(high, dtype=float)), stated, high)
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(recomputed == 0, np.where(np.asarray(stated) == 0, 1.0, np.inf), stated / np.where(missing, 1.0, recomputed))
-    # a hair of slack so that a ratio of exactly 1 + tolerance counts as consistent despite rounding
-    close = np.abs(ratio - 1.0) <= tolerance * (1 + 1e-12) + 1e-15
-    result = np.where(missing, VERDICTS[2], np.where(close, VERDICTS[0], VERDICTS[1]))
+        ratio = np.where(value == 0, np.where(stated == 0, 1.0, np.inf), stated / value)
+        ratio_off = np.abs(ratio - 1.0)
+        decades = np.abs(np.log10(np.abs(value) / np.abs(stated)))
+    close = {
+        "exact": ratio_off <= slack,
+        "approximate": ratio_off <= max(slack, APPROXIMATE_TOLERANCE),
+        "lower_bound": value >= stated * (1 - slack),
+        "upper_bound": value <= stated * (1 + slack),
+        "range": (value >= low * (1 - slack)) & (value <= high * (1 + slack)),
+        "decade": (value >= stated * (1 - slack)) & (value < 10 * stated * (1 + slack)),
+        "order_of_magnitude": decades <= 0.5,
+    }
+    consistent = np.select([kind == name for name in CLAIM_KINDS], [close[name] for name in CLAIM_KINDS], False)
+    result = np.where(missing, VERDICTS[2], np.where(consistent, VERDICTS[0], VERDICTS[1]))
     return str(result) if result.ndim == 0 else result
 
 
 def audit_table(tolerance=0.05):
     """Every claim of ``claims.csv`` recomputed, with its verdict at ``tolerance`` (a DataFrame).
 
-    Columns: id, document, source, section, claim, stated_value, unit, recipe, recomputed,
-    ratio (stated / recomputed), verdict (see :func:`verdict`), note, input_sources.
+    Columns: id, document, source, section, claim, kind, stated_value, stated_low, stated_high,
+    unit, recipe, recomputed, ratio (stated / recomputed), verdict (see :func:`verdict`, by the
+    claim's kind), note, input_sources.
     """
     import pandas as pd
 
     table = pd.DataFrame(recompute_all())
-    table["verdict"] = verdict(table["stated_value"].to_numpy(), table["recomputed"].to_numpy(), tolerance)
-    columns = ["id", "document", "source", "section", "claim", "stated_value", "unit", "recipe", "recomputed", "ratio", "verdict", "note", "input_sources"]
+    for column in ("stated_low", "stated_high"):
+        table[column] = pd.to_numeric(table[column]).astype(float)
+    table["verdict"] = verdict(table["stated_value"].to_numpy(), table["recomputed"].to_numpy(), tolerance,
+                               table["kind"].to_numpy(), table["stated_low"].to_numpy(), table["stated_high"].to_numpy())
+    columns = ["id", "document", "source", "section", "claim", "kind", "stated_value", "stated_low", "stated_high", "unit",
+               "recipe", "recomputed", "ratio", "verdict", "note", "input_sources"]
     return table[columns]
 
 

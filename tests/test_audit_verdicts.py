@@ -69,3 +69,66 @@ def test_implied_input_reproduces_the_stated_value():
 
 def test_no_inverse_gives_none():
     assert audit.implied_input("ratio", {"numerator": 1, "denominator": 2}, 0.4) is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "stated", "recomputed", "low", "high", "expected"),
+    [
+        ("approximate", 30, 25.3, None, None, "consistent"),  # "about a month"
+        ("approximate", 30, 23.3, None, None, "off"),  # 29 % short of a month
+        ("lower_bound", 3e12, 3.2e12, None, None, "consistent"),  # "at least 3 TB"
+        ("lower_bound", 0.30, 0.319, None, None, "consistent"),  # "more than 30 %"
+        ("lower_bound", 3e12, 2.5e12, None, None, "off"),
+        ("upper_bound", 10, 9, None, None, "consistent"),
+        ("upper_bound", 10, 12, None, None, "off"),
+        ("range", 24.5, 27.0, 21, 28, "consistent"),  # "3-4 weeks"
+        ("range", 24.5, 35.8, 21, 28, "off"),
+        ("decade", 1e7, 2.93e7, None, None, "consistent"),  # "tens of millions"
+        ("decade", 1e7, 1.2e8, None, None, "off"),
+        ("decade", 1e7, 9e6, None, None, "off"),
+        ("order_of_magnitude", 1e4, 6836, None, None, "consistent"),  # "about 10,000x"
+        ("order_of_magnitude", 1e4, 2500, None, None, "off"),
+        ("exact", 0.30, 0.319, None, None, "off"),  # the same figure judged as exact
+    ],
+)
+def test_verdict_by_kind(kind, stated, recomputed, low, high, expected):
+    assert audit.verdict(stated, recomputed, 0.05, kind, low, high) == expected
+
+
+def test_unknown_kind_is_refused():
+    with pytest.raises(InputError, match="kind must be one of exact, approximate"):
+        audit.verdict(1.0, 1.0, kind="roughly")
+
+
+def test_each_claims_kind_matches_its_wording():
+    """The dataset's kind of every claim is the one its wording gives ("at least", "about", "tens of", "3-4")."""
+    for row in audit.recompute_all():
+        assert row["kind"] == audit.claim_kind(row["claim"]), (row["id"], row["claim"])
+        ranged = row["kind"] == "range"
+        assert (row["stated_low"] is not None and row["stated_high"] is not None) == ranged, row["id"]
+        if ranged:
+            assert row["stated_low"] <= row["stated_value"] <= row["stated_high"], row["id"]
+
+
+@pytest.mark.parametrize(("claim", "kind"), [
+    ("With gradients and optimizer states at least 3 TB", "lower_bound"),
+    ("Raising utilization by 10 % cuts unit cost by more than 30 %", "lower_bound"),
+    ("PaLM used about 3.4 GWh over about two months", "approximate"),
+    ("saves tens of millions of dollars", "decade"),
+    ("LLaMA 70B: 2,000 A100s take 3-4 weeks per run", "range"),
+    ("ResNet-50 (~20M parameters) to GPT-3 (~200B) is about 10,000x", "order_of_magnitude"),
+    ("2-2-2 network: weight w5 after one update", "exact"),
+    ("costs up to $5M", "upper_bound"),
+])
+def test_claim_kind_reads_the_wording(claim, kind):
+    assert audit.claim_kind(claim) == kind
+
+
+def test_fair_verdicts_of_the_claims_the_chapters_discuss():
+    by_id = audit.audit_table().set_index("id")
+    for ident in ("003-200b-states", "000-utilization-gain", "003-two-months-saved", "003-chatgpt-run-cost",
+                  "003-openai-utilization", "003-chip-growth", "003-memory-growth", "000-gpt3-1000-a100"):
+        assert by_id.loc[ident, "verdict"] == "consistent", ident
+    assert by_id.loc["003-chatgpt-run-cost", "recomputed"] == 63e6  # the talk quotes SemiAnalysis's own figure
+    for ident in ("002-opt-days", "003-llama70b-weeks", "000-serving-cost", "002-gpt3-co2"):
+        assert by_id.loc[ident, "verdict"] == "off", ident
