@@ -64,17 +64,6 @@ def _model_fact_row(i: dict) -> float:
     return float(rows["value"].iloc[0])
 
 
-def _accelerator_growth(i: dict) -> float:
-    """Growth factor per ``period_months`` of an accelerator spec, fitted over the dataset's
-    accelerators of one ``vendor`` whose form factor starts with ``form_factor``."""
-    from .datasets import accelerators
-
-    table = accelerators()
-    table = table[(table["vendor"] == i["vendor"]) & table["form_factor"].str.startswith(i["form_factor"])]
-    table = table.dropna(subset=[i["quantity"]])
-    return trends.fit_trend(table["release_year"].astype(float), table[i["quantity"]]).factor_per(i["period_months"])
-
-
 def _toynet_value(i: dict) -> float:
     if i["value"] == "loss_after":
         return toynet.train(1)[0][1]
@@ -139,7 +128,7 @@ RECIPES = {
     ),
     "model_fact": lambda i: model(i["model"])[i["quantity"]],
     "model_fact_row": _model_fact_row,
-    "accelerator_growth": _accelerator_growth,
+    "accelerator_growth": lambda i: trends.accelerator_trend(i["quantity"], i["vendor"], i["form_factor"]).factor_per(i["period_months"]),
     "ratio_of_facts": lambda i: model(i["model"])[i["quantity"]] / model(i["other_model"])[i["quantity"]],
     "ratio": lambda i: i["numerator"] / i["denominator"],
     "sum": lambda i: sum(i["values"]),

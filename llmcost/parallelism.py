@@ -80,3 +80,4 @@ def tensor_parallel_allreduce_bytes(batch, seq, hidden, layers, bytes_per_value=
     bytes_per_value = check_positive("bytes_per_value", bytes_per_value)
     per_pass = 2 * b * s * h * bytes_per_value
     return per_pass * (2 if training else 1) * layers
+

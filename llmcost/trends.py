@@ -80,3 +80,17 @@ def growth_between(value_from, date_from, value_to, date_to, months=18):
         raise InputError(f"date_to must be after date_from, got {date_from} -> {date_to}")
     ratio = check_positive("value_to", value_to) / check_positive("value_from", value_from)
     return ratio ** (check_positive("months", months) / 12 / span)
+
+
+def accelerator_trend(quantity: str, vendor: str = "NVIDIA", form_factor: str = "SXM") -> Trend:
+    """Exponential trend of an accelerator spec (``fp16_tflops``, ``memory_gb``, ...) over the
+    release years of the dataset's accelerators of ``vendor`` whose form factor starts with
+    ``form_factor`` (NVIDIA SXM: the data-centre flagships, V100 to B200)."""
+    from .datasets import accelerators
+
+    table = accelerators()
+    table = table[(table["vendor"] == vendor) & table["form_factor"].str.startswith(form_factor)]
+    if quantity not in table:
+        raise InputError(f"quantity {quantity!r} is not an accelerator spec; known: {', '.join(sorted(c for c in table.columns if table[c].dtype.kind == 'f'))}")
+    table = table.dropna(subset=[quantity])
+    return fit_trend(table["release_year"].astype(float), table[quantity])

@@ -84,6 +84,8 @@ OUT_OF_RANGE = {
         "microbatches": [0, 1e7],
         "micro_batch_size": [0, 1e7],
         "serving_batch": [0, 1e7],
+        "schedule_stages": [0, 17, 2.5],
+        "schedule_microbatches": [0, 33],
     },
     "05_gpu_days_cost": {
         "gpu": ["abacus", "tpu-v4"],  # the TPU v4 has no fp16 rate

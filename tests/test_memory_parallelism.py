@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from llmcost import memory, parallelism
+from llmcost import memory, parallelism, pipeline
 from llmcost.validate import InputError
 
 PSI = 7.5e9  # the ZeRO paper's running example
@@ -97,3 +97,52 @@ def test_flash_attention_keeps_no_score_matrix():
     assert flash > memory.activation_bytes_per_layer(s, b, h, a, recompute="selective")
     with pytest.raises(InputError, match="flash_attention must be one of"):
         memory.activation_bytes_per_layer(s, b, h, a, flash_attention="yes")
+
+
+@pytest.mark.parametrize("schedule", pipeline.SCHEDULES)
+@pytest.mark.parametrize(("stages", "microbatches"), [(1, 1), (1, 5), (4, 1), (4, 4), (4, 8), (8, 3), (6, 24)])
+def test_laid_out_schedules_have_the_formula_bubble(schedule, stages, microbatches):
+    laid = pipeline.pipeline_schedule(stages, microbatches, schedule)
+    assert len(laid["stage"]) == 2 * stages * microbatches
+    assert laid["end"].max() == pytest.approx(3 * (microbatches + stages - 1))
+    assert pipeline.schedule_bubble(laid) == pytest.approx(parallelism.bubble_fraction(stages, microbatches))
+    # dependencies: a forward pass follows the same micro-batch's forward on the stage before,
+    # a backward pass its backward on the stage after; no stage runs two passes at once
+    end = {(p, s, m): e for p, s, m, e in zip(laid["pass"], laid["stage"], laid["microbatch"], laid["end"])}
+    for p, s, m, start in zip(laid["pass"], laid["stage"], laid["microbatch"], laid["start"]):
+        if p == "forward" and s > 0:
+            assert start >= end[("forward", s - 1, m)]
+        if p == "backward":
+            assert start >= end[("forward", s, m)]
+            if s < stages - 1:
+                assert start >= end[("backward", s + 1, m)]
+    for s in range(stages):
+        mine = np.argsort(laid["start"][laid["stage"] == s])
+        starts, ends = laid["start"][laid["stage"] == s][mine], laid["end"][laid["stage"] == s][mine]
+        assert (starts[1:] >= ends[:-1]).all()
+
+
+def test_1f1b_holds_fewer_activations_than_gpipe():
+    gpipe = pipeline.in_flight_microbatches(pipeline.pipeline_schedule(4, 8, "gpipe"))
+    one_f_one_b = pipeline.in_flight_microbatches(pipeline.pipeline_schedule(4, 8, "1f1b"))
+    assert list(gpipe) == [8, 8, 8, 8]
+    assert list(one_f_one_b) == [4, 3, 2, 1]  # p - s
+
+
+def test_schedule_rejects_bad_input():
+    with pytest.raises(InputError, match="schedule must be one of gpipe, 1f1b"):
+        pipeline.pipeline_schedule(4, 8, "interleaved")
+    with pytest.raises(InputError, match="stages x microbatches must be at most"):
+        pipeline.pipeline_schedule(100, 1000)
+    with pytest.raises(InputError, match="stages"):
+        pipeline.pipeline_schedule(0, 8)
+
+
+def test_accelerator_trends_fit_the_dataset():
+    from llmcost import trends
+
+    memory_trend = trends.accelerator_trend("memory_gb")
+    assert memory_trend.points == 7 and 1.3 < memory_trend.factor_per(18) < 1.6
+    assert trends.accelerator_trend("fp16_tflops").factor_per(18) == pytest.approx(1.85, abs=0.01)
+    with pytest.raises(InputError, match="quantity 'color' is not an accelerator spec"):
+        trends.accelerator_trend("color")
