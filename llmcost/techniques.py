@@ -18,7 +18,7 @@ import numpy as np
 
 from . import flops, memory, parallelism
 from .datasets import _rows, data_path
-from .validate import InputError, check_choice, check_count, check_fraction, check_positive, plain
+from .validate import InputError, check_choice, check_count, check_finite, check_fraction, check_positive, plain
 
 CATEGORIES = ("parallelism", "memory", "precision", "communication", "optimizer", "batch")
 """Allowed values of the ``category`` column of ``techniques.csv``."""
@@ -120,3 +120,56 @@ def computed_effects(params, data_parallel, stages, microbatches, precision="bf1
          parallelism.ring_allreduce_bytes(grad_bytes, data_parallel) / gb, "GB"),
     ]
     return pd.DataFrame(rows, columns=["id", "quantity", "without", "with", "unit"])
+
+
+# --- three techniques worked through (seed 001, section 3) ------------------------------------
+
+FP16_SMALLEST = 2.0 ** -24
+"""Smallest positive fp16 number (a subnormal): anything below half of it rounds to zero."""
+
+
+def loss_scaling(values, scale):
+    """Gradient values as an fp16 backward pass keeps them, without and with loss scaling.
+
+    Mixed precision (Micikevicius et al. 2018) multiplies the loss, and so every gradient, by
+    ``scale`` before the fp16 backward pass and divides the fp32 copy by it afterwards; a
+    gradient below :data:`FP16_SMALLEST` otherwise becomes zero. values: gradients (any shape);
+    scale: loss scale > 0 (a power of two keeps the mantissa). Returns ``plain`` and ``scaled``
+    (the values after the round trip through fp16, as float64), ``lost_plain`` and
+    ``lost_scaled`` (non-zero values that became zero), ``overflow`` (values the scale pushed
+    past fp16's largest, 65,504).
+    """
+    values = np.asarray(check_finite("values", values), dtype=float)
+    scale = check_positive("scale", scale)
+    with np.errstate(over="ignore"):
+        plain_fp16 = values.astype(np.float16).astype(float)
+        scaled_fp16 = (values * scale).astype(np.float16).astype(float)
+    overflow = np.isinf(scaled_fp16)
+    return {
+        "plain": plain_fp16,
+        "scaled": np.where(overflow, np.nan, scaled_fp16 / scale),
+        "lost_plain": (plain_fp16 == 0) & (values != 0),
+        "lost_scaled": (scaled_fp16 == 0) & (values != 0),
+        "overflow": overflow,
+    }
+
+
+def fusion_bytes(elements, ops, bytes_per_value=2.0):
+    """HBM bytes moved by ``ops`` element-wise operations on ``elements`` values, run one by one
+    (each reads and writes the whole tensor) and fused into one kernel (one read, one write).
+
+    Returns ``{"unfused": 2 x ops x elements x bytes, "fused": 2 x elements x bytes}``, bytes.
+    """
+    elements = check_positive("elements", elements)
+    ops = check_count("ops", ops)
+    size = elements * check_positive("bytes_per_value", bytes_per_value)
+    return {"unfused": plain(2 * ops * size), "fused": plain(2 * size)}
+
+
+def trust_ratio(weights, update):
+    """Layer-wise trust ratio of LARS and LAMB, ``||w|| / ||update||`` (You et al. 2017, 2020):
+    each layer's step is scaled so that it changes the layer's weights by the same relative
+    amount. weights, update: one layer's arrays; 1 where either norm is 0 (as LAMB does)."""
+    w = float(np.linalg.norm(check_finite("weights", weights)))
+    u = float(np.linalg.norm(check_finite("update", update)))
+    return w / u if w > 0 and u > 0 else 1.0

@@ -221,3 +221,10 @@ def check_whole_count(name: str, value) -> None:
 def plain(value):
     """``value`` as a Python float when it is a scalar (0-d), else as a float numpy array."""
     return float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=float)
+
+
+def check_finite(name: str, value):
+    """Require finite numbers of any sign (a scalar or an array), within ``RANGES[name]``."""
+    number = as_number(name, value)
+    _check(name, number, ~np.isfinite(np.asarray(number)), "a finite number")
+    return number

@@ -114,7 +114,7 @@ OUT_OF_RANGE = {
         "baseline_gpus": [0, 20_000],
         "target_gpus": [0, 500, 1000],
         "scaling_efficiency": [0, 1.5],
-        "model": ["abacus"],
+        "model": ["abacus", "gpt-4"],  # gpt-4: no d_model
         "data_parallel": [0, 1e7],
         "pipeline_stages": [0, 1e7],
         "microbatches": [0, 1e7],

@@ -50,3 +50,32 @@ def test_computed_effects_pin_zero_paper():
     assert effects.loc[("pipeline-gpipe", "of compute time"), "with"] == pytest.approx(7 / 32)
     with pytest.raises(InputError, match="stages must be a whole number >= 1"):
         techniques.computed_effects(7.5e9, 64, 0, 32)
+
+
+def test_loss_scaling_keeps_small_gradients_in_fp16():
+    from llmcost import techniques as t
+
+    grads = np.array([1e-9, 1e-8, 1e-6, 1e-3, 0.0])
+    kept = t.loss_scaling(grads, 2.0 ** 16)
+    assert list(kept["lost_plain"]) == [True, True, False, False, False]  # below 2**-24, fp16 flushes to zero
+    assert not kept["lost_scaled"].any() and not kept["overflow"].any()
+    assert kept["scaled"][:4] == pytest.approx(grads[:4], rel=1e-3)  # fp16 keeps ~3 decimal digits
+    too_big = t.loss_scaling(np.array([1.0]), 2.0 ** 17)
+    assert too_big["overflow"].all() and np.isnan(too_big["scaled"]).all()  # 131,072 > 65,504
+    with pytest.raises(InputError, match="values must be a finite number"):
+        t.loss_scaling(np.array([1.0, np.inf]), 2.0)
+
+
+def test_fusion_moves_one_read_and_one_write():
+    from llmcost import techniques as t
+
+    moved = t.fusion_bytes(1e6, 3, 2.0)
+    assert moved == {"unfused": 12e6, "fused": 4e6}
+    assert t.fusion_bytes(1e6, 1, 2.0)["unfused"] == t.fusion_bytes(1e6, 1, 2.0)["fused"]
+
+
+def test_trust_ratio_is_the_norm_ratio():
+    from llmcost import techniques as t
+
+    assert t.trust_ratio(np.array([3.0, 4.0]), np.array([0.0, 0.5])) == pytest.approx(10.0)
+    assert t.trust_ratio(np.zeros(2), np.ones(2)) == 1.0  # LAMB's convention for a zero norm
