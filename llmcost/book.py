@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 
 DENOISE_DIGITS = 12
 """Significant digits a float keeps before it is formatted: far above what any output shows, far
@@ -71,13 +73,18 @@ def format_number(value, fmt: str = ",.3g", unit: str = "") -> str:
     """Text of a number for prose and labels, plus an optional unit after a space.
 
     fmt: a format spec of the mini-language (``",.0f"``, ``".3g"``, ``".1%"``, ...), or
-    ``"sci"`` (3 significant digits, ``3.15 × 10²³``) or ``"words"`` (``175 billion``).
+    ``"sci"`` (3 significant digits, ``3.15 × 10²³``), ``"words"`` (``175 billion``) or
+    ``"auto"`` (4 significant digits from 0.001 to 1,000, whole numbers with thousands separators up to a
+    million, ``"sci"`` outside: never ``e+``).
     Rejects NaN and infinities.
     """
     number = float(value)
     if not math.isfinite(number):
         raise ValueError(f"cannot quote a non-finite number: {value!r}")
     number = round_significant(number, DENOISE_DIGITS)
+    if fmt == "auto":
+        size = abs(round_significant(number, 4))
+        fmt = ",.0f" if 1e3 <= size < 1e6 else ",.4g" if size == 0 or 1e-3 <= size < 1e3 else "sci"
     if fmt == "sci":
         text = _scientific(number)
     elif fmt == "words":
@@ -100,22 +107,37 @@ def glue_number(name: str, value, fmt: str = ",.3g", unit: str = "") -> None:
 
 
 def table(frame, formats: dict | None = None, columns: dict | None = None):
-    """A display copy of ``frame`` for a chapter: numbers formatted as text, first column as index.
+    """A display copy of ``frame`` for a chapter: every cell as reader text, first column as index.
 
-    formats: column -> format accepted by :func:`format_number` (missing values show as "—").
+    formats: column -> format accepted by :func:`format_number`; float columns without one take
+    ``"auto"`` (no ``e+`` notation). Missing values show as "—", booleans as "✓" or nothing.
     columns: column -> header to show (e.g. with its unit); columns not named keep their name.
-    Float columns without a format keep pandas' display, of values rounded to
-    :data:`DENOISE_DIGITS`. The result is a plain DataFrame, whose HTML is the same on every run
-    (pandas' Styler is not: it embeds a random id), so nbval can compare it.
+    The result is a plain DataFrame, whose HTML is the same on every run (pandas' Styler is not:
+    it embeds a random id), so nbval can compare it.
     """
     shown = frame.copy()
+    formats = dict(formats or {})
     for column in shown.columns:
-        if column not in (formats or {}) and shown[column].dtype.kind == "f":
-            shown[column] = [round_significant(v, DENOISE_DIGITS) if math.isfinite(v) else v for v in shown[column]]
-    for column, fmt in (formats or {}).items():
-        shown[column] = [("\u2014" if value is None or value != value else format_number(value, fmt)) for value in shown[column]]
+        if column not in formats and shown[column].dtype.kind == "f":
+            formats[column] = "auto"
+    for column in shown.columns:
+        fmt = formats.get(column)
+        shown[column] = [_cell(value, fmt) for value in shown[column]]
     shown = shown.rename(columns=columns or {})
     return shown.set_index(shown.columns[0])
+
+
+def _cell(value, fmt):
+    """One table cell as text: a formatted number, "—" for a missing value, "✓" or "" for a flag."""
+    if isinstance(value, (bool, np.bool_)):
+        return "\u2713" if value else ""
+    if value is None or (isinstance(value, float) and value != value):
+        return "\u2014"
+    if fmt is None and isinstance(value, (float, np.floating)):
+        fmt = "auto"  # a float in a column of mixed types
+    if fmt is not None:
+        return format_number(value, fmt)
+    return value
 
 
 def edition(params: dict | None = None, chapters=None, out=None, jobs: int | None = None):

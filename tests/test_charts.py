@@ -164,3 +164,22 @@ def test_static_svg_needs_a_known_vegalite_version():
         charts.static_svg({"mark": "bar"})
     with pytest.raises(ValueError, match="cannot draw Vega-Lite 1.0"):
         charts.static_svg({"$schema": "https://vega.github.io/schema/vega-lite/v1.0.0.json", "mark": "bar"})
+
+
+def test_auto_format_never_writes_e_notation():
+    from llmcost.book import format_number
+
+    cases = {0: "0", 606_700: "606,700", 999.96: "1,000", 0.31862: "0.3186", 24.7: "24.7", 1.2e6: "1.20 × 10⁶",
+             3.14e23: "3.14 × 10²³", -1.6e-10: "-1.60 × 10⁻¹⁰", 0.0004: "4.00 × 10⁻⁴"}
+    for value, text in cases.items():
+        assert format_number(value, "auto") == text
+
+
+def test_table_cells_are_reader_text():
+    import numpy as np
+    from llmcost.book import table
+
+    shown = table(pd.DataFrame({"id": ["a", "b"], "x": [2.8e3, np.nan], "flag": [True, False], "note": ["n", None],
+                                "mixed": [1.5e11, "text"]}))
+    assert list(shown["x"]) == ["2,800", "—"] and list(shown["flag"]) == ["✓", ""]
+    assert list(shown["note"]) == ["n", "—"] and list(shown["mixed"]) == ["1.50 × 10¹¹", "text"]
