@@ -520,6 +520,11 @@ def api_prices():
     return _frame("api_prices.csv")
 
 
+def library_support():
+    """Which training library supports which technique, with the documentation page that says so."""
+    return _frame("library_support.csv")
+
+
 def serving_measurements():
     """Published serving measurements and peer-tool figures, with the configuration each ran."""
     return _frame("serving_measurements.csv")

@@ -59,7 +59,7 @@ def test_facts_have_known_subject_unit_source_and_one_primary(facts_file, identi
     assert (primaries.reindex(all_pairs.index, fill_value=0) == 1).all()
 
 
-@pytest.mark.parametrize("filename", ["models.csv", "accelerators.csv", "prices.csv", "api_prices.csv", "serving_measurements.csv", "claims.csv", "techniques.csv"])
+@pytest.mark.parametrize("filename", ["models.csv", "accelerators.csv", "prices.csv", "api_prices.csv", "serving_measurements.csv", "library_support.csv", "claims.csv", "techniques.csv"])
 def test_every_row_cites_an_existing_reference(filename, bib_keys):
     table = pd.read_csv(ROOT / "data" / filename, keep_default_na=False)
     assert set(table["source"]) <= bib_keys, set(table["source"]) - bib_keys
@@ -155,3 +155,11 @@ def test_claims_cover_every_source_document():
 def test_claim_ids_are_slugs():
     for row in datasets.claim_rows():
         assert re.fullmatch(r"\d{3}-[a-z0-9-]+", row["id"]), row["id"]
+
+
+def test_library_support_rows_quote_their_page():
+    table = datasets.library_support()
+    stated = table[table["supported"] != "not documented"]
+    assert (stated["url"].str.startswith("https://")).all() and (stated["quote"].str.len() > 10).all()
+    assert table.loc[table["supported"] == "not documented", "url"].isna().all()
+    assert len(table) == 4 * table["technique"].nunique()  # every library answers every technique

@@ -31,6 +31,7 @@ READERS = {
     "prices.csv": [datasets.prices],
     "api_prices.csv": [lambda: datasets.api_price("openai-davinci-2022"), datasets.api_prices],
     "serving_measurements.csv": [datasets.serving_measurements],
+    "library_support.csv": [datasets.library_support],
     "claims.csv": [datasets.claim_rows, datasets.claims],
     "techniques.csv": [lambda: techniques.technique("data-parallel"), techniques.techniques],
 }
