@@ -75,8 +75,8 @@ def flops_table(causal: bool = False):
     table["flops_8pd"] = flops.training_flops(table["params_active"].to_numpy(), table["tokens"].to_numpy(), recompute=True)
     convention = "6PD+causal-attention" if causal else "6PD+attention"
     per_token = [
-        architecture.attention_for_convention(convention, model) if architecture.has_attention_dims(model) else np.nan
-        for model in table["id"]
+        architecture.attention_for_convention(convention, ident) if architecture.has_attention_dims(ident) else np.nan
+        for ident in table["id"]
     ]
     table["flops_attention"] = table["flops_6pd"] + np.asarray(per_token) * table["tokens"].to_numpy()
     table["published"] = table["train_flops"]

@@ -241,7 +241,9 @@ def batch_sweep(model, gpu, *, gpus=1, prompt_tokens, output_tokens, **options) 
     precision = options.get("precision", "bf16")
     fits = max_batch(model, gpu, gpus, check_count("prompt_tokens", prompt_tokens) + check_count("output_tokens", output_tokens),
                      options.get("weight_precision") or precision, options.get("kv_precision") or precision)
-    if np.ndim(fits) or fits < 1:
+    if np.ndim(fits):
+        raise InputError(f"gpus must be one number for a batch sweep, got {gpus!r}")
+    if fits < 1:
         raise InputError(f"gpus must hold the weights of {architecture(model).name} with room for one sequence; got gpus={gpus!r}")
     batch = np.arange(1, int(fits) + 1)
     sweep = serving_estimate(model, gpu, gpus=gpus, batch=batch, prompt_tokens=prompt_tokens, output_tokens=output_tokens, **options)

@@ -341,3 +341,12 @@ def test_cost_and_demand_share_the_conversions_with_the_roofline():
     assert demand.accelerators_at_rate(rate * 86400 * 10, rate) == pytest.approx(10)
     with pytest.raises(InputError, match="tokens_per_s_per_gpu"):
         demand.accelerators_at_rate(1e9, 0)
+
+
+def test_batch_sweep_refuses_what_it_cannot_sweep():
+    from llmcost.serving import batch_sweep
+
+    with pytest.raises(InputError, match="gpus must be one number for a batch sweep"):
+        batch_sweep("llama-2-70b", "a100-80gb", gpus=np.array([4, 8]), prompt_tokens=256, output_tokens=256)
+    with pytest.raises(InputError, match="gpus must hold the weights of llama-2-70b"):
+        batch_sweep("llama-2-70b", "a100-80gb", gpus=1, prompt_tokens=256, output_tokens=256)

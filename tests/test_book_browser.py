@@ -28,6 +28,7 @@ import os
 import re
 import shutil
 import threading
+import time
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -277,6 +278,22 @@ STATIC_CHARTS_SCRIPT = """
 """
 
 
+def static_charts_when_parsed(browser, expected: int, timeout: float = 20.0) -> list[dict]:
+    """STATIC_CHARTS_SCRIPT's answer once the page holds its ``expected`` charts, all drawn, or at ``timeout``.
+
+    With scripts disabled, WebDriver may return from ``get`` before a large page (a megabyte of
+    inline SVG) is parsed; the answer is read again until the page is complete, so a slow machine
+    waits instead of failing, and a chart that never becomes visible still fails.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        charts = browser.execute_script(STATIC_CHARTS_SCRIPT)
+        complete = browser.execute_script("return document.readyState") == "complete"
+        if (complete and len(charts) == expected and all(chart["visible"] for chart in charts)) or time.monotonic() > deadline:
+            return charts
+        time.sleep(0.25)
+
+
 def pages_with_charts(book_html: Path) -> list[str]:
     """The toc pages whose built HTML holds at least one chart."""
     return [p for p in toc_pages() if 'class="llmcost-chart"' in (book_html / p).read_text(encoding="utf-8")]
@@ -291,7 +308,7 @@ def test_charts_show_with_javascript_off(book_html: Path, browser) -> None:
         hidden = []
         for page in pages:
             browser.get((book_html / page).as_uri())
-            charts = browser.execute_script(STATIC_CHARTS_SCRIPT)
+            charts = static_charts_when_parsed(browser, (book_html / page).read_text(encoding="utf-8").count('class="llmcost-chart"'))
             assert charts, f"{page}: no chart found with JavaScript off"
             hidden += [f"{page}: {chart['id']}" for chart in charts if not chart["visible"]]
     finally:
