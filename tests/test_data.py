@@ -1,5 +1,6 @@
 """The datasets: schema, units, sources, and the loaders' independence from the working directory."""
 
+import json
 import os
 import re
 import subprocess
@@ -35,7 +36,6 @@ def test_loader_reads_the_bibtex_keys_pybtex_reads(bib_keys):
 
 
 def test_datapackage_describes_every_csv():
-    import json
 
     package = json.loads((ROOT / "data" / "datapackage.json").read_text())
     described = {resource["path"] for resource in package["resources"]}
@@ -163,3 +163,18 @@ def test_library_support_rows_quote_their_page():
     assert (stated["url"].str.startswith("https://")).all() and (stated["quote"].str.len() > 10).all()
     assert table.loc[table["supported"] == "not documented", "url"].isna().all()
     assert len(table) == 4 * table["technique"].nunique()  # every library answers every technique
+
+
+def test_the_book_offers_every_dataset_for_download(book_html):
+    """data_downloads.md lists every file of the data package with its description, and each
+    link of the built page serves the repository's own file, byte for byte."""
+    package = json.loads((ROOT / "data" / "datapackage.json").read_text())
+    page = (ROOT / "data_downloads.md").read_text(encoding="utf-8")
+    for resource in package["resources"]:
+        assert f"{{download}}`{resource['path']} <data/{resource['path']}>`" in page, resource["path"]
+        assert resource["description"] in page, f"{resource['path']}: description differs from datapackage.json"
+    built = (book_html / "data_downloads.html").read_text(encoding="utf-8")
+    links = re.findall(r'href="(_downloads/[0-9a-f]+/([^"/]+))"', built)
+    assert {name for _, name in links} == {r["path"] for r in package["resources"]} | {"datapackage.json", "README.md"}
+    for href, name in links:
+        assert (book_html / href).read_bytes() == (ROOT / "data" / name).read_bytes(), name
