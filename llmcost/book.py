@@ -16,7 +16,9 @@ outputs carry: :func:`format_number` and :func:`table` first drop a float's digi
 
 from __future__ import annotations
 
+import functools
 import math
+import re
 
 import numpy as np
 
@@ -106,11 +108,41 @@ def glue_number(name: str, value, fmt: str = ",.3g", unit: str = "") -> None:
     glue(name, format_number(value, fmt, unit), display=False)
 
 
+CITATION_COLUMNS = ("source", "sources", "input_sources")
+"""Table columns whose BibTeX keys :func:`table` writes as short citations ("Rae et al. 2021")."""
+
+
+@functools.lru_cache(maxsize=1)
+def _short_citations() -> dict:
+    """BibTeX key -> "Author et al. Year" (or the organization's name) for every entry of ``references.bib``."""
+    from pybtex.database import parse_file
+
+    from .datasets import BIBLIOGRAPHY, DATA_DIR
+
+    path = DATA_DIR.resolve().parent / BIBLIOGRAPHY
+    if not path.is_file():
+        return {}
+    short = {}
+    for key, entry in parse_file(str(path)).entries.items():
+        people = entry.persons.get("author", [])
+        names = [" ".join(person.last_names).replace("{", "").replace("}", "") for person in people]
+        who = names[0] + (" et al." if len(names) > 2 else f" and {names[1]}" if len(names) == 2 else "") if names else key
+        short[key] = f"{who} {entry.fields.get('year', '')}".strip()
+    return short
+
+
+def cite_text(text: str) -> str:
+    """``text`` with each BibTeX key of ``references.bib`` in it replaced by its short citation."""
+    citations = _short_citations()
+    return re.sub(r"[A-Za-z][A-Za-z0-9_:\-]*\d{4}[A-Za-z0-9_:\-]*", lambda m: citations.get(m.group(0), m.group(0)), str(text))
+
+
 def table(frame, formats: dict | None = None, columns: dict | None = None):
     """A display copy of ``frame`` for a chapter: every cell as reader text, first column as index.
 
     formats: column -> format accepted by :func:`format_number`; float columns without one take
-    ``"auto"`` (no ``e+`` notation). Missing values show as "—", booleans as "✓" or nothing.
+    ``"auto"`` (no ``e+`` notation). Missing values show as "—", booleans as "✓" or nothing, and
+    the BibTeX keys of a :data:`CITATION_COLUMNS` column as short citations (:func:`cite_text`).
     columns: column -> header to show (e.g. with its unit); columns not named keep their name.
     The result is a plain DataFrame, whose HTML is the same on every run (pandas' Styler is not:
     it embeds a random id), so nbval can compare it.
@@ -123,8 +155,20 @@ def table(frame, formats: dict | None = None, columns: dict | None = None):
     for column in shown.columns:
         fmt = formats.get(column)
         shown[column] = [_cell(value, fmt) for value in shown[column]]
+        if column in CITATION_COLUMNS:
+            shown[column] = [cite_text(value) if isinstance(value, str) else value for value in shown[column]]
     shown = shown.rename(columns=columns or {})
+    _show_whole_cells()
     return shown.set_index(shown.columns[0])
+
+
+def _show_whole_cells() -> None:
+    """Let pandas display every character and row of a chapter's tables (its defaults cut cells
+    at 50 characters with "..." and tables at 60 rows)."""
+    import pandas as pd
+
+    pd.set_option("display.max_colwidth", None)
+    pd.set_option("display.max_rows", None)
 
 
 def _cell(value, fmt):

@@ -36,7 +36,6 @@ def test_loader_reads_the_bibtex_keys_pybtex_reads(bib_keys):
 
 
 def test_datapackage_describes_every_csv():
-
     package = json.loads((ROOT / "data" / "datapackage.json").read_text())
     described = {resource["path"] for resource in package["resources"]}
     assert described == {p.name for p in (ROOT / "data").glob("*.csv")}

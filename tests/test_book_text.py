@@ -1,0 +1,58 @@
+"""What a reader sees in the built book: no raw program output in the text of any page.
+
+Scans the HTML of every page of the toc (without its code, scripts and chart SVG) for the
+defects a reader should never meet: NaN, a True/False cell, a numpy array repr, a number in
+``e+`` notation, a bare BibTeX key, a table cell cut with "...", and money typeset as math.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+from test_book_browser import toc_pages
+
+from llmcost import datasets
+
+HIDDEN = re.compile(r"<(script|style|svg|pre|code)\b[\s\S]*?</\1>")
+MATH = re.compile(r'<span class="math[^"]*">([\s\S]*?)</span>')
+
+
+def _reader_text(page: str) -> tuple[str, str]:
+    """The page's HTML without code, scripts and SVG, and the same as plain text."""
+    body = HIDDEN.sub(" ", page)
+    body = re.sub(r'<div class="highlight[\s\S]*?</div>', " ", body)
+    return body, re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", MATH.sub(" ", body))))
+
+
+def defects(page: str, keys: frozenset[str]) -> dict[str, list[str]]:
+    """Each kind of defect -> the offending snippets of one page's HTML."""
+    body, text = _reader_text(page)
+    found = {
+        "NaN": re.findall(r"\bNaN\b|\bnan\b", text),
+        "True/False cell": re.findall(r"<td>\s*(?:True|False)\s*</td>", body),
+        "array repr": re.findall(r"array\(", text),
+        "e-notation": re.findall(r"\b\d+(?:\.\d+)?e[+-]\d+\b", text),
+        "bare BibTeX key": [w for w in re.findall(r"[A-Za-z][A-Za-z0-9_:\-]*\d{4}[A-Za-z0-9_:\-]*", text) if w in keys],
+        "cut cell": re.findall(r"<td>[^<]*(?:\.\.\.|…)</td>", body),
+        "money as math": [m for m in MATH.findall(body) if re.search(r"\d,\d{3}", m)
+                          or re.search(r"(?<!\\)\b[a-z]{4,}\b", re.sub(r"\\[A-Za-z]+(\{[^}]*\})?|[_^]\{[^}]*\}", " ", m))],
+    }
+    return {kind: hits for kind, hits in found.items() if hits}
+
+
+def test_a_defect_is_found():
+    """The scan finds each kind of defect it looks for (so an empty result means something)."""
+    sample = ('<p>x NaN y 3.1e+23 array([1]) kaplan2020scaling <span class="math notranslate">\\(10,000 each\\)</span></p>'
+              "<table><tr><td>True</td><td>long text...</td></tr></table>")
+    assert set(defects(sample, frozenset({"kaplan2020scaling"}))) == {
+        "NaN", "True/False cell", "array repr", "e-notation", "bare BibTeX key", "cut cell", "money as math"}
+    assert defects('<p>3.15 × 10²³ FLOP <span class="math">\\(d_\\text{model} + d_{model}\\)</span></p>', frozenset()) == {}
+
+
+@pytest.mark.parametrize("page", toc_pages())
+def test_pages_show_reader_text_only(book_html: Path, page: str):
+    found = defects((book_html / page).read_text(encoding="utf-8"), datasets._bib_keys() or frozenset())
+    assert not found, f"{page}: " + "; ".join(f"{kind}: {hits[:3]}" for kind, hits in found.items())
