@@ -56,3 +56,17 @@ def test_a_defect_is_found():
 def test_pages_show_reader_text_only(book_html: Path, page: str):
     found = defects((book_html / page).read_text(encoding="utf-8"), datasets._bib_keys() or frozenset())
     assert not found, f"{page}: " + "; ".join(f"{kind}: {hits[:3]}" for kind, hits in found.items())
+
+
+def test_intro_opens_with_key_findings_that_link_to_their_pages(book_html: Path):
+    page = (book_html / "chapters" / "00_intro.html").read_text(encoding="utf-8")
+    section = re.search(r'<section id="key-findings">([\s\S]*?)</section>', page)
+    assert section, "the intro has no Key findings section"
+    items = re.findall(r"<li>([\s\S]*?)</li>", section.group(1))
+    assert len(items) >= 8
+    for item in items:
+        links = re.findall(r'href="([^"#]+\.html)', item)
+        assert links, f"a key finding links to no page: {html.unescape(re.sub('<[^>]+>', '', item))[:80]}"
+        assert all((book_html / "chapters" / link).is_file() for link in links), links
+        assert re.search(r'class="pasted-text"', item), "a key finding quotes no computed number"
+    assert page.index("key-findings") < page.index('id="overview"')
