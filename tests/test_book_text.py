@@ -70,3 +70,17 @@ def test_intro_opens_with_key_findings_that_link_to_their_pages(book_html: Path)
         assert all((book_html / "chapters" / link).is_file() for link in links), links
         assert re.search(r'class="pasted-text"', item), "a key finding quotes no computed number"
     assert page.index("key-findings") < page.index('id="overview"')
+
+
+@pytest.mark.parametrize("page", [p for p in toc_pages() if p.startswith("chapters/") and not p.endswith("00_intro.html")])
+def test_each_chapter_opens_with_its_contents_and_ends_with_takeaways(book_html: Path, page: str):
+    text = (book_html / page).read_text(encoding="utf-8")
+    assert "In this chapter" in text, f"{page}: no 'In this chapter' box"
+    assert text.index("In this chapter") < text.index("Parameters of this page"), f"{page}: contents box after the parameters"
+    assert 'id="summary"' in text, f"{page}: no Summary section"
+
+
+@pytest.mark.parametrize("page", [p for p in toc_pages() if p.startswith("chapters/")])
+def test_parameters_are_folded_with_a_caption(book_html: Path, page: str):
+    text = (book_html / page).read_text(encoding="utf-8")
+    assert "Parameters of this page (re-run it with your own: llmcost book or papermill)" in text, page
