@@ -216,6 +216,17 @@ def _mark_changes(page: Path, changes: dict[str, tuple[str, str]], unchanged: se
     return marked
 
 
+def _link_left_out_chapters(page: Path, included: set[str], out: Path) -> None:
+    """Point the links to chapters this edition left out at their published pages: Sphinx leaves
+    a link to a document outside the build as ``#<name>.ipynb``."""
+    def published(match: re.Match) -> str:
+        chapter = match.group(1)
+        return match.group(0) if chapter in included else f'href="{html.escape(_published_link(chapter, out))}"'
+
+    text = page.read_text(encoding="utf-8")
+    page.write_text(re.sub(r'href="#([0-9]{2}_[a-z0-9_]+)\.ipynb"', published, text), encoding="utf-8")
+
+
 def _jupyter_book() -> str:
     beside = Path(sys.executable).parent / "jupyter-book"
     return str(beside) if beside.exists() else (shutil.which("jupyter-book") or "jupyter-book")
@@ -281,6 +292,7 @@ def edition(params: dict | None = None, chapters=None, out=None, jobs: int | Non
         for chapter in done:
             unchanged = changes[chapter].pop("_unchanged")
             _mark_changes(html_dir / "chapters" / f"{chapter}.html", changes[chapter], unchanged)
+            _link_left_out_chapters(html_dir / "chapters" / f"{chapter}.html", set(done), out)
         if out.exists():
             shutil.rmtree(out)
         shutil.copytree(html_dir, out)

@@ -84,3 +84,15 @@ def test_each_chapter_opens_with_its_contents_and_ends_with_takeaways(book_html:
 def test_parameters_are_folded_with_a_caption(book_html: Path, page: str):
     text = (book_html / page).read_text(encoding="utf-8")
     assert "Parameters of this page (re-run it with your own: llmcost book or papermill)" in text, page
+
+
+@pytest.mark.parametrize("page", [p for p in toc_pages() if p.startswith("chapters/")])
+def test_every_chart_is_a_numbered_figure_the_prose_refers_to(book_html: Path, page: str):
+    text = (book_html / page).read_text(encoding="utf-8")
+    charts = text.count('<div class="llmcost-chart"')
+    figures = re.findall(r'<figure[^>]*id="(fig-[0-9]+-[0-9]+)"', text)
+    assert len(figures) == charts, f"{page}: {charts} charts, {len(figures)} figures"
+    numbers = re.findall(r'<span class="caption-number">Fig\. ([0-9.]+)', text)
+    assert len(numbers) == len(figures), f"{page}: a figure has no number"
+    for name in figures:
+        assert f'href="#{name}"' in text, f"{page}: nothing in the text refers to {name}"
