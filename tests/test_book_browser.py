@@ -415,3 +415,23 @@ def test_edition_works_from_disk(page: str, edition_html: Path, browser) -> None
     if page.startswith("chapters/"):
         problems += [] if banner == 1 else [f"{banner} edition banners"]
     assert not problems, f"edition {page}:\n" + "\n".join(problems)
+
+
+TABLE_WIDTHS_SCRIPT = """
+    return Array.from(document.querySelectorAll('div.cell_output table.dataframe')).map(t => {
+        const column = t.closest('article') || document.body;
+        return {width: t.getBoundingClientRect().width, column: column.getBoundingClientRect().width,
+                head: (t.querySelector('th') || {}).textContent};
+    });
+"""
+
+
+def test_every_table_fits_the_text_column(book_html: Path, browser) -> None:
+    """From disk, at a laptop's window width, no chapter table is wider than the text column."""
+    too_wide = []
+    for page in toc_pages():
+        browser.get((book_html / page).as_uri())
+        for table in browser.execute_script(TABLE_WIDTHS_SCRIPT):
+            if table["width"] > table["column"] + 1:
+                too_wide.append(f"{page}: table at {table['head']!r} is {table['width']:.0f} px in a {table['column']:.0f} px column")
+    assert not too_wide, "tables wider than the text column:\n" + "\n".join(too_wide)
