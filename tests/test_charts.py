@@ -183,3 +183,14 @@ def test_table_cells_are_reader_text():
                                 "mixed": [1.5e11, "text"]}))
     assert list(shown["x"]) == ["2,800", "—"] and list(shown["flag"]) == ["✓", ""]
     assert list(shown["note"]) == ["n", "—"] and list(shown["mixed"]) == ["1.50 × 10¹¹", "text"]
+
+
+def test_label_sides_move_crowded_labels():
+    from llmcost.charts import label_sides
+
+    # Gopher (5.04e23, 6.31e23) and Chinchilla (5.88e23, 5.76e23) sit together on a log-log chart
+    x = [5.04e23, 5.88e23, 3.15e23, 2.5e24, 6.6e22, 3.79e25]
+    y = [6.31e23, 5.76e23, 3.14e23, 2.56e24, 4.05e22, 3.8e25]
+    assert label_sides(x, y) == ["right", "left", "right", "right", "right", "right"]
+    assert label_sides([2017, 2017, 2024], [125, 123, 2250], log_x=False) == ["right", "left", "right"]
+    assert label_sides([1.0, 1e10], [1.0, 1e10]) == ["right", "right"]  # far apart: nothing moves
