@@ -251,6 +251,15 @@ def kv_cache_bytes_per_token(model, precision="bf16"):
     return plain(2.0 * arch.layers * arch.kv_width * bytes_per_value(precision))
 
 
+def counts_if_complete(model) -> dict | None:
+    """:func:`parameter_counts` of ``model``, or None when its record lacks a field they need (or
+    cannot be expressed): for tables and checks that go over every model of the dataset."""
+    try:
+        return parameter_counts(model)
+    except InputError:
+        return None
+
+
 def has_attention_dims(model) -> bool:
     """True when ``model``'s record states what the attention term needs: layers, heads, context
     and the head width (head_dim, or d_model to divide by heads), and is expressible at all."""

@@ -217,7 +217,7 @@ def convention_table(name: str):
             return float("nan")
         return base + architecture.attention_for_convention(convention, facts["id"]) * tokens
 
-    counted = _architecture_counts(facts["id"])
+    counted = architecture.counts_if_complete(facts["id"]) or {"active": float("nan"), "embeddings": float("nan")}
     total = facts.get("params_total", params)
     rows = [
         ("6PD, active parameters (baseline)", base, "kaplan2020scaling"),
@@ -280,14 +280,6 @@ def _roofline(row) -> tuple[float, str]:
         kv_precision=row.kv_precision, **efficiencies,
     )
     return estimate[row.metric], "roofline" + (" at the peer's efficiencies" if efficiencies else "")
-
-
-def _architecture_counts(name: str) -> dict:
-    """``architecture.parameter_counts`` of ``name``, or NaN counts when its record is incomplete."""
-    try:
-        return architecture.parameter_counts(name)
-    except InputError:
-        return {"active": float("nan"), "embeddings": float("nan")}
 
 
 def summary(table, column: str = "ratio", label: str = "id") -> dict:

@@ -290,16 +290,6 @@ def check_architecture(name: str, value) -> str:
     try:
         architecture.parameter_counts(ident)
     except InputError as error:
-        having = [i for i in datasets.model_ids() if _counts(i)]
+        having = [i for i in datasets.model_ids() if architecture.counts_if_complete(i) is not None]
         raise InputError(f"{name} {value!r}: {error}; models with a complete architecture: {', '.join(having)}") from None
     return ident
-
-
-def _counts(ident: str) -> bool:
-    from . import architecture
-
-    try:
-        architecture.parameter_counts(ident)
-    except InputError:
-        return False
-    return True

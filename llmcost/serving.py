@@ -87,16 +87,20 @@ def max_batch(model, gpu, gpus, context, weight_precision="bf16", kv_precision="
     record = _gpu_record(gpu)
     gpus = np.asarray(check_count("gpus", gpus), dtype=float)
     context = check_count("context", context)
-    free = gpus * record["memory_gb"] * GB - parameter_counts(arch)["total"] * bytes_per_value(weight_precision)
+    free = gpus * record["memory_gb"] * GB - _weight_bytes(arch, weight_precision)
     per_sequence = kv_cache_bytes_per_token(arch, kv_precision) * np.asarray(context, dtype=float)
     result = np.maximum(np.floor(free / per_sequence), 0.0)
     return plain(result)
 
 
+def _weight_bytes(arch, weight_precision):
+    """Bytes of all the weights (MoE: every expert), which serving holds and every step reads."""
+    return parameter_counts(arch)["total"] * bytes_per_value(weight_precision)
+
+
 def _bytes_read(arch, batch, context, weight_precision, kv_precision):
-    """Bytes a forward step reads from HBM: all the weights (MoE: every expert) and the batch's KV cache."""
-    weights = parameter_counts(arch)["total"] * bytes_per_value(weight_precision)
-    return weights + np.asarray(batch, dtype=float) * context * kv_cache_bytes_per_token(arch, kv_precision)
+    """Bytes a forward step reads from HBM: all the weights and the batch's KV cache."""
+    return _weight_bytes(arch, weight_precision) + np.asarray(batch, dtype=float) * context * kv_cache_bytes_per_token(arch, kv_precision)
 
 
 @finite_result
@@ -170,7 +174,7 @@ def serving_estimate(
     compute_efficiency = check_fraction("compute_efficiency", compute_efficiency)
     memory_efficiency = check_fraction("memory_efficiency", memory_efficiency)
     peak = datasheet_peak_flops(record["id"], precision) if peak_flops is None else check_positive("peak_flops", peak_flops)
-    weight_bytes = parameter_counts(arch)["total"] * bytes_per_value(weight_precision or precision)
+    weight_bytes = _weight_bytes(arch, weight_precision or precision)
     kv_per_token = kv_cache_bytes_per_token(arch, kv_precision or precision)
     fits = max_batch(arch, record, gpus, prompt + output, weight_precision or precision, kv_precision or precision)
     if np.any(fits == 0):

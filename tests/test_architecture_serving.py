@@ -350,3 +350,9 @@ def test_batch_sweep_refuses_what_it_cannot_sweep():
         batch_sweep("llama-2-70b", "a100-80gb", gpus=np.array([4, 8]), prompt_tokens=256, output_tokens=256)
     with pytest.raises(InputError, match="gpus must hold the weights of llama-2-70b"):
         batch_sweep("llama-2-70b", "a100-80gb", gpus=1, prompt_tokens=256, output_tokens=256)
+
+
+def test_counts_if_complete_is_none_for_an_incomplete_or_inexpressible_record():
+    assert arch.counts_if_complete("llama-2-70b") == arch.parameter_counts("llama-2-70b")
+    assert arch.counts_if_complete("gpt-4") is None  # no d_model, heads, ... in its record
+    assert arch.counts_if_complete("deepseek-v3") is None  # multi-head latent attention

@@ -421,7 +421,7 @@ TABLE_WIDTHS_SCRIPT = """
     return Array.from(document.querySelectorAll('div.cell_output table.dataframe')).map(t => {
         const column = t.closest('article') || document.body;
         return {width: t.getBoundingClientRect().width, column: column.getBoundingClientRect().width,
-                head: (t.querySelector('th') || {}).textContent};
+                head: Array.from(t.querySelectorAll('th')).map(h => h.textContent.trim()).find(text => text)};
     });
 """
 
