@@ -435,3 +435,91 @@ def test_every_table_fits_the_text_column(book_html: Path, browser) -> None:
             if table["width"] > table["column"] + 1:
                 too_wide.append(f"{page}: table at {table['head']!r} is {table['width']:.0f} px in a {table['column']:.0f} px column")
     assert not too_wide, "tables wider than the text column:\n" + "\n".join(too_wide)
+
+
+MOVE_SLIDER_SCRIPT = """
+    const [figure, name, value] = arguments;
+    const input = document.querySelector('#' + figure + ' input[type=range][name="' + name + '"]');
+    if (!input) { return false; }
+    input.value = String(value);
+    input.dispatchEvent(new Event('input', {bubbles: true}));
+    input.dispatchEvent(new Event('change', {bubbles: true}));
+    return true;
+"""
+CHART_TEXT_SCRIPT = ("return Array.from(document.querySelectorAll('#' + arguments[0] + ' .llmcost-chart-view svg text'))"
+                     ".map(t => t.textContent);")
+
+
+def chapter_defaults(chapter: str) -> dict:
+    """A chapter's parameters at their defaults (the values the built book was made with)."""
+    import ast
+
+    from test_notebooks import parameters_of
+
+    return {name: ast.literal_eval(spec["default"]) for name, spec in parameters_of(chapter).items()}
+
+
+def drawn_after(browser, figure: str, moves: dict, expected: list[str], timeout: float = 10.0) -> list[str]:
+    """Move each slider of ``figure`` (parameter name -> value), then wait until every ``expected``
+    text is drawn in its chart; return the chart's texts (the last ones seen, on a timeout)."""
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    for name, value in moves.items():
+        assert browser.execute_script(MOVE_SLIDER_SCRIPT, figure, name, value), f"{figure}: no slider {name!r}"
+    try:
+        WebDriverWait(browser, timeout, poll_frequency=0.2).until(
+            lambda d: all(text in d.execute_script(CHART_TEXT_SCRIPT, figure) for text in expected))
+    except TimeoutException:
+        pass
+    return browser.execute_script(CHART_TEXT_SCRIPT, figure)
+
+
+def open_drawn(browser, page: Path) -> None:
+    """Open a built page from disk and wait for its charts."""
+    browser.get(page.as_uri())
+    assert not wait_for_charts(browser), f"{page.name}: charts not drawn"
+
+
+def chain_texts(p: dict, mfu: float, usd_per_gpu_hour: float, grid_kg_per_kwh: float) -> list[str]:
+    """What the intro's chain chart must show for these slider values, computed by llmcost."""
+    import llmcost
+    from llmcost.book import format_number
+
+    facts = llmcost.model(p["model"])
+    hours = llmcost.gpu_hours(llmcost.training_flops(facts["params_active"], facts["tokens"]),
+                              llmcost.peak_flops(p["gpu"], p["precision"]), mfu)
+    mwh = llmcost.energy_mwh(hours, p["power_w"], p["pue"])
+    return [format_number(hours, ",.0f", "GPU-hours"), format_number(llmcost.rental_cost(hours, usd_per_gpu_hour), ",.0f", "USD"),
+            format_number(mwh, ",.0f", "MWh"), format_number(llmcost.co2_tonnes(mwh, grid_kg_per_kwh), ",.0f", "t CO2e"),
+            f"accelerator time: {p['gpu']} at {p['precision']}, {format_number(mfu, '.1%')} MFU",
+            f"rental cost: {usd_per_gpu_hour:,.2f} USD per GPU-hour", f"emissions: {grid_kg_per_kwh:.3f} kg CO2e per kWh"]
+
+
+def test_chain_sliders_recompute_what_llmcost_computes(book_html: Path, browser) -> None:
+    """Moving the intro's sliders redraws every stage of the chain as llmcost computes it."""
+    p = chapter_defaults("00_intro")
+    open_drawn(browser, book_html / "chapters/00_intro.html")
+    at_defaults = chain_texts(p, p["mfu"], p["usd_per_gpu_hour"], p["grid_kg_per_kwh"])
+    drawn = browser.execute_script(CHART_TEXT_SCRIPT, "fig-00-1")
+    assert all(text in drawn for text in at_defaults), f"at the defaults: {drawn}"
+    for moves in ({"mfu": 0.3, "usd_per_gpu_hour": 3.5, "grid_kg_per_kwh": 0.6}, {"mfu": 0.75, "usd_per_gpu_hour": 1.2, "grid_kg_per_kwh": 0.05}):
+        expected = chain_texts(p, **moves)
+        drawn = drawn_after(browser, "fig-00-1", moves, expected)
+        assert all(text in drawn for text in expected), f"after {moves}: expected {expected}, drawn {drawn}"
+
+
+def test_serving_sliders_recompute_what_llmcost_computes(book_html: Path, browser) -> None:
+    """Chapter 5's cost-per-token chart reads, at the sliders' price and utilization, what llmcost computes."""
+    import llmcost
+    from llmcost.book import format_number
+
+    p = chapter_defaults("05_gpu_days_cost")
+    params, peak = llmcost.model(p["serving_model"])["params_active"], llmcost.peak_flops(p["gpu"], p["precision"])
+    name = llmcost.accelerator(p["gpu"])["name"]
+    open_drawn(browser, book_html / "chapters/05_gpu_days_cost.html")
+    for price, mfu in ((3.0, 0.25), (0.75, 0.9)):
+        usd = llmcost.serving_cost_per_1k_tokens(params, price, peak, mfu)
+        expected = [f"{name} at {price:,.2f} USD/h, {format_number(mfu, '.1%')}: {format_number(usd, ',.6f')} USD per 1,000 tokens"]
+        drawn = drawn_after(browser, "fig-05-5", {"usd_per_gpu_hour": price, "mfu": mfu}, expected)
+        assert expected[0] in drawn, f"at {price} USD/h and {mfu}: expected {expected[0]!r}, drawn {drawn}"

@@ -2,7 +2,9 @@
 
 Scans the HTML of every page of the toc (without its code, scripts and chart SVG) for the
 defects a reader should never meet: NaN, a True/False cell, a numpy array repr, a number in
-``e+`` notation, a bare BibTeX key, a table cell cut with "...", and money typeset as math.
+``e+`` notation, a bare BibTeX key, a table cell cut with "...", money typeset as math, and a
+program's field name (``power_from``) as a table header. Checks too that every chart is a
+numbered figure and every table a numbered table, each referred to from the prose.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ def defects(page: str, keys: frozenset[str]) -> dict[str, list[str]]:
         "e-notation": re.findall(r"\b\d+(?:\.\d+)?e[+-]\d+\b", text),
         "bare BibTeX key": [w for w in re.findall(r"[A-Za-z][A-Za-z0-9_:\-]*\d{4}[A-Za-z0-9_:\-]*", text) if w in keys],
         "cut cell": re.findall(r"<td>[^<]*(?:\.\.\.|…)</td>", body),
+        "field name as header": re.findall(r"<th[^>]*>\s*([a-z0-9]+_[a-z0-9_]+)\s*</th>", body),
         "money as math": [m for m in MATH.findall(body) if re.search(r"\d,\d{3}", m)
                           or re.search(r"(?<!\\)\b[a-z]{4,}\b", re.sub(r"\\[A-Za-z]+(\{[^}]*\})?|[_^]\{[^}]*\}", " ", m))],
     }
@@ -46,9 +49,10 @@ def defects(page: str, keys: frozenset[str]) -> dict[str, list[str]]:
 def test_a_defect_is_found():
     """The scan finds each kind of defect it looks for (so an empty result means something)."""
     sample = ('<p>x NaN y 3.1e+23 array([1]) kaplan2020scaling <span class="math notranslate">\\(10,000 each\\)</span></p>'
-              "<table><tr><td>True</td><td>long text...</td></tr></table>")
+              "<table><tr><th>power_from</th></tr><tr><td>True</td><td>long text...</td></tr></table>")
     assert set(defects(sample, frozenset({"kaplan2020scaling"}))) == {
-        "NaN", "True/False cell", "array repr", "e-notation", "bare BibTeX key", "cut cell", "money as math"}
+        "NaN", "True/False cell", "array repr", "e-notation", "bare BibTeX key", "cut cell", "money as math",
+        "field name as header"}
     assert defects('<p>3.15 × 10²³ FLOP <span class="math">\\(d_\\text{model} + d_{model}\\)</span></p>', frozenset()) == {}
 
 
@@ -95,4 +99,34 @@ def test_every_chart_is_a_numbered_figure_the_prose_refers_to(book_html: Path, p
     numbers = re.findall(r'<span class="caption-number">Fig\. ([0-9.]+)', text)
     assert len(numbers) == len(figures), f"{page}: a figure has no number"
     for name in figures:
+        assert f'href="#{name}"' in text, f"{page}: nothing in the text refers to {name}"
+
+
+DATA_TABLE = re.compile(r'<table[^>]*class="dataframe')
+
+
+def numbered_tables(text: str) -> list[tuple[str, str, int]]:
+    """(name, number, data tables inside) of each numbered table of a page, in order."""
+    found = []
+    for match in re.finditer(r'<div class="llmcost-table" id="(tbl-[0-9]+-[0-9]+)">', text):
+        inside = text[match.end():text.find("</table>", match.end())]
+        number = re.search(r'<span class="caption-number">Table ([0-9.]+) </span>', inside)
+        found.append((match.group(1), number.group(1) if number else "", len(DATA_TABLE.findall(inside))))
+    return found
+
+
+def test_numbered_tables_are_found():
+    """A numbered table is found with its number; a table outside one is not."""
+    page = ('<div class="llmcost-table" id="tbl-05-1"><p class="caption"><span class="caption-number">Table 5.1 </span>'
+            '<span class="caption-text">x</span></p><table border="1" class="dataframe"></table></div><table class="dataframe"></table>')
+    assert numbered_tables(page) == [("tbl-05-1", "5.1", 1)]
+
+
+@pytest.mark.parametrize("page", [p for p in toc_pages() if p.startswith("chapters/")])
+def test_every_table_is_a_numbered_table_the_prose_refers_to(book_html: Path, page: str):
+    text = (book_html / page).read_text(encoding="utf-8")
+    tables, data_tables = numbered_tables(text), len(DATA_TABLE.findall(text))
+    assert len(tables) == data_tables, f"{page}: {data_tables} tables, {len(tables)} numbered"
+    for name, number, inside in tables:
+        assert number and inside == 1, f"{page}: {name} has number {number!r} and {inside} tables"
         assert f'href="#{name}"' in text, f"{page}: nothing in the text refers to {name}"

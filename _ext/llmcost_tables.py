@@ -1,0 +1,54 @@
+"""Sphinx extension: number the chapters' tables (Table N.k) and let the prose refer to them.
+
+MyST-NB wraps a cell's output in a captioned figure when the cell's metadata holds
+``mystnb.figure`` (caption, name); Sphinx then numbers it as a *figure*. A chapter marks a
+table's cell the same way and adds the class :data:`TABLE_CLASS`
+(``"mystnb": {"figure": {"caption": ..., "name": "tbl-05-1", "classes": "llmcost-table",
+"caption_before": true}}``); this extension turns each such figure into a :class:`table_output`
+node, which Sphinx numbers in the ``table`` sequence, so ``{numref}`tbl-05-1``` reads
+"Table 5.1" and the caption starts with that number. In HTML the table is a
+``<div class="llmcost-table">`` whose caption, above the table, is a paragraph that starts with
+``<span class="caption-number">Table N.k </span>``.
+"""
+
+from __future__ import annotations
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.transforms import SphinxTransform
+
+TABLE_CLASS = "llmcost-table"
+
+
+class table_output(nodes.General, nodes.Element):  # noqa: N801 (docutils names nodes in lower case)
+    """A cell's table output with its caption, numbered as a table."""
+
+
+class NumberTables(SphinxTransform):
+    """Replace each figure of class :data:`TABLE_CLASS` by a :class:`table_output`."""
+
+    # Before SphinxDomains (850) records the labels and their node types.
+    default_priority = 500
+
+    def apply(self, **kwargs) -> None:
+        for figure in list(self.document.findall(nodes.figure)):
+            if TABLE_CLASS not in figure["classes"]:
+                continue
+            table = table_output("", *figure.children, ids=figure["ids"], names=figure["names"], classes=figure["classes"])
+            figure.replace_self(table)
+            for ident in table["ids"]:
+                self.document.ids[ident] = table  # labels resolve to the new node
+
+
+def visit_table_output(self, node: table_output) -> None:
+    self.body.append(self.starttag(node, "div"))
+
+
+def depart_table_output(self, node: table_output) -> None:
+    self.body.append("</div>\n")
+
+
+def setup(app: Sphinx) -> dict:
+    app.add_enumerable_node(table_output, "table", html=(visit_table_output, depart_table_output))
+    app.add_transform(NumberTables)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
