@@ -500,6 +500,20 @@ def model_facts():
     return _frame("model_facts.csv")
 
 
+def published_value(subject: str, quantity: str, source: str, locator: str = "") -> float:
+    """The one value of ``model_facts.csv`` for ``subject``'s ``quantity`` from ``source`` (a
+    BibTeX key) whose locator contains ``locator``; raises, listing the candidates, unless
+    exactly one row matches."""
+    rows = [row for row in _rows("model_facts.csv")
+            if row["subject"] == resolve_model(subject) and row["quantity"] == quantity and row["source"] == source]
+    found = [row for row in rows if locator in (row["locator"] or "")]
+    if len(found) != 1:
+        where = "; ".join(repr(row["locator"]) for row in rows) or "none"
+        raise KeyError(f"{len(found)} values of {quantity} for {subject} from {source} at a locator containing "
+                       f"{locator!r}; its locators: {where}")
+    return float(found[0]["value"])
+
+
 def accelerator_specs():
     """Every accelerator spec, long, with unit and source."""
     return _frame("accelerator_specs.csv")

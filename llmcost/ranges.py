@@ -30,6 +30,7 @@ import numpy as np
 
 from . import cluster
 from .datasets import accelerator, model
+from .energy import co2_tonnes, energy_mwh
 from .estimate import energy_estimate, training_estimate
 from .flops import training_flops
 from .hardware import peak_flops as _peak_flops, training_precision
@@ -205,3 +206,16 @@ def energy_inputs(name: str, mfu=0.4, power_source="published", pue=1.1, grid_kg
         grid_from="published" if published_grid is not None else "assumed",
     )
     return result
+
+
+def pue_accounting(name: str) -> dict:
+    """One model's training energy (MWh) and emissions (t CO2e) without and with its data
+    centre's PUE, from its published inputs (:func:`energy_inputs`): the two accountings that
+    published figures mix. Keys: ``gpu_hours``, ``power_w``, ``pue``, ``grid_kg_per_kwh``,
+    ``mwh_without_pue``, ``t_without_pue``, ``mwh_with_pue``, ``t_with_pue``."""
+    i = energy_inputs(name, power_source="published")
+    row = {key: i[key] for key in ("gpu_hours", "power_w", "pue", "grid_kg_per_kwh")}
+    for label, pue in (("without_pue", 1.0), ("with_pue", i["pue"])):
+        row[f"mwh_{label}"] = float(energy_mwh(i["gpu_hours"], i["power_w"], pue))
+        row[f"t_{label}"] = float(co2_tonnes(row[f"mwh_{label}"], i["grid_kg_per_kwh"]))
+    return row

@@ -254,6 +254,14 @@ def batch_sweep(model, gpu, *, gpus=1, prompt_tokens, output_tokens, **options) 
     return {**sweep, "batch": batch}
 
 
+def batch_at_cost(sweep: dict, usd_per_1k_output_tokens: float):
+    """The smallest batch of a :func:`batch_sweep` whose output tokens cost at most
+    ``usd_per_1k_output_tokens`` (USD per 1,000), or None when no batch that fits is that cheap."""
+    target = check_positive("usd_per_1k_output_tokens", usd_per_1k_output_tokens)
+    cheap = np.asarray(sweep["usd_per_1k_output_tokens"]) <= target
+    return int(sweep["batch"][cheap][0]) if cheap.any() else None
+
+
 def turning_batch(sweep: dict):
     """The smallest batch of a :func:`batch_sweep` whose decode step is compute-bound, or None if
     every batch that fits is memory-bound."""

@@ -356,3 +356,16 @@ def test_counts_if_complete_is_none_for_an_incomplete_or_inexpressible_record():
     assert arch.counts_if_complete("llama-2-70b") == arch.parameter_counts("llama-2-70b")
     assert arch.counts_if_complete("gpt-4") is None  # no d_model, heads, ... in its record
     assert arch.counts_if_complete("deepseek-v3") is None  # multi-head latent attention
+
+
+def test_batch_at_cost_is_the_first_batch_at_or_below_the_target():
+    from llmcost.serving import batch_at_cost, batch_sweep
+
+    sweep = batch_sweep("gpt-3", "a100-80gb", gpus=8, prompt_tokens=256, output_tokens=256, usd_per_gpu_hour=2.0)
+    usd = sweep["usd_per_1k_output_tokens"]
+    target = float(usd[len(usd) // 2])
+    batch = batch_at_cost(sweep, target)
+    assert usd[batch - 1] <= target and (batch == 1 or usd[batch - 2] > target)
+    assert batch_at_cost(sweep, float(usd.min()) / 2) is None
+    with pytest.raises(InputError, match="usd_per_1k_output_tokens"):
+        batch_at_cost(sweep, 0)

@@ -194,3 +194,19 @@ def test_label_sides_move_crowded_labels():
     assert label_sides(x, y) == ["right", "left", "right", "right", "right", "right"]
     assert label_sides([2017, 2017, 2024], [125, 123, 2250], log_x=False) == ["right", "left", "right"]
     assert label_sides([1.0, 1e10], [1.0, 1e10]) == ["right", "right"]  # far apart: nothing moves
+
+
+def test_ratio_dots_draw_ratios_on_a_log_axis_with_agreement_marked():
+    import pandas as pd
+
+    from llmcost import figures
+
+    frame = pd.DataFrame({"model": ["a", "b", "c"], "ratio": [0.5, 1.0, 2.5], "low": [0.4, 0.9, 2.0], "high": [0.6, 1.1, 3.0]})
+    spec = figures.ratio_dots(frame, "model", "ratio", "t", "x", low="low", high="high").to_dict()
+    layers = spec["layer"]
+    assert layers[0]["encoding"]["x"] == {"datum": 1} and "y" not in layers[0]["encoding"]
+    assert layers[1]["encoding"]["x2"]["field"] == "high"
+    dots = layers[-1]["encoding"]
+    assert dots["x"]["scale"]["type"] == "log" and dots["y"]["sort"]["field"] == "ratio"
+    assert spec["height"] == 3 * 16
+    assert len(figures.ratio_dots(frame, "model", "ratio", "t", "x").to_dict()["layer"]) == 2

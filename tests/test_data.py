@@ -177,3 +177,14 @@ def test_the_book_offers_every_dataset_for_download(book_html):
     assert {name for _, name in links} == {r["path"] for r in package["resources"]} | {"datapackage.json", "README.md"}
     for href, name in links:
         assert (book_html / href).read_bytes() == (ROOT / "data" / name).read_bytes(), name
+
+
+def test_published_value_picks_one_row_by_source_and_locator():
+    facts = datasets.model_facts()
+    rows = facts[(facts["subject"] == "bloom-176b") & (facts["quantity"] == "co2_t") & (facts["source"] == "luccioni2022bloomcarbon")]
+    table4 = rows[rows["locator"].str.contains("Table 4", regex=False)]
+    assert datasets.published_value("bloom-176b", "co2_t", "luccioni2022bloomcarbon", "Table 4") == table4["value"].iloc[0]
+    with pytest.raises(KeyError, match="3 values of co2_t .*Table 4"):
+        datasets.published_value("bloom-176b", "co2_t", "luccioni2022bloomcarbon")
+    with pytest.raises(KeyError, match="its locators: none"):
+        datasets.published_value("gpt-3", "co2_t", "nosuchsource2099")

@@ -130,3 +130,12 @@ def test_cluster_gpu_hours():
     assert cluster.cluster_gpu_hours(512, 20) == 245_760  # T5-11B, Patterson Table 4
     with pytest.raises(InputError, match="days must be a finite number > 0"):
         cluster.cluster_gpu_hours(8, 0)
+
+
+def test_pue_accounting_is_the_energy_and_emissions_without_and_with_the_pue():
+    row = ranges.pue_accounting("gpt-3")
+    inputs = ranges.energy_inputs("gpt-3", power_source="published")
+    assert row["mwh_without_pue"] == pytest.approx(inputs["gpu_hours"] * inputs["power_w"] / 1e6)
+    assert row["mwh_with_pue"] == pytest.approx(row["mwh_without_pue"] * inputs["pue"])
+    assert row["t_with_pue"] == pytest.approx(row["mwh_with_pue"] * inputs["grid_kg_per_kwh"])
+    assert row["t_without_pue"] == pytest.approx(row["mwh_without_pue"] * inputs["grid_kg_per_kwh"])

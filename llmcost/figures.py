@@ -1,0 +1,25 @@
+"""Chart builders that several chapters share (altair; not imported by ``import llmcost``)."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+
+def ratio_dots(frame: pd.DataFrame, label: str, ratio: str, title: str, axis_title: str, *, color: str | None = None,
+               low: str | None = None, high: str | None = None, tooltip=(), width: int = 440, row_px: int = 16):
+    """A dot per row of ``frame`` at its ``ratio`` (a column of positive numbers) on a log axis,
+    one line per ``label``, sorted by ratio, with a dashed rule at 1 (agreement). Where ``low`` and
+    ``high`` name columns, a bar spans them. The labels sit on the axis, so none overlap however
+    close the ratios are. ``color`` names a column that colours the dots (its legend below)."""
+    dots = {"filled": True, "size": 60}
+    base = alt.Chart(frame).encode(
+        y=alt.Y(f"{label}:N", sort=alt.EncodingSortField(field=ratio, op="max", order="descending"), title=None,
+                axis=alt.Axis(labelLimit=300)))
+    x = alt.X(f"{ratio}:Q", scale=alt.Scale(type="log"), title=axis_title, axis=alt.Axis(format="~g"))
+    legend = alt.Color(f"{color}:N", legend=alt.Legend(orient="bottom", title=None)) if color else alt.value("#4c78a8")
+    layers = [alt.Chart(frame).mark_rule(color="#999", strokeDash=[4, 4]).encode(x=alt.datum(1))]
+    if low and high:
+        layers.append(base.mark_rule(opacity=0.6).encode(x=alt.X(f"{low}:Q", scale=alt.Scale(type="log")), x2=f"{high}:Q", color=legend))
+    layers.append(base.mark_point(**dots).encode(x=x, color=legend, tooltip=[f"{label}:N", alt.Tooltip(f"{ratio}:Q", format=".3f"), *tooltip]))
+    return alt.layer(*layers).properties(width=width, height=row_px * frame[label].nunique(), title=title)
