@@ -9,15 +9,32 @@ node, which Sphinx numbers in the ``table`` sequence, so ``{numref}`tbl-05-1``` 
 "Table 5.1" and the caption starts with that number. In HTML the table is a
 ``<div class="llmcost-table">`` whose caption, above the table, is a paragraph that starts with
 ``<span class="caption-number">Table N.k </span>``.
+
+Every table fits the text column (the browser test measures it): its text cells wrap at spaces
+and hyphens and, as a last resort, hyphenate or break a long word; cells that hold only a number
+(marked by :func:`llmcost.book.mark_number_cells` as each page is written) never break.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.transforms import SphinxTransform
 
+from llmcost.book import NUMBER_CELL_CLASS, mark_number_cells
+
 TABLE_CLASS = "llmcost-table"
+CSS_NAME = "llmcost-tables.css"
+CSS = f"""
+div.cell_output table.dataframe {{ font-size: 0.8em; max-width: 100%; }}
+div.cell_output table.dataframe th, div.cell_output table.dataframe td {{
+  white-space: normal; word-break: normal; overflow-wrap: normal; padding: 0.25em 0.4em; }}
+div.cell_output table.dataframe td {{ hyphens: auto; overflow-wrap: break-word; }}
+div.cell_output table.dataframe td.{NUMBER_CELL_CLASS} {{ white-space: nowrap; overflow-wrap: normal; hyphens: none; }}
+div.{TABLE_CLASS} > p:first-child {{ margin-bottom: 0.4em; }}
+"""
 
 
 class table_output(nodes.General, nodes.Element):  # noqa: N801 (docutils names nodes in lower case)
@@ -48,7 +65,22 @@ def depart_table_output(self, node: table_output) -> None:
     self.body.append("</div>\n")
 
 
+def _write_css(app: Sphinx) -> None:
+    if app.builder.format == "html":
+        static = Path(app.outdir) / "_static"
+        static.mkdir(parents=True, exist_ok=True)
+        (static / CSS_NAME).write_text(CSS.lstrip(), encoding="utf-8")
+
+
+def _mark_numbers(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    if "body" in context:
+        context["body"] = mark_number_cells(context["body"])
+
+
 def setup(app: Sphinx) -> dict:
     app.add_enumerable_node(table_output, "table", html=(visit_table_output, depart_table_output))
     app.add_transform(NumberTables)
+    app.add_css_file(CSS_NAME)
+    app.connect("builder-inited", _write_css)
+    app.connect("html-page-context", _mark_numbers)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

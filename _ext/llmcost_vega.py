@@ -44,14 +44,11 @@ CSS_NAME = "llmcost-charts.css"
 CHART_CLASS = charts.CHART_CLASS
 
 # Wide charts scroll inside the text column instead of widening the page; a chart is not split
-# across printed pages. The chapters' tables (pandas' ``table.dataframe``) wrap their cells so
-# that every table fits the text column (the browser test measures it).
+# across printed pages. (The tables' style is _ext/llmcost_tables.py's.)
 CSS = """
 .%(cls)s { overflow-x: auto; margin: 1em 0; }
 .%(cls)s-static svg { max-width: 100%%; height: auto; }
 @media print { .%(cls)s { overflow: visible; break-inside: avoid; } }
-div.cell_output table.dataframe { font-size: 0.85em; max-width: 100%%; }
-div.cell_output table.dataframe th, div.cell_output table.dataframe td { white-space: normal; overflow-wrap: anywhere; }
 """ % {"cls": CHART_CLASS}
 
 # Runs inside the bundle, where vegaEmbed is in scope. A failure is logged to the console

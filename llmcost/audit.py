@@ -266,6 +266,28 @@ def audit_table(tolerance=0.05):
     return table[columns]
 
 
+def _with_unit(text: str, unit: str) -> str:
+    return text if unit in ("1", "") else f"{text} {unit}"
+
+
+def reader_table(table, source: str):
+    """The claims of one source document (``source``, a BibTeX key; rows of :func:`audit_table`)
+    as the book shows them, one row per claim: section, claim, stated value with its unit (a range
+    as low–high), recomputed value, ratio, verdict with the claim's kind, explanation."""
+    from .book import format_number, table as book_table
+
+    rows = table[table["source"] == source]
+    shown = rows.assign(
+        stated=[_with_unit(f"{format_number(lo, 'auto')}–{format_number(hi, 'auto')}" if kind == "range" else format_number(value, "auto"), unit)
+                for value, lo, hi, unit, kind in zip(rows["stated_value"], rows["stated_low"], rows["stated_high"], rows["unit"], rows["kind"])],
+        recomputed=[_with_unit(format_number(value, "auto"), unit) if value == value else None
+                    for value, unit in zip(rows["recomputed"], rows["unit"])],
+        verdict=[f"{verdict} ({kind.replace('_', ' ')})" for verdict, kind in zip(rows["verdict"], rows["kind"])],
+    )
+    return book_table(shown[["section", "claim", "stated", "recomputed", "ratio", "verdict", "note"]], {"ratio": ".3f"},
+                      {"note": "explanation"})
+
+
 def _stated_hours(recipe: str, stated: float, i: dict) -> float:
     """Accelerator-hours a wall-clock, GPU-day or GPU-hour claim states."""
     if recipe == "gpu_hours":

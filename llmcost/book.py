@@ -162,6 +162,20 @@ def table(frame, formats: dict | None = None, columns: dict | None = None):
     return shown.set_index(shown.columns[0])
 
 
+NUMBER_CELL_CLASS = "llmcost-num"
+"""Class of a table cell that holds only a number, a range or "—": the book's CSS never breaks it."""
+
+_NUMBER_CELL = re.compile(
+    r"<td>(\s*(?:\u2014|[-\u2212+]?[$]?[\d.,]+(?:\s*(?:\u00d7\s*10[\u2070\u00b9\u00b2\u00b3\u2074-\u2079\u207b]+|%|\u2013\s*[$]?[\d.,]+%?))*)\s*)</td>"
+)
+
+
+def mark_number_cells(page: str) -> str:
+    """The HTML ``page`` with each table cell that is only a number (``1,979``, ``46.2%``,
+    ``3.15 × 10²³``, ``1,231–14,119``) or "—" given the class :data:`NUMBER_CELL_CLASS`."""
+    return _NUMBER_CELL.sub(rf'<td class="{NUMBER_CELL_CLASS}">\1</td>', page)
+
+
 def _show_whole_cells() -> None:
     """Let pandas display every character and row of a chapter's tables (its defaults cut cells
     at 50 characters with "..." and tables at 60 rows)."""

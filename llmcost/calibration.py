@@ -236,6 +236,10 @@ def convention_table(name: str):
 SPEED_METRICS = ("output_tokens_per_s_per_gpu",)
 """Metrics where more is faster; the others (seconds) are faster when smaller."""
 
+METRIC_LABELS = {"decode_s_per_step": "one decode step (s)", "prefill_s": "prefill (s)",
+                 "output_tokens_per_s_per_gpu": "output tokens/s per GPU"}
+"""Each serving metric (a key of :func:`serving.serving_estimate`) as a table shows it, with its unit."""
+
 
 def serving_table():
     """The serving roofline (``llmcost.serving``) against each row of ``serving_measurements.csv``.

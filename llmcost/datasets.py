@@ -519,6 +519,16 @@ def accelerator_specs():
     return _frame("accelerator_specs.csv")
 
 
+def quantity_label(name: str) -> str:
+    """A quantity's name for a reader (``co2_t`` -> ``training emissions``; its unit is in
+    ``quantities.csv``); a name that is not a quantity (an input of a formula) with spaces for
+    underscores."""
+    for row in _rows("quantities.csv"):
+        if row["quantity"] == name:
+            return row["label"]
+    return name.replace("_", " ")
+
+
 def quantities():
     """The controlled vocabulary of quantities and their units."""
     return _frame("quantities.csv")

@@ -30,6 +30,7 @@ from . import datasets
 from .architecture import architecture, forward_flops_per_token, kv_cache_bytes_per_token, parameter_counts
 from .cluster import SECONDS_PER_HOUR
 from .cost import TOKENS_PER_KTOK, usd_per_1k_tokens
+from .flops import flops_per_param_per_token
 from .hardware import peak_flops as datasheet_peak_flops
 from .memory import GB, bytes_per_value
 from .validate import (
@@ -101,6 +102,18 @@ def _weight_bytes(arch, weight_precision):
 def _bytes_read(arch, batch, context, weight_precision, kv_precision):
     """Bytes a forward step reads from HBM: all the weights and the batch's KV cache."""
     return _weight_bytes(arch, weight_precision) + np.asarray(batch, dtype=float) * context * kv_cache_bytes_per_token(arch, kv_precision)
+
+
+@finite_result
+def ridge_batch(gpu, precision="bf16", compute_efficiency=COMPUTE_EFFICIENCY, memory_efficiency=MEMORY_EFFICIENCY):
+    """The batch (sequences) at which one decode step's matmul FLOPs (2 per parameter per
+    sequence) take as long as reading the weights (``precision``'s bytes per parameter) from HBM,
+    at the achieved shares of the datasheet peak and bandwidth: below it decoding is memory-bound.
+    Ignores the KV cache and communication, which only move the turn to larger batches."""
+    record = datasets.accelerator(gpu)
+    flops_per_byte = (datasheet_peak_flops(record["id"], precision) * check_fraction("compute_efficiency", compute_efficiency)
+                      / (record["bandwidth_gbps"] * GB * check_fraction("memory_efficiency", memory_efficiency)))
+    return flops_per_byte * bytes_per_value(precision) / flops_per_param_per_token(training=False)
 
 
 @finite_result

@@ -98,8 +98,9 @@ def mfu_slider(value: float) -> Slider:
 
 
 def price_slider(value: float) -> Slider:
-    """Rental price, USD per accelerator-hour."""
-    return Slider("usd_per_gpu_hour", "USD per GPU-hour ", value, 0.25, 10.0, 0.05)
+    """Rental price, USD per accelerator-hour, in cents: it starts at ``value`` to the cent (an
+    instance price over 8 GPUs can have more decimals, which the slider would show)."""
+    return Slider("usd_per_gpu_hour", "USD per GPU-hour ", round(float(value), 2), 0.25, 10.0, 0.01)
 
 
 def grid_slider(value: float) -> Slider:

@@ -27,7 +27,7 @@ token-by-token generation runs at a far lower utilization than training, which
 
 from __future__ import annotations
 
-from . import flops
+from . import cluster, flops
 from .validate import check_count, check_non_negative, check_positive
 
 STAGES = ("pretraining", "sft", "reward_model", "rl")
@@ -305,3 +305,16 @@ def instructgpt_calibration(tokens_per_sequence=INSTRUCTGPT["context"], rm_respo
         rows.append({"stage": stage, "estimate": flops.to_pfs_days(estimate[stage]), "published": published,
                      "ratio": published / flops.to_pfs_days(estimate[stage]), "implied_tokens": implied})
     return pd.DataFrame(rows)
+
+
+def stage_time(per_stage: dict, peak_flops, utilization, gpus: dict) -> dict:
+    """Time of each stage of :func:`pipeline_flops`'s result ``per_stage`` (FLOP by stage) at
+    ``utilization`` of ``peak_flops`` (FLOP/s per accelerator) on ``gpus[stage]`` accelerators:
+    ``{stage: {"flop", "share" (of pretraining), "gpu_days", "gpus", "days" (wall clock)}}``."""
+    result = {}
+    for stage in STAGES:
+        gpu_days = cluster.gpu_days(per_stage[stage], peak_flops, utilization)
+        count = check_count(f"gpus[{stage!r}]", gpus[stage])
+        result[stage] = {"flop": per_stage[stage], "share": per_stage[stage] / per_stage["pretraining"], "gpu_days": gpu_days,
+                         "gpus": count, "days": gpu_days / count}
+    return result

@@ -369,3 +369,16 @@ def test_batch_at_cost_is_the_first_batch_at_or_below_the_target():
     assert batch_at_cost(sweep, float(usd.min()) / 2) is None
     with pytest.raises(InputError, match="usd_per_1k_output_tokens"):
         batch_at_cost(sweep, 0)
+
+
+def test_ridge_batch_is_where_matmul_time_meets_the_weight_read():
+    from llmcost.serving import batch_sweep, ridge_batch, turning_batch
+
+    a100 = datasets.accelerator("a100-80gb")
+    by_hand = 312e12 * 0.5 / (a100["bandwidth_gbps"] * 1e9 * 0.8) * 2 / 2
+    assert ridge_batch("a100-80gb", "bf16", 0.5, 0.8) == pytest.approx(by_hand)
+    assert ridge_batch("a100-80gb") < ridge_batch("h100")
+    sweep = batch_sweep("llama-2-70b", "a100-80gb", gpus=8, prompt_tokens=64, output_tokens=64)
+    assert turning_batch(sweep) >= ridge_batch("a100-80gb")  # the KV cache and the all-reduces only delay the turn
+    with pytest.raises(InputError, match="compute_efficiency"):
+        ridge_batch("a100-80gb", "bf16", 0)

@@ -59,3 +59,17 @@ def test_ratio_is_finite_for_every_reproducible_claim(claims):
     for row in claims.values():
         if row["recipe"] != "not_reproducible":
             assert math.isfinite(row["ratio"]), row["id"]
+
+
+def test_reader_table_shows_each_claim_of_a_document_with_units_and_kind():
+    table = audit.audit_table()
+    shown = audit.reader_table(table, "seed002")
+    rows = table[table["source"] == "seed002"]
+    assert len(shown) == len(rows)
+    assert list(shown.columns) == ["claim", "stated", "recomputed", "ratio", "verdict", "explanation"]
+    first = rows.iloc[0]
+    assert shown["verdict"].iloc[0] == f"{first['verdict']} ({first['kind'].replace('_', ' ')})"
+    unitless = rows["unit"] == "1"
+    assert not shown["stated"][unitless.to_numpy()].str.endswith(" 1").any()
+    with_range = table.loc[table["kind"] == "range", "source"].iloc[0]
+    assert audit.reader_table(table, with_range)["stated"].str.contains("–").any()

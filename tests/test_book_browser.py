@@ -420,21 +420,39 @@ def test_edition_works_from_disk(page: str, edition_html: Path, browser) -> None
 TABLE_WIDTHS_SCRIPT = """
     return Array.from(document.querySelectorAll('div.cell_output table.dataframe')).map(t => {
         const column = t.closest('article') || document.body;
-        return {width: t.getBoundingClientRect().width, column: column.getBoundingClientRect().width,
+        const style = getComputedStyle(column);  // the text column is the article's content box
+        const text = column.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+        return {width: t.getBoundingClientRect().width, column: text,
                 head: Array.from(t.querySelectorAll('th')).map(h => h.textContent.trim()).find(text => text)};
     });
 """
 
 
+BROKEN_NUMBERS_SCRIPT = """
+    const cells = Array.from(document.querySelectorAll('table.dataframe td.llmcost-num'));
+    const broken = cells.filter(td => {
+        const range = document.createRange(); range.selectNodeContents(td);
+        const lines = new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top)));
+        return lines.size > 1;
+    });
+    return [cells.length, broken.map(td => td.textContent)];
+"""
+
+
 def test_every_table_fits_the_text_column(book_html: Path, browser) -> None:
-    """From disk, at a laptop's window width, no chapter table is wider than the text column."""
-    too_wide = []
+    """From disk, at a laptop's window width, no chapter table is wider than the text column, and
+    no number in a table is broken over two lines."""
+    too_wide, broken, numbers = [], [], 0
     for page in toc_pages():
         browser.get((book_html / page).as_uri())
         for table in browser.execute_script(TABLE_WIDTHS_SCRIPT):
             if table["width"] > table["column"] + 1:
                 too_wide.append(f"{page}: table at {table['head']!r} is {table['width']:.0f} px in a {table['column']:.0f} px column")
+        count, cut = browser.execute_script(BROKEN_NUMBERS_SCRIPT)
+        numbers += count
+        broken += [f"{page}: {text!r}" for text in cut]
     assert not too_wide, "tables wider than the text column:\n" + "\n".join(too_wide)
+    assert numbers > 500 and not broken, f"{numbers} number cells; broken over lines:\n" + "\n".join(broken[:20])
 
 
 MOVE_SLIDER_SCRIPT = """

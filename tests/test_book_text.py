@@ -2,8 +2,8 @@
 
 Scans the HTML of every page of the toc (without its code, scripts and chart SVG) for the
 defects a reader should never meet: NaN, a True/False cell, a numpy array repr, a number in
-``e+`` notation, a bare BibTeX key, a table cell cut with "...", money typeset as math, and a
-program's field name (``power_from``) as a table header. Checks too that every chart is a
+``e+`` notation, a bare BibTeX key, a table cell cut with "...", money typeset as math, a
+program's field name (``power_from``) as a table header, and a URL shortened to ``owner/repo``. Checks too that every chart is a
 numbered figure and every table a numbered table, each referred to from the prose.
 """
 
@@ -36,10 +36,11 @@ def defects(page: str, keys: frozenset[str]) -> dict[str, list[str]]:
         "NaN": re.findall(r"\bNaN\b|\bnan\b", text),
         "True/False cell": re.findall(r"<td>\s*(?:True|False)\s*</td>", body),
         "array repr": re.findall(r"array\(", text),
-        "e-notation": re.findall(r"\b\d+(?:\.\d+)?e[+-]\d+\b", text),
+        "e-notation": re.findall(r"\b\d+(?:\.\d+)?e[+-]?\d+\b", text),
         "bare BibTeX key": [w for w in re.findall(r"[A-Za-z][A-Za-z0-9_:\-]*\d{4}[A-Za-z0-9_:\-]*", text) if w in keys],
         "cut cell": re.findall(r"<td>[^<]*(?:\.\.\.|…)</td>", body),
-        "field name as header": re.findall(r"<th[^>]*>\s*([a-z0-9]+_[a-z0-9_]+)\s*</th>", body),
+        "field name as header or cell": re.findall(r"<t[hd][^>]*>\s*([a-z0-9]+_[a-z0-9_]+)\s*</t[hd]>", body),
+        "shortened URL": re.findall(r"URL: <a [^>]*>(?!https?://)([^<]*)</a>", body),
         "money as math": [m for m in MATH.findall(body) if re.search(r"\d,\d{3}", m)
                           or re.search(r"(?<!\\)\b[a-z]{4,}\b", re.sub(r"\\[A-Za-z]+(\{[^}]*\})?|[_^]\{[^}]*\}", " ", m))],
     }
@@ -48,11 +49,13 @@ def defects(page: str, keys: frozenset[str]) -> dict[str, list[str]]:
 
 def test_a_defect_is_found():
     """The scan finds each kind of defect it looks for (so an empty result means something)."""
+    assert defects("<p>7.933e12 tokens</p>", frozenset()) == {"e-notation": ["7.933e12"]}
     sample = ('<p>x NaN y 3.1e+23 array([1]) kaplan2020scaling <span class="math notranslate">\\(10,000 each\\)</span></p>'
-              "<table><tr><th>power_from</th></tr><tr><td>True</td><td>long text...</td></tr></table>")
+              "<table><tr><th>power_from</th></tr><tr><td>True</td><td>long text...</td></tr></table>"
+              '<p>URL: <a class="github reference external" href="https://github.com/a/b/tree/c">a/b</a></p>')
     assert set(defects(sample, frozenset({"kaplan2020scaling"}))) == {
         "NaN", "True/False cell", "array repr", "e-notation", "bare BibTeX key", "cut cell", "money as math",
-        "field name as header"}
+        "field name as header or cell", "shortened URL"}
     assert defects('<p>3.15 × 10²³ FLOP <span class="math">\\(d_\\text{model} + d_{model}\\)</span></p>', frozenset()) == {}
 
 

@@ -154,3 +154,7 @@ def test_source_disagreements_pins_gpt3_co2_gopher_and_t5():
     assert t5.loc["seed002", "ratio"] == pytest.approx(3.3 / 4.05)
     with pytest.raises(InputError, match="quantities must be one of"):
         calibration.source_disagreements(["co2"])
+
+
+def test_every_serving_metric_has_a_reader_label():
+    assert set(calibration.serving_table()["metric"]) <= set(calibration.METRIC_LABELS)

@@ -210,3 +210,13 @@ def test_ratio_dots_draw_ratios_on_a_log_axis_with_agreement_marked():
     assert dots["x"]["scale"]["type"] == "log" and dots["y"]["sort"]["field"] == "ratio"
     assert spec["height"] == 3 * 16
     assert len(figures.ratio_dots(frame, "model", "ratio", "t", "x").to_dict()["layer"]) == 2
+
+
+@pytest.mark.parametrize("cell, number", [("1,979", True), ("46.2%", True), ("3.15 × 10²³", True), ("1,231–14,119", True),
+                                          ("\u2014", True), ("-2.5", True), ("NVIDIA 2021", False), ("a100-40gb", False),
+                                          ("\u2713", False), ("7.933e12", False), ("1.2 worked example", False)])
+def test_number_cells_are_marked_so_that_they_never_break(cell: str, number: bool):
+    from llmcost.book import NUMBER_CELL_CLASS, mark_number_cells
+
+    marked = mark_number_cells(f"<tr><td>{cell}</td></tr>")
+    assert (f'<td class="{NUMBER_CELL_CLASS}">{cell}</td>' in marked) is number

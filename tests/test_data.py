@@ -188,3 +188,10 @@ def test_published_value_picks_one_row_by_source_and_locator():
         datasets.published_value("bloom-176b", "co2_t", "luccioni2022bloomcarbon")
     with pytest.raises(KeyError, match="its locators: none"):
         datasets.published_value("gpt-3", "co2_t", "nosuchsource2099")
+
+
+def test_quantity_label_reads_the_vocabulary():
+    assert datasets.quantity_label("co2_t") == "training emissions"
+    assert datasets.quantity_label("usd_per_gpu_hour") == "usd per gpu hour"
+    labels = datasets.quantities()["label"]
+    assert labels.is_unique and not labels.str.contains("_").any()

@@ -84,6 +84,7 @@ def test_chain_chart_binds_three_sliders_at_the_given_values():
 def test_a_start_outside_a_slider_range_widens_it():
     bind = sliders.price_slider(40.0).param().param.to_dict()["bind"]
     assert (bind["min"], bind["max"]) == (0.25, 40.0)
+    assert sliders.price_slider(14.75 / 8).value == 1.84
 
 
 def test_chain_chart_draws_what_llmcost_computes():

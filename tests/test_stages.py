@@ -83,3 +83,18 @@ def test_post_training_is_a_small_share_of_pretraining():
 def test_errors_name_the_parameter(call, message):
     with pytest.raises(InputError, match=message):
         call()
+
+
+def test_stage_time_divides_each_stage_by_its_cluster():
+    from llmcost import cluster
+
+    per_stage = {"pretraining": 3e23, "sft": 1e20, "reward_model": 5e19, "rl": 2e21}
+    gpus = {"pretraining": 1024, "sft": 64, "reward_model": 64, "rl": 128}
+    timed = stages.stage_time(per_stage, 312e12, 0.4, gpus)
+    assert list(timed) == list(stages.STAGES)
+    for stage, row in timed.items():
+        assert row["gpu_days"] == pytest.approx(cluster.gpu_days(per_stage[stage], 312e12, 0.4))
+        assert row["days"] == pytest.approx(row["gpu_days"] / gpus[stage])
+        assert row["share"] == pytest.approx(per_stage[stage] / 3e23)
+    with pytest.raises(InputError, match=r"gpus\['rl'\]"):
+        stages.stage_time(per_stage, 312e12, 0.4, {**gpus, "rl": 0})
