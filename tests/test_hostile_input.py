@@ -54,14 +54,18 @@ DERIVED = {
     "experts_routed": (1, 64), "gpus_per_server": (1, 16), "gpus_per_instance": (1, 16), "days": (1.0, 1e3),
 }
 def _formulas():
-    """(qualified name, function) of every public function of FORMULA_MODULES with a numeric parameter."""
+    """(qualified name, function) of every public function of FORMULA_MODULES with a numeric
+    parameter; a function that takes a dict (a table of results, such as ``stages.stage_time``)
+    is not a scalar formula and has its own tests."""
     found = {}
     for module_name in FORMULA_MODULES:
         module = importlib.import_module(f"llmcost.{module_name}")
         for name, function in inspect.getmembers(module, inspect.isfunction):
             if function.__module__ == module.__name__ and not name.startswith("_"):
-                numeric = [p for p in inspect.signature(function).parameters if p not in CHOICE_PARAMETERS]
-                if numeric and not name.startswith("instructgpt_"):
+                parameters = inspect.signature(function).parameters.values()
+                numeric = [p.name for p in parameters if p.name not in CHOICE_PARAMETERS]
+                takes_dict = any(p.annotation in ("dict", dict) for p in parameters)
+                if numeric and not takes_dict and not name.startswith("instructgpt_"):
                     found[f"{module_name}.{name}"] = function
     return found
 
