@@ -166,13 +166,14 @@ NUMBER_CELL_CLASS = "llmcost-num"
 """Class of a table cell that holds only a number, a range or "—": the book's CSS never breaks it."""
 
 _NUMBER_CELL = re.compile(
-    r"<td>(\s*(?:\u2014|[-\u2212+]?[$]?[\d.,]+(?:\s*(?:\u00d7\s*10[\u2070\u00b9\u00b2\u00b3\u2074-\u2079\u207b]+|%|\u2013\s*[$]?[\d.,]+%?))*)\s*)</td>"
+    r"<td>(\s*(?:\u2014|\d{4}-\d{2}(?:-\d{2})?|[-\u2212+]?[$]?[\d.,]+(?:\s*(?:\u00d7\s*10[\u2070\u00b9\u00b2\u00b3\u2074-\u2079\u207b]+|%|\u2013\s*[$]?[\d.,]+%?))*)\s*)</td>"
 )
 
 
 def mark_number_cells(page: str) -> str:
     """The HTML ``page`` with each table cell that is only a number (``1,979``, ``46.2%``,
-    ``3.15 × 10²³``, ``1,231–14,119``) or "—" given the class :data:`NUMBER_CELL_CLASS`."""
+    ``3.15 × 10²³``, ``1,231–14,119``), a date (``2024-12``) or "—" given the class
+    :data:`NUMBER_CELL_CLASS`."""
     return _NUMBER_CELL.sub(rf'<td class="{NUMBER_CELL_CLASS}">\1</td>', page)
 
 

@@ -213,7 +213,7 @@ def test_ratio_dots_draw_ratios_on_a_log_axis_with_agreement_marked():
 
 
 @pytest.mark.parametrize("cell, number", [("1,979", True), ("46.2%", True), ("3.15 × 10²³", True), ("1,231–14,119", True),
-                                          ("\u2014", True), ("-2.5", True), ("NVIDIA 2021", False), ("a100-40gb", False),
+                                          ("\u2014", True), ("-2.5", True), ("2024-12", True), ("2024-12-01", True), ("NVIDIA 2021", False), ("a100-40gb", False),
                                           ("\u2713", False), ("7.933e12", False), ("1.2 worked example", False)])
 def test_number_cells_are_marked_so_that_they_never_break(cell: str, number: bool):
     from llmcost.book import NUMBER_CELL_CLASS, mark_number_cells
