@@ -44,11 +44,15 @@ CSS_NAME = "llmcost-charts.css"
 CHART_CLASS = charts.CHART_CLASS
 
 # Wide charts scroll inside the text column instead of widening the page; a chart is not split
-# across printed pages. (The tables' style is _ext/llmcost_tables.py's.)
+# across printed pages. A slider's raw value is hidden: the chart itself prints the value
+# formatted (46.2% MFU, 2.00 USD per GPU-hour). (The tables' style is _ext/llmcost_tables.py's.)
 CSS = """
 .%(cls)s { overflow-x: auto; margin: 1em 0; }
 .%(cls)s-static svg { max-width: 100%%; height: auto; }
 @media print { .%(cls)s { overflow: visible; break-inside: avoid; } }
+.%(cls)s .vega-bindings { text-align: left; margin-left: 1em; }
+.%(cls)s .vega-bind-name { display: inline-block; min-width: 13em; }
+.%(cls)s .vega-bind-value { display: none; }
 """ % {"cls": CHART_CLASS}
 
 # Runs inside the bundle, where vegaEmbed is in scope. A failure is logged to the console

@@ -270,13 +270,14 @@ def _with_unit(text: str, unit: str) -> str:
     return text if unit in ("1", "") else f"{text} {unit}"
 
 
-def reader_table(table, source: str):
-    """The claims of one source document (``source``, a BibTeX key; rows of :func:`audit_table`)
-    as the book shows them, one row per claim: section, claim, stated value with its unit (a range
-    as low–high), recomputed value, ratio, verdict with the claim's kind, explanation."""
+def reader_table(table, source: str, ids=None):
+    """The claims of one source document (``source``, a BibTeX key; rows of :func:`audit_table`),
+    or only those whose id is in ``ids``, as the book shows them, one row per claim: section,
+    claim, stated value with its unit (a range as low–high), recomputed value, ratio, verdict with
+    the claim's kind, explanation."""
     from .book import format_number, table as book_table
 
-    rows = table[table["source"] == source]
+    rows = table[(table["source"] == source) & (table["id"].isin(ids) if ids is not None else True)]
     shown = rows.assign(
         stated=[_with_unit(f"{format_number(lo, 'auto')}–{format_number(hi, 'auto')}" if kind == "range" else format_number(value, "auto"), unit)
                 for value, lo, hi, unit, kind in zip(rows["stated_value"], rows["stated_low"], rows["stated_high"], rows["unit"], rows["kind"])],

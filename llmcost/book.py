@@ -128,13 +128,15 @@ def _short_citations() -> dict:
         names = [" ".join(person.last_names).replace("{", "").replace("}", "") for person in people]
         who = names[0] + (" et al." if len(names) > 2 else f" and {names[1]}" if len(names) == 2 else "") if names else key
         short[key] = f"{who} {entry.fields.get('year', '')}".strip()
+        if re.fullmatch(r"seed\d{3}", key):
+            short[key] = f"seed {key[4:]}"  # the source documents, as the book names them
     return short
 
 
 def cite_text(text: str) -> str:
     """``text`` with each BibTeX key of ``references.bib`` in it replaced by its short citation."""
     citations = _short_citations()
-    return re.sub(r"[A-Za-z][A-Za-z0-9_:\-]*\d{4}[A-Za-z0-9_:\-]*", lambda m: citations.get(m.group(0), m.group(0)), str(text))
+    return re.sub(r"[A-Za-z][A-Za-z0-9_:\-]*\d{4}[A-Za-z0-9_:\-]*|\bseed\d{3}\b", lambda m: citations.get(m.group(0), m.group(0)), str(text))
 
 
 def table(frame, formats: dict | None = None, columns: dict | None = None):
@@ -159,22 +161,44 @@ def table(frame, formats: dict | None = None, columns: dict | None = None):
             shown[column] = [cite_text(value) if isinstance(value, str) else value for value in shown[column]]
     shown = shown.rename(columns=columns or {})
     _show_whole_cells()
-    return shown.set_index(shown.columns[0])
+    first = shown.columns[0]
+    shown = shown.set_index(first)
+    # The first column's header goes in the header row's corner, not on a row of its own.
+    shown.index.name, shown.columns.name = None, first
+    return shown
 
 
 NUMBER_CELL_CLASS = "llmcost-num"
-"""Class of a table cell that holds only a number, a range or "—": the book's CSS never breaks it."""
+"""Class of a table cell that holds only a number, a range, a date or "—": the book's CSS never
+breaks it and aligns it right."""
 
-_NUMBER_CELL = re.compile(
-    r"<td>(\s*(?:\u2014|\d{4}-\d{2}(?:-\d{2})?|[-\u2212+]?[$]?[\d.,]+(?:\s*(?:\u00d7\s*10[\u2070\u00b9\u00b2\u00b3\u2074-\u2079\u207b]+|%|\u2013\s*[$]?[\d.,]+%?))*)\s*)</td>"
-)
+NO_BREAK_CLASS = "llmcost-nobreak"
+"""Class of a ``span`` around a number inside a text cell (``3.15 × 10²³``, ``25–283``), which
+the book's CSS keeps on one line while the words around it wrap."""
+
+_NUMBER = r"[-\u2212+]?[$]?[\d.,]*\d(?:\s*\u00d7\s*10[\u2070\u00b9\u00b2\u00b3\u2074-\u2079\u207b]+)?(?:\s?%)?"
+_RANGE = rf"{_NUMBER}(?:\s*\u2013\s*{_NUMBER})?"
+_NUMBER_CELL = re.compile(rf"<td>(\s*(?:\u2014|\d{{4}}-\d{{2}}(?:-\d{{2}})?|{_RANGE})\s*)</td>")
+_TEXT_CELL = re.compile(r"<td>([^<]*)</td>")
+_BREAKABLE_NUMBER = re.compile(rf"(?<![\w.,]){_RANGE}(?![\w])")
+
+
+def _protect_numbers(match: re.Match) -> str:
+    """A text cell with each number that holds a space or a dash wrapped in a no-break span."""
+    def wrap(number: re.Match) -> str:
+        text = number.group(0)
+        return f'<span class="{NO_BREAK_CLASS}">{text}</span>' if re.search(r"[\s\u2013]", text) else text
+
+    return f"<td>{_BREAKABLE_NUMBER.sub(wrap, match.group(1))}</td>"
 
 
 def mark_number_cells(page: str) -> str:
     """The HTML ``page`` with each table cell that is only a number (``1,979``, ``46.2%``,
-    ``3.15 × 10²³``, ``1,231–14,119``), a date (``2024-12``) or "—" given the class
-    :data:`NUMBER_CELL_CLASS`."""
-    return _NUMBER_CELL.sub(rf'<td class="{NUMBER_CELL_CLASS}">\1</td>', page)
+    ``3.15 × 10²³``), a range (``1,231–14,119``), a date (``2024-12``) or "—" given the class
+    :data:`NUMBER_CELL_CLASS`, and each number with a space or a dash inside a text cell
+    (``30 (25–283)``, ``at 50 % utilization``) wrapped in a :data:`NO_BREAK_CLASS` span."""
+    page = _NUMBER_CELL.sub(rf'<td class="{NUMBER_CELL_CLASS}">\1</td>', page)
+    return _TEXT_CELL.sub(_protect_numbers, page)
 
 
 def _show_whole_cells() -> None:

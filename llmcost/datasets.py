@@ -526,7 +526,7 @@ def quantity_label(name: str) -> str:
     for row in _rows("quantities.csv"):
         if row["quantity"] == name:
             return row["label"]
-    return name.replace("_", " ")
+    return {"params": "parameters"}.get(name, name.replace("_", " "))
 
 
 def quantities():

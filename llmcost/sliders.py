@@ -105,7 +105,7 @@ def price_slider(value: float) -> Slider:
 
 def grid_slider(value: float) -> Slider:
     """Carbon intensity of the grid, kg CO2e per kWh."""
-    return Slider("grid_kg_per_kwh", "grid, kg CO2e per kWh ", value, 0.0, 1.0, 0.005)
+    return Slider("grid_kg_per_kwh", "grid, kg CO2e per kWh ", value, 0.0, 1.0, 0.001)
 
 
 CHAIN_STEPS = (("flops", "FLOP"), ("gpu_hours", "GPU-hours"), ("usd", "USD"), ("mwh", "MWh"), ("tco2", "t CO2e"))
@@ -154,6 +154,10 @@ def chain_chart(title: str, params: float, tokens: float, gpu: str, precision: s
     ).add_params(*(s.param() for s in sliders)).properties(width=460, height=260, title=title).configure_view(stroke=None)
 
 
+HEIGHT = 300
+"""Height of chapter 5's serving chart, px (its reading line drops from the point to the axis)."""
+
+
 def serving_cost_chart(curves: pd.DataFrame, band: pd.DataFrame, params: float, gpu_name: str, peak_flops: float,
                        mfu: float, usd_per_gpu_hour: float, api_label: str, api_usd: float, title, utilization):
     """Chapter 5's cost per 1,000 tokens against utilization: the offers' ``curves`` (columns
@@ -179,9 +183,9 @@ def serving_cost_chart(curves: pd.DataFrame, band: pd.DataFrame, params: float, 
         text=_literal(f"{gpu_name} at ") + " + format(usd_per_gpu_hour, ',.2f') + ' USD/h, ' + format(mfu, '.1%') + ': '"
              " + format(datum.usd, ',.6f') + ' USD per 1,000 tokens'")
     return (shade + lines + mine
-            + marker.mark_rule(strokeDash=[2, 2], color="black").encode(x="utilization:Q")
+            + marker.mark_rule(strokeDash=[2, 2], color="black").encode(x="utilization:Q", y="usd:Q", y2=alt.value(HEIGHT))
             + marker.mark_point(filled=True, color="black", size=60).encode(x="utilization:Q", y="usd:Q")
             + readout.mark_text(align="right", x=435, y=12, fontWeight="bold").encode(text="text:N")
             + price.mark_rule(strokeDash=[4, 4], color="black").encode(y="usd:Q")
             + price.mark_text(align="right", dy=-6, x=435).encode(y="usd:Q", text="label:N")
-            ).add_params(*(s.param() for s in sliders)).properties(width=440, height=300, title=title)
+            ).add_params(*(s.param() for s in sliders)).properties(width=440, height=HEIGHT, title=title)

@@ -109,27 +109,31 @@ DATA_TABLE = re.compile(r'<table[^>]*class="dataframe')
 
 
 def numbered_tables(text: str) -> list[tuple[str, str, int]]:
-    """(name, number, data tables inside) of each numbered table of a page, in order."""
+    """(name, number, tables inside) of each numbered table of a page: a cell's output table
+    (``div.llmcost-table``) or a Markdown table in a ``{table}`` directive."""
     found = []
-    for match in re.finditer(r'<div class="llmcost-table" id="(tbl-[0-9]+-[0-9]+)">', text):
+    for match in re.finditer(r'<div class="llmcost-table" id="(tbl-[\w-]+)">', text):
         inside = text[match.end():text.find("</table>", match.end())]
         number = re.search(r'<span class="caption-number">Table ([0-9.]+) </span>', inside)
         found.append((match.group(1), number.group(1) if number else "", len(DATA_TABLE.findall(inside))))
+    for match in re.finditer(r'<table[^>]*id="(tbl-[\w-]+)"[^>]*>\s*<caption>\s*<span class="caption-number">Table ([0-9.]+) </span>', text):
+        found.append((match.group(1), match.group(2), 1))
     return found
 
 
 def test_numbered_tables_are_found():
-    """A numbered table is found with its number; a table outside one is not."""
-    page = ('<div class="llmcost-table" id="tbl-05-1"><p class="caption"><span class="caption-number">Table 5.1 </span>'
-            '<span class="caption-text">x</span></p><table border="1" class="dataframe"></table></div><table class="dataframe"></table>')
-    assert numbered_tables(page) == [("tbl-05-1", "5.1", 1)]
+    """Numbered tables of both kinds are found with their numbers; a table outside one is not."""
+    page = ('<div class="llmcost-table" id="tbl-05-1"><p><span class="caption-number">Table 5.1 </span>'
+            '<span class="caption-text">x</span></p><table border="1" class="dataframe"></table></div><table class="dataframe"></table>'
+            '<table class="table" id="tbl-07-inputs">\n<caption><span class="caption-number">Table 7.1 </span></caption></table>')
+    assert numbered_tables(page) == [("tbl-05-1", "5.1", 1), ("tbl-07-inputs", "7.1", 1)]
 
 
 @pytest.mark.parametrize("page", [p for p in toc_pages() if p.startswith("chapters/")])
 def test_every_table_is_a_numbered_table_the_prose_refers_to(book_html: Path, page: str):
     text = (book_html / page).read_text(encoding="utf-8")
-    tables, data_tables = numbered_tables(text), len(DATA_TABLE.findall(text))
-    assert len(tables) == data_tables, f"{page}: {data_tables} tables, {len(tables)} numbered"
+    tables, all_tables = numbered_tables(text), text.count("<table")
+    assert len(tables) == all_tables, f"{page}: {all_tables} tables, {len(tables)} numbered"
     for name, number, inside in tables:
         assert number and inside == 1, f"{page}: {name} has number {number!r} and {inside} tables"
         assert f'href="#{name}"' in text, f"{page}: nothing in the text refers to {name}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 
@@ -212,11 +213,40 @@ def test_ratio_dots_draw_ratios_on_a_log_axis_with_agreement_marked():
     assert len(figures.ratio_dots(frame, "model", "ratio", "t", "x").to_dict()["layer"]) == 2
 
 
-@pytest.mark.parametrize("cell, number", [("1,979", True), ("46.2%", True), ("3.15 × 10²³", True), ("1,231–14,119", True),
-                                          ("\u2014", True), ("-2.5", True), ("2024-12", True), ("2024-12-01", True), ("NVIDIA 2021", False), ("a100-40gb", False),
-                                          ("\u2713", False), ("7.933e12", False), ("1.2 worked example", False)])
+NUMBER_CELLS = ["1,979", "46.2%", "3.15 × 10²³", "1,231–14,119", "\u2014", "-2.5", "2024-12", "2024-12-01", "0.6306"]
+TEXT_CELLS = ["NVIDIA 2021", "a100-40gb", "\u2713", "7.933e12", "24.7 t CO2e", "Luccioni et al. 2022, Table 4"]
+
+
+@pytest.mark.parametrize("cell, number", [(c, True) for c in NUMBER_CELLS] + [(c, False) for c in TEXT_CELLS])
 def test_number_cells_are_marked_so_that_they_never_break(cell: str, number: bool):
     from llmcost.book import NUMBER_CELL_CLASS, mark_number_cells
 
     marked = mark_number_cells(f"<tr><td>{cell}</td></tr>")
     assert (f'<td class="{NUMBER_CELL_CLASS}">{cell}</td>' in marked) is number
+
+
+@pytest.mark.parametrize("cell, kept", [("30 (25–283)", ["25–283"]), ("GPT-3 on 1,000 A100 at 50 % utilization", ["50 %"]),
+                                        ("3.15 × 10²³ FLOP, 6PD", ["3.15 × 10²³"]), ("24.7 t CO2e", []), ("a100-40gb-sxm", [])])
+def test_numbers_inside_text_cells_are_kept_whole(cell: str, kept: list):
+    from llmcost.book import NO_BREAK_CLASS, mark_number_cells
+
+    marked = mark_number_cells(f"<td>{cell}</td>")
+    assert re.findall(rf'<span class="{NO_BREAK_CLASS}">([^<]*)</span>', marked) == kept
+
+
+def test_cite_text_names_papers_and_the_source_documents():
+    from llmcost.book import cite_text
+
+    assert cite_text("touvron2023llama, Table 15") == "Touvron et al. 2023, Table 15"
+    assert cite_text("seed000") == "seed 000" and cite_text("seed0001") == "seed0001"
+    assert cite_text("no key here 2023") == "no key here 2023"
+
+
+def test_ratio_domain_holds_the_data_and_agreement_with_a_margin():
+    import pandas as pd
+
+    from llmcost import figures
+
+    frame = pd.DataFrame({"r": [0.5, 2.0, float("nan")], "hi": [0.6, 8.0, 3.0]})
+    assert figures.ratio_domain(frame, ["r", "hi"]) == [0.5 / figures.MARGIN, 8.0 * figures.MARGIN]
+    assert figures.ratio_domain(frame[["r"]].iloc[:1] * 4, ["r"]) == [1 / figures.MARGIN, 2.0 * figures.MARGIN]

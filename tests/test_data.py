@@ -192,6 +192,7 @@ def test_published_value_picks_one_row_by_source_and_locator():
 
 def test_quantity_label_reads_the_vocabulary():
     assert datasets.quantity_label("co2_t") == "training emissions"
-    assert datasets.quantity_label("usd_per_gpu_hour") == "usd per gpu hour"
+    assert datasets.quantity_label("utilization_share") == "utilization share"
+    assert datasets.quantity_label("params") == "parameters"
     labels = datasets.quantities()["label"]
     assert labels.is_unique and not labels.str.contains("_").any()
