@@ -52,7 +52,7 @@ CSS = """
 @media print { .%(cls)s { overflow: visible; break-inside: avoid; } }
 .%(cls)s .vega-bindings { text-align: left; margin-left: 1em; }
 .%(cls)s .vega-bind-name { display: inline-block; min-width: 13em; }
-.%(cls)s .vega-bind-value { display: none; }
+.%(cls)s .vega-bind input[type=range] + span { display: none; }
 """ % {"cls": CHART_CLASS}
 
 # Runs inside the bundle, where vegaEmbed is in scope. A failure is logged to the console

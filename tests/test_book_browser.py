@@ -521,6 +521,8 @@ def test_chain_sliders_recompute_what_llmcost_computes(book_html: Path, browser)
     at_defaults = chain_texts(p, p["mfu"], p["usd_per_gpu_hour"], p["grid_kg_per_kwh"])
     drawn = browser.execute_script(CHART_TEXT_SCRIPT, "fig-00-1")
     assert all(text in drawn for text in at_defaults), f"at the defaults: {drawn}"
+    raw_values = "return Array.from(document.querySelectorAll('#fig-00-1 .vega-bind input[type=range] + span')).map(s => s.offsetParent !== null);"
+    assert browser.execute_script(raw_values) == [False] * 3, "a slider shows its raw value beside the chart's formatted one"
     for moves in ({"mfu": 0.3, "usd_per_gpu_hour": 3.5, "grid_kg_per_kwh": 0.6}, {"mfu": 0.75, "usd_per_gpu_hour": 1.2, "grid_kg_per_kwh": 0.05}):
         expected = chain_texts(p, **moves)
         drawn = drawn_after(browser, "fig-00-1", moves, expected)
