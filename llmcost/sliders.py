@@ -24,16 +24,19 @@ import pandas as pd
 
 from . import flops as _flops
 from .book import format_number
+from .cluster import SECONDS_PER_HOUR
+from .cost import TOKENS_PER_KTOK
+from .energy import WATT_HOURS_PER_MWH
 
 EXPRESSIONS = {
     # name: (expression, the llmcost function that computes the same formula)
-    "gpu_hours": ("flops / (peak_flops * mfu * 3600)", "cluster.gpu_hours"),
+    "gpu_hours": (f"flops / (peak_flops * mfu * {SECONDS_PER_HOUR:g})", "cluster.gpu_hours"),
     "usd": ("gpu_hours * usd_per_gpu_hour", "cost.rental_cost"),
-    "mwh": ("gpu_hours * power_w * pue / 1000000", "energy.energy_mwh"),
+    "mwh": (f"gpu_hours * power_w * pue / {WATT_HOURS_PER_MWH:.0f}", "energy.energy_mwh"),
     "tco2": ("mwh * grid_kg_per_kwh", "energy.co2_tonnes"),
     "usd_per_1k_tokens": (
         f"usd_per_gpu_hour * {_flops.flops_per_param_per_token(training=False):g} * params"
-        " / (peak_flops * utilization) * 1000 / 3600",
+        f" / (peak_flops * utilization) * {TOKENS_PER_KTOK:g} / {SECONDS_PER_HOUR:g}",
         "cost.serving_cost_per_1k_tokens",
     ),
 }
@@ -130,8 +133,7 @@ def chain_chart(title: str, params: float, tokens: float, gpu: str, precision: s
     sliders = (mfu_slider(mfu), price_slider(usd_per_gpu_hour), grid_slider(grid_kg_per_kwh))
     total = _flops.training_flops(params, tokens)
     constants = {"flops": total, "peak_flops": peak_flops, "power_w": power_w, "pue": pue}
-    rows = pd.DataFrame({"step": range(1, len(CHAIN_STEPS) + 1), "unit": [unit for _, unit in CHAIN_STEPS],
-                         **{key: value for key, value in constants.items()}})
+    rows = pd.DataFrame({"step": range(1, len(CHAIN_STEPS) + 1), "unit": [unit for _, unit in CHAIN_STEPS], **constants})
     how = [
         _literal(f"compute: {format_number(params, 'words')} parameters, {format_number(tokens, 'words')} tokens"),
         _literal(f"accelerator time: {gpu} at {precision}, ") + " + format(mfu, '.1%') + ' MFU'",
