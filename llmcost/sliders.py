@@ -129,7 +129,8 @@ def chain_chart(title: str, params: float, tokens: float, gpu: str, precision: s
                 mfu: float, usd_per_gpu_hour: float, power_w: float, pue: float, grid_kg_per_kwh: float):
     """The introduction's chain, FLOPs to tonnes of CO2e, one stage per row, with sliders for
     utilization, price and grid intensity; the browser recomputes every stage after the first
-    from :data:`EXPRESSIONS`. ``peak_flops`` in FLOP/s, ``power_w`` in W per accelerator."""
+    from :data:`EXPRESSIONS`. ``gpu`` is the accelerator's name as shown, ``peak_flops`` in FLOP/s,
+    ``power_w`` in W per accelerator."""
     sliders = (mfu_slider(mfu), price_slider(usd_per_gpu_hour), grid_slider(grid_kg_per_kwh))
     total = _flops.training_flops(params, tokens)
     constants = {"flops": total, "peak_flops": peak_flops, "power_w": power_w, "pue": pue}

@@ -510,7 +510,7 @@ def chain_texts(p: dict, mfu: float, usd_per_gpu_hour: float, grid_kg_per_kwh: f
     mwh = llmcost.energy_mwh(hours, p["power_w"], p["pue"])
     return [format_number(hours, ",.0f", "GPU-hours"), format_number(llmcost.rental_cost(hours, usd_per_gpu_hour), ",.0f", "USD"),
             format_number(mwh, ",.0f", "MWh"), format_number(llmcost.co2_tonnes(mwh, grid_kg_per_kwh), ",.0f", "t CO2e"),
-            f"accelerator time: {p['gpu']} at {p['precision']}, {format_number(mfu, '.1%')} MFU",
+            f"accelerator time: {llmcost.accelerator(p['gpu'])['name']} at {p['precision']}, {format_number(mfu, '.1%')} MFU",
             f"rental cost: {usd_per_gpu_hour:,.2f} USD per GPU-hour", f"emissions: {grid_kg_per_kwh:.3f} kg CO2e per kWh"]
 
 

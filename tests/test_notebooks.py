@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -182,3 +183,42 @@ def test_committed_outputs_are_offline_and_deterministic(name):
     text = json.dumps(outputs)
     for marker in ("altair-viz-", "cdn.jsdelivr", "unpkg.com", "<script src"):
         assert marker not in text, f"{name}: committed output contains {marker!r}"
+
+
+def _default_texts(value) -> set[str]:
+    """How a parameter's default could appear in a caption: its text, a model's or accelerator's
+    name, a number as written in prose."""
+    import llmcost
+    from llmcost.book import format_number
+
+    if isinstance(value, bool) or value is None:
+        return set()
+    if isinstance(value, str):
+        texts = {value}
+        for lookup in (llmcost.model, llmcost.accelerator):
+            try:
+                texts.add(lookup(value)["name"])
+            except Exception:  # not a model (or not an accelerator) name
+                pass
+        return texts
+    if isinstance(value, (int, float)):
+        texts = {f"{value:g}", format_number(value, ",.0f")}
+        if 0 < value < 1:
+            texts.add(format_number(value, ".1%"))
+        if value >= 1e6:
+            texts.add(format_number(value, "words"))
+        return texts
+    return set()
+
+
+@pytest.mark.parametrize("name", ALL_CHAPTERS)
+def test_captions_do_not_state_a_parameter_default(name: str):
+    """A caption is fixed text (cell metadata), so it must not state what a parameter sets: in a
+    reader's edition with other parameters it would be wrong ("per 1,000 tokens" is a unit, not a value)."""
+    defaults = {key: ast.literal_eval(spec["default"]) for key, spec in parameters_of(name).items()}
+    notebook = json.loads(chapter_path(name).read_text(encoding="utf-8"))
+    captions = [c["metadata"]["mystnb"]["figure"]["caption"] for c in notebook["cells"]
+                if c.get("metadata", {}).get("mystnb", {}).get("figure")]
+    stated = [(caption, key, text) for caption in captions for key, value in defaults.items() for text in _default_texts(value)
+              if re.search(rf"(?<![\w.,])(?<!per ){re.escape(text)}(?![\w%]|[.,]\d)", caption)]
+    assert not stated, f"{name}: captions that state a parameter's default: {stated}"
