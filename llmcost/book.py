@@ -108,6 +108,10 @@ def glue_number(name: str, value, fmt: str = ",.3g", unit: str = "") -> None:
     glue(name, format_number(value, fmt, unit), display=False)
 
 
+BIBTEX_KEY = r"[A-Za-z][A-Za-z0-9_:\-]*\d{4}[A-Za-z0-9_:\-]*"
+"""What a BibTeX key of ``references.bib`` looks like (``touvron2023llama``); the source
+documents' keys (``seed000``) are matched apart."""
+
 CITATION_COLUMNS = ("source", "sources", "input_sources")
 """Table columns whose BibTeX keys :func:`table` writes as short citations ("Rae et al. 2021")."""
 
@@ -117,10 +121,10 @@ def _short_citations() -> dict:
     """BibTeX key -> "Author et al. Year" (or the organization's name) for every entry of ``references.bib``."""
     from pybtex.database import parse_file
 
-    from .datasets import BIBLIOGRAPHY, DATA_DIR
+    from .datasets import bibliography_path
 
-    path = DATA_DIR.resolve().parent / BIBLIOGRAPHY
-    if not path.is_file():
+    path = bibliography_path()
+    if path is None:
         return {}
     short = {}
     for key, entry in parse_file(str(path)).entries.items():
@@ -136,7 +140,7 @@ def _short_citations() -> dict:
 def cite_text(text: str) -> str:
     """``text`` with each BibTeX key of ``references.bib`` in it replaced by its short citation."""
     citations = _short_citations()
-    return re.sub(r"[A-Za-z][A-Za-z0-9_:\-]*\d{4}[A-Za-z0-9_:\-]*|\bseed\d{3}\b", lambda m: citations.get(m.group(0), m.group(0)), str(text))
+    return re.sub(rf"{BIBTEX_KEY}|\bseed\d{{3}}\b", lambda m: citations.get(m.group(0), m.group(0)), str(text))
 
 
 def table(frame, formats: dict | None = None, columns: dict | None = None):

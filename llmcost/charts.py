@@ -40,8 +40,6 @@ import html
 import json
 import re
 
-import numpy as np
-
 from .book import CHART_DIGITS, round_floats
 
 RENDERER_NAME = "llmcost"
@@ -172,25 +170,3 @@ def enable() -> None:
         alt.renderers.register(RENDERER_NAME, mimebundle)
     alt.renderers.enable(RENDERER_NAME)
 
-
-def label_sides(x, y, min_distance=0.06, log_x=True, log_y=True):
-    """Which side of its point each label goes ("right" or "left") so that labels of nearby
-    points do not overlap. Both axes are scaled to [0, 1] over the points' extent (after log10 where
-    asked, as the chart draws them); walking the points from left to right, a point closer than
-    ``min_distance`` to one labelled on the right is labelled on the left. Returns a list in the
-    order of ``x``."""
-    def unit(values, log):
-        v = np.asarray(values, dtype=float)
-        v = np.log10(v) if log else v
-        span = np.ptp(v)
-        return (v - v.min()) / span if span > 0 else np.zeros_like(v)
-
-    xs, ys = unit(x, log_x), unit(y, log_y)
-    sides = ["right"] * len(xs)
-    placed = []
-    for i in np.argsort(xs, kind="stable"):
-        if any(np.hypot(xs[i] - xs[j], ys[i] - ys[j]) < min_distance for j in placed):
-            sides[i] = "left"
-        else:
-            placed.append(i)
-    return sides

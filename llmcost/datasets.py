@@ -122,11 +122,17 @@ def _resources() -> dict[str, dict]:
 _BIB_ENTRY = re.compile(r"^[ \t]*@[ \t]*(\w+)[ \t]*[{(][ \t]*([^,\s]+)[ \t]*,", re.MULTILINE)
 
 
+def bibliography_path() -> Path | None:
+    """``references.bib`` beside the data directory, or None where there is none (a wheel)."""
+    path = DATA_DIR.resolve().parent / BIBLIOGRAPHY
+    return path if path.is_file() else None
+
+
 @lru_cache(maxsize=None)
 def _bib_keys() -> frozenset[str] | None:
-    """The entry keys of ``references.bib`` beside the data directory, or None where there is none (a wheel)."""
-    path = DATA_DIR.resolve().parent / BIBLIOGRAPHY
-    if not path.is_file():
+    """The entry keys of :func:`bibliography_path`, or None where there is no bibliography."""
+    path = bibliography_path()
+    if path is None:
         return None
     entries = _BIB_ENTRY.findall(path.read_text(encoding="utf-8"))
     return frozenset(key for kind, key in entries if kind.lower() not in ("comment", "preamble", "string"))
@@ -537,6 +543,20 @@ def quantities():
 def prices():
     """Accelerator rental and purchase prices with date and source."""
     return _frame("prices.csv")
+
+
+def gpu_hour_price(ident: str) -> float:
+    """USD per accelerator-hour of one rental row of ``prices.csv``, by its id: an instance price
+    is divided by its accelerators (:func:`llmcost.cost.usd_per_gpu_hour`)."""
+    from .cost import usd_per_gpu_hour
+
+    rentals = {row["id"]: row for row in _table("prices.csv").values if row["unit"] != "usd_per_unit"}
+    if ident not in rentals:
+        raise InputError(f"unknown rental price {ident!r}; known: {', '.join(rentals)}")
+    row = rentals[ident]
+    if row["unit"] == "usd_per_instance_hour":
+        return float(usd_per_gpu_hour(row["usd"], int(row["gpus_per_instance"])))
+    return float(row["usd"])
 
 
 def api_prices():

@@ -110,7 +110,7 @@ def ridge_batch(gpu, precision="bf16", compute_efficiency=COMPUTE_EFFICIENCY, me
     sequence) take as long as reading the weights (``precision``'s bytes per parameter) from HBM,
     at the achieved shares of the datasheet peak and bandwidth: below it decoding is memory-bound.
     Ignores the KV cache and communication, which only move the turn to larger batches."""
-    record = datasets.accelerator(gpu)
+    record = _gpu_record(gpu)
     flops_per_byte = (datasheet_peak_flops(record["id"], precision) * check_fraction("compute_efficiency", compute_efficiency)
                       / (record["bandwidth_gbps"] * GB * check_fraction("memory_efficiency", memory_efficiency)))
     return flops_per_byte * bytes_per_value(precision) / flops_per_param_per_token(training=False)
@@ -271,12 +271,15 @@ def batch_at_cost(sweep: dict, usd_per_1k_output_tokens: float):
     """The smallest batch of a :func:`batch_sweep` whose output tokens cost at most
     ``usd_per_1k_output_tokens`` (USD per 1,000), or None when no batch that fits is that cheap."""
     target = check_positive("usd_per_1k_output_tokens", usd_per_1k_output_tokens)
-    cheap = np.asarray(sweep["usd_per_1k_output_tokens"]) <= target
-    return int(sweep["batch"][cheap][0]) if cheap.any() else None
+    return _first_batch(sweep, np.asarray(sweep["usd_per_1k_output_tokens"]) <= target)
 
 
 def turning_batch(sweep: dict):
     """The smallest batch of a :func:`batch_sweep` whose decode step is compute-bound, or None if
     every batch that fits is memory-bound."""
-    compute = np.asarray(sweep["bound"]) == "compute"
-    return int(sweep["batch"][compute][0]) if compute.any() else None
+    return _first_batch(sweep, np.asarray(sweep["bound"]) == "compute")
+
+
+def _first_batch(sweep: dict, where) -> int | None:
+    """The smallest batch of ``sweep`` where the boolean array ``where`` holds, or None."""
+    return int(sweep["batch"][where][0]) if where.any() else None

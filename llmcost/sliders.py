@@ -96,18 +96,19 @@ class Slider:
 
 
 def mfu_slider(value: float) -> Slider:
-    """Utilization, 1 % to 100 %."""
+    """Utilization, 1 % to 100 %, over every published MFU (a test checks it)."""
     return Slider("mfu", "utilization (MFU) ", value, 0.01, 1.0, 0.001)
 
 
 def price_slider(value: float) -> Slider:
-    """Rental price, USD per accelerator-hour, in cents: it starts at ``value`` to the cent (an
-    instance price over 8 GPUs can have more decimals, which the slider would show)."""
-    return Slider("usd_per_gpu_hour", "USD per GPU-hour ", round(float(value), 2), 0.25, 10.0, 0.01)
+    """Rental price, USD per accelerator-hour, in cents, over every rental quote of ``prices.csv``
+    (a test checks it): it starts at ``value`` to the cent (an instance price over 8 GPUs can have
+    more decimals, which the slider would show)."""
+    return Slider("usd_per_gpu_hour", "USD per GPU-hour ", round(float(value), 2), 0.25, 15.0, 0.01)
 
 
 def grid_slider(value: float) -> Slider:
-    """Carbon intensity of the grid, kg CO2e per kWh."""
+    """Carbon intensity of the grid, kg CO2e per kWh, over every published intensity (a test checks it)."""
     return Slider("grid_kg_per_kwh", "grid, kg CO2e per kWh ", value, 0.0, 1.0, 0.001)
 
 

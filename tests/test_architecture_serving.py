@@ -382,3 +382,5 @@ def test_ridge_batch_is_where_matmul_time_meets_the_weight_read():
     assert turning_batch(sweep) >= ridge_batch("a100-80gb")  # the KV cache and the all-reduces only delay the turn
     with pytest.raises(InputError, match="compute_efficiency"):
         ridge_batch("a100-80gb", "bf16", 0)
+    with pytest.raises(InputError, match="tpu-v3.* has no bandwidth_gbps"):
+        ridge_batch("tpu-v3")

@@ -36,6 +36,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, skip_or_fail
+from test_notebooks import defaults_of
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -468,15 +469,6 @@ CHART_TEXT_SCRIPT = ("return Array.from(document.querySelectorAll('#' + argument
                      ".map(t => t.textContent);")
 
 
-def chapter_defaults(chapter: str) -> dict:
-    """A chapter's parameters at their defaults (the values the built book was made with)."""
-    import ast
-
-    from test_notebooks import parameters_of
-
-    return {name: ast.literal_eval(spec["default"]) for name, spec in parameters_of(chapter).items()}
-
-
 def drawn_after(browser, figure: str, moves: dict, expected: list[str], timeout: float = 10.0) -> list[str]:
     """Move each slider of ``figure`` (parameter name -> value), then wait until every ``expected``
     text is drawn in its chart; return the chart's texts (the last ones seen, on a timeout)."""
@@ -516,7 +508,7 @@ def chain_texts(p: dict, mfu: float, usd_per_gpu_hour: float, grid_kg_per_kwh: f
 
 def test_chain_sliders_recompute_what_llmcost_computes(book_html: Path, browser) -> None:
     """Moving the intro's sliders redraws every stage of the chain as llmcost computes it."""
-    p = chapter_defaults("00_intro")
+    p = defaults_of("00_intro")
     open_drawn(browser, book_html / "chapters/00_intro.html")
     at_defaults = chain_texts(p, p["mfu"], p["usd_per_gpu_hour"], p["grid_kg_per_kwh"])
     drawn = browser.execute_script(CHART_TEXT_SCRIPT, "fig-00-1")
@@ -534,7 +526,7 @@ def test_serving_sliders_recompute_what_llmcost_computes(book_html: Path, browse
     import llmcost
     from llmcost.book import format_number
 
-    p = chapter_defaults("05_gpu_days_cost")
+    p = defaults_of("05_gpu_days_cost")
     params, peak = llmcost.model(p["serving_model"])["params_active"], llmcost.peak_flops(p["gpu"], p["precision"])
     name = llmcost.accelerator(p["gpu"])["name"]
     open_drawn(browser, book_html / "chapters/05_gpu_days_cost.html")

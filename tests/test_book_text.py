@@ -2,9 +2,10 @@
 
 Scans the HTML of every page of the toc (without its code, scripts and chart SVG) for the
 defects a reader should never meet: NaN, a True/False cell, a numpy array repr, a number in
-``e+`` notation, a bare BibTeX key, a table cell cut with "...", money typeset as math, a
-program's field name (``power_from``) as a table header, and a URL shortened to ``owner/repo``. Checks too that every chart is a
-numbered figure and every table a numbered table, each referred to from the prose.
+e-notation, a bare BibTeX key, a table cell cut with "...", money typeset as math, a program's
+field name (``power_from``) as a table header or cell, and a URL shortened to ``owner/repo``.
+Checks too that every chart is a numbered figure and every table a numbered table, each
+referred to from the prose.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 from test_book_browser import toc_pages
 
 from llmcost import datasets
+from llmcost.book import BIBTEX_KEY
 
 HIDDEN = re.compile(r"<(script|style|svg|pre|code)\b[\s\S]*?</\1>")
 MATH = re.compile(r'<span class="math[^"]*">([\s\S]*?)</span>')
@@ -37,7 +39,7 @@ def defects(page: str, keys: frozenset[str]) -> dict[str, list[str]]:
         "True/False cell": re.findall(r"<td>\s*(?:True|False)\s*</td>", body),
         "array repr": re.findall(r"array\(", text),
         "e-notation": re.findall(r"\b\d+(?:\.\d+)?e[+-]?\d+\b", text),
-        "bare BibTeX key": [w for w in re.findall(r"[A-Za-z][A-Za-z0-9_:\-]*\d{4}[A-Za-z0-9_:\-]*", text) if w in keys],
+        "bare BibTeX key": [w for w in re.findall(BIBTEX_KEY, text) if w in keys],
         "cut cell": re.findall(r"<td>[^<]*(?:\.\.\.|…)</td>", body),
         "field name as header or cell": re.findall(r"<t[hd][^>]*>\s*([a-z0-9]+_[a-z0-9_]+)\s*</t[hd]>", body),
         "shortened URL": re.findall(r"URL: <a [^>]*>(?!https?://)([^<]*)</a>", body),

@@ -196,3 +196,13 @@ def test_quantity_label_reads_the_vocabulary():
     assert datasets.quantity_label("params") == "parameters"
     labels = datasets.quantities()["label"]
     assert labels.is_unique and not labels.str.contains("_").any()
+
+
+def test_gpu_hour_price_divides_an_instance_price_by_its_accelerators():
+    prices = datasets.prices().set_index("id")
+    instance = prices.loc["aws-p4d-capacity-block"]
+    assert datasets.gpu_hour_price("aws-p4d-capacity-block") == pytest.approx(instance["usd"] / instance["gpus_per_instance"])
+    assert datasets.gpu_hour_price("deepseek-v3-h800-rental") == prices.loc["deepseek-v3-h800-rental", "usd"]
+    purchase = prices.index[prices["unit"] == "usd_per_unit"][0]
+    with pytest.raises(InputError, match=f"unknown rental price '{purchase}'; known: aws-p4d"):
+        datasets.gpu_hour_price(purchase)

@@ -1,9 +1,7 @@
 """One set of book-wide defaults (``llmcost.defaults``): every chapter uses it, and it comes from the data."""
 
-import ast
-
 import pytest
-from test_notebooks import ALL_CHAPTERS, parameters_of
+from test_notebooks import ALL_CHAPTERS, defaults_of, parameters_of
 
 import llmcost
 from llmcost import datasets, defaults
@@ -18,7 +16,7 @@ def test_book_wide_names_are_declared_by_several_chapters():
 
 @pytest.mark.parametrize(("chapter", "name"), DECLARED, ids=[f"{c}-{n}" for c, n in DECLARED])
 def test_each_chapter_takes_the_book_wide_default(chapter, name):
-    given = ast.literal_eval(parameters_of(chapter)[name]["default"])
+    given = defaults_of(chapter)[name]
     if (chapter, name) in defaults.EXCEPTIONS:
         assert given != defaults.value(name), f"{chapter}: stale exception for {name}"
     else:

@@ -104,6 +104,11 @@ def parameters_of(name: str) -> dict:
     return papermill.inspect_notebook(str(chapter_path(name)))
 
 
+def defaults_of(name: str) -> dict:
+    """A chapter's parameters at their defaults (the values the built book was made with): name -> value."""
+    return {key: ast.literal_eval(spec["default"]) for key, spec in parameters_of(name).items()}
+
+
 def _code_cells(nb):
     return [cell for cell in nb.cells if cell.cell_type == "code"]
 
@@ -188,8 +193,8 @@ def test_committed_outputs_are_offline_and_deterministic(name):
 def _default_texts(value) -> set[str]:
     """How a parameter's default could appear in a caption: its text, a model's or accelerator's
     name, a number as written in prose."""
-    import llmcost
     from llmcost.book import format_number
+    from llmcost.validate import InputError
 
     if isinstance(value, bool) or value is None:
         return set()
@@ -198,7 +203,7 @@ def _default_texts(value) -> set[str]:
         for lookup in (llmcost.model, llmcost.accelerator):
             try:
                 texts.add(lookup(value)["name"])
-            except Exception:  # not a model (or not an accelerator) name
+            except InputError:  # not a model (or not an accelerator) name
                 pass
         return texts
     if isinstance(value, (int, float)):
@@ -215,7 +220,7 @@ def _default_texts(value) -> set[str]:
 def test_captions_do_not_state_a_parameter_default(name: str):
     """A caption is fixed text (cell metadata), so it must not state what a parameter sets: in a
     reader's edition with other parameters it would be wrong ("per 1,000 tokens" is a unit, not a value)."""
-    defaults = {key: ast.literal_eval(spec["default"]) for key, spec in parameters_of(name).items()}
+    defaults = defaults_of(name)
     notebook = json.loads(chapter_path(name).read_text(encoding="utf-8"))
     captions = [c["metadata"]["mystnb"]["figure"]["caption"] for c in notebook["cells"]
                 if c.get("metadata", {}).get("mystnb", {}).get("figure")]

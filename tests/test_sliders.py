@@ -83,7 +83,7 @@ def test_chain_chart_binds_three_sliders_at_the_given_values():
 
 def test_a_start_outside_a_slider_range_widens_it():
     bind = sliders.price_slider(40.0).param().param.to_dict()["bind"]
-    assert (bind["min"], bind["max"]) == (0.25, 40.0)
+    assert (bind["min"], bind["max"]) == (0.25, 40.0)  # the price slider's own range ends at 15
     assert sliders.price_slider(14.75 / 8).value == 1.84
 
 
@@ -101,3 +101,17 @@ def test_chain_chart_draws_what_llmcost_computes():
                  format_number(mwh, ",.0f", "MWh"), format_number(llmcost.co2_tonnes(mwh, 0.2), ",.0f", "t CO2e"),
                  "accelerator time: h100 at bf16, 35.0% MFU", "emissions: 0.200 kg CO2e per kWh"):
         assert text in drawn, (text, drawn)
+
+
+def test_sliders_cover_every_published_value():
+    """A reader can set each slider to any value the datasets hold: every rental quote, published
+    MFU and grid intensity."""
+    from llmcost import datasets
+
+    prices = datasets.prices()
+    rentals = [datasets.gpu_hour_price(i) for i in prices.loc[prices["unit"] != "usd_per_unit", "id"]]
+    facts = datasets.model_facts()
+    for slider, values in ((sliders.price_slider(2.0), rentals),
+                           (sliders.mfu_slider(0.4), facts.loc[facts["quantity"] == "mfu", "value"]),
+                           (sliders.grid_slider(0.4), facts.loc[facts["quantity"] == "grid_kg_per_kwh", "value"])):
+        assert slider.low <= min(values) and max(values) <= slider.high, (slider.name, min(values), max(values))
