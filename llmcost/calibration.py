@@ -28,7 +28,7 @@ import numpy as np
 from . import architecture, cluster, energy, flops, serving
 from .datasets import accelerator, model, model_facts, models, resolve_accelerator, serving_measurements
 from .hardware import PRECISIONS, TERA, peak_flops, training_precision
-from .validate import InputError, check_at_least_one, check_choice, check_fraction, check_positive
+from .validate import InputError, check_at_least_one, check_choice, check_flag, check_fraction, check_positive
 
 TRAINED_IN = {"deepseek-v3": "fp8"}
 """Models whose matrix products ran below the accelerator's 16-bit rate, and the precision they
@@ -69,6 +69,7 @@ def flops_table(causal: bool = False):
     context; ``causal=True`` counts half the score matrix), ``published`` (``train_flops``, NaN if none) and ``ratio``
     (published / 6PD) and ``ratio_attention`` (published / flops_attention).
     """
+    causal = check_flag("causal", causal)
     table = models()
     table = table[_known(table, "params_active", "tokens")].copy()
     table["flops_6pd"] = flops.training_flops(table["params_active"].to_numpy(), table["tokens"].to_numpy())

@@ -15,6 +15,7 @@ import os
 import sys
 
 from . import architecture, cluster, cost, datasets, demand, estimate, flops, hardware, serving
+from .edition import EditionFailed
 from .validate import (
     RANGES,
     InputError,
@@ -41,6 +42,7 @@ OPTIONS = {
     "tokens_per_word": "--tokens-per-word", "model": "--model", "convention": "--convention",
     "batch": "--batch", "prompt_tokens": "--prompt-tokens", "output_tokens": "--output-tokens",
     "compute_efficiency": "--compute-efficiency", "memory_efficiency": "--memory-efficiency",
+    "allreduce_latency_us": "--allreduce-latency-us",
 }
 """The library parameter each option feeds: its range (``RANGES``) applies to the option, and a
 library message naming the parameter is reworded to name the option."""
@@ -180,6 +182,8 @@ def build_parser() -> Parser:
     _number(serve, "--output-tokens", lambda name, value: int(check_count(name, value)), "output_tokens", "generated tokens per sequence")
     _number(serve, "--compute-efficiency", check_fraction, "compute_efficiency", f"achieved share of peak FLOP/s (default {serving.COMPUTE_EFFICIENCY}, Pope et al. 2023)")
     _number(serve, "--memory-efficiency", check_fraction, "memory_efficiency", f"achieved share of HBM bandwidth (default {serving.MEMORY_EFFICIENCY}: the bound)")
+    _number(serve, "--allreduce-latency-us", check_non_negative, "allreduce_latency_us",
+            "fixed microseconds per all-reduce (default: NCCL's cost model, 15 us for 8 GPUs)")
     _number(serve, "--price", check_positive, "usd_per_gpu_hour", "USD per accelerator-hour -> usd_per_1k_input_tokens, usd_per_1k_output_tokens")
     _number(serve, "--power-w", check_non_negative, "power_w", "W per accelerator -> Wh per 1k tokens")
     serve.add_argument("--json", action="store_true", help="print one JSON object (strict JSON)")
@@ -260,6 +264,9 @@ def _model_params(args, command: str, inputs: Inputs) -> tuple[float, dict]:
     else:
         inputs.set("params", record.get("params_total"), dataset)
     given_active = getattr(args, "active_params", None)
+    if given_active is not None and record and _is_dense(record):
+        raise InputError(f"--active-params applies to a mixture-of-experts model; {args.model} is dense "
+                         "(its active parameters are its total: give --params)")
     if given_active is not None:
         inputs.set("active_params", given_active, "option --active-params")
     elif args.params is not None and (not record or _is_dense(record) or command == "llmcost infer"):
@@ -316,8 +323,14 @@ def run_train(args) -> dict:
 def _convention(args, inputs: Inputs) -> None:
     """The FLOP convention (--convention, else 6PD+attention when the architecture is known) and
     the attention FLOP per token it adds."""
+    replaced = " and ".join(flag for flag, value in (("--params", args.params), ("--active-params", args.active_params)) if value is not None)
     if args.convention is not None:
+        if args.convention != "6PD" and args.model is not None and replaced:
+            raise InputError(f"--convention {args.convention} counts attention with the architecture of {args.model}, which does "
+                             f"not describe a model of another size ({replaced}); use --convention 6PD, or leave out {replaced}")
         inputs.set("convention", args.convention, "option --convention")
+    elif args.model is not None and replaced:
+        inputs.set("convention", "6PD", f"default (the architecture of {args.model} does not describe a model of another size: {replaced})")
     elif args.model is not None and architecture.has_attention_dims(args.model):
         inputs.set("convention", "6PD+attention", f"default (the architecture of {args.model} is known)")
     else:
@@ -352,6 +365,8 @@ def run_infer(args) -> dict:
     inputs = Inputs()
     active, _ = _model_params(args, "llmcost infer", inputs)
     tokens = _tokens_per_day(args, inputs)
+    if tokens < 1:
+        raise InputError(f"the demand must be at least 1 token a day; these options give {tokens:.3g}")
     _hardware(args, inputs)
     peak, mfu = inputs["peak_flops"], inputs["mfu"]
     gpus = demand.inference_accelerators(active, tokens, peak, mfu)
@@ -387,13 +402,17 @@ def run_serve(args) -> dict:
         if value is None and default is None:
             raise InputError(f"{OPTIONS[key]} is required")
         inputs.set(key, _first(value, default), f"option {OPTIONS[key]}" if value is not None else why)
+    if args.allreduce_latency_us is not None:
+        inputs.set("allreduce_latency_s", args.allreduce_latency_us / 1e6, "option --allreduce-latency-us")
+    else:
+        inputs.set("allreduce_latency_s", serving.allreduce_latency_seconds(inputs["gpus"]), "default (NCCL's cost model for the group's size)")
     inputs.set("price_usd_per_gpu_hour", args.price, "option --price")
     inputs.set("power_w", args.power_w, "option --power-w")
     result = serving.serving_estimate(
         args.model, gpu, gpus=inputs["gpus"], batch=inputs["batch"], prompt_tokens=inputs["prompt_tokens"],
         output_tokens=inputs["output_tokens"], precision=inputs["precision"],
         compute_efficiency=inputs["compute_efficiency"], memory_efficiency=inputs["memory_efficiency"],
-        usd_per_gpu_hour=args.price, power_w=args.power_w,
+        allreduce_latency_s=inputs["allreduce_latency_s"], usd_per_gpu_hour=args.price, power_w=args.power_w,
     )
     return {**result, "inputs": dict(inputs), "input_sources": inputs.sources}
 
@@ -465,6 +484,7 @@ def render(result, as_json: bool) -> str:
 
 def _in_option_words(message: str) -> str:
     """A library message that starts with a parameter's name, reworded to start with its option."""
+    message = message.replace("prompt_tokens + output_tokens", "--prompt-tokens + --output-tokens")
     name, _, rest = message.partition(" ")
     return f"{OPTIONS[name]} {rest}" if name in OPTIONS and rest else message
 
@@ -483,6 +503,12 @@ def main(argv=None) -> int:
     except datasets.DataError as exc:
         print(f"llmcost {args.command}: error in the dataset: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"llmcost {args.command}: interrupted; nothing was replaced", file=sys.stderr)
+        return 130
+    except EditionFailed as exc:  # a chapter or the build failed: not bad input
+        print(f"llmcost {args.command}: failed: {exc}", file=sys.stderr)
+        return 1
     try:
         print(render(result, args.json), flush=True)
     except BrokenPipeError:

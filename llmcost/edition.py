@@ -1,9 +1,12 @@
 """A reader's own edition of the book: chosen chapters re-run with the reader's parameters, as HTML.
 
 :func:`edition` checks the parameters against every chosen chapter's validation cell before
-anything runs, executes the chapters with papermill in parallel (one kernel each), then renders
-them with the book's own configuration, theme, bibliography and offline charts into a folder of
-HTML (default ``_build/what-if/``). Every page of an edition opens with a banner listing the
+anything runs, and the output folder (:mod:`llmcost.folders`: new, empty, or written by an
+earlier edition; never the repository, its sources or the published build). It then executes
+the chapters with papermill, ``jobs`` at a time (one process and kernel each), and renders them
+with the book's own configuration, theme, bibliography and offline charts, all in a temporary
+folder beside the target, which the complete edition then replaces (default
+``_build/what-if/``). A chapter that fails, or Ctrl-C, leaves the target as it was. Every page of an edition opens with a banner listing the
 parameters that differ from the published book, with both values and a link to the published
 page, and each glued number that changed is highlighted, its published value in its tooltip.
 
@@ -20,12 +23,11 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
+import time
 from pathlib import Path
 
 from .defaults import BOOK
+from .folders import check_target, move_into_place, staging_beside
 from .validate import InputError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,27 +92,110 @@ def declared_parameters(chapter: str) -> dict:
     return {node.targets[0].id: ast.literal_eval(node.value) for node in ast.parse(cell.source).body}
 
 
-def parse_settings(settings=(), params_file=None) -> dict:
-    """Parameters from ``NAME=VALUE`` texts (VALUE read as YAML: 0.4, h100, [a, b]) and a YAML file."""
+MAX_SETTING_CHARS = 10_000
+"""Longest ``--set`` value, characters: a list of every model's name fits many times over."""
+MAX_PARAMS_BYTES = 1_000_000
+"""Largest ``--params`` file, bytes (read no further: ``/dev/zero`` is refused at once)."""
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+
+def _plain_scalar(text: str):
+    """An unquoted value as a person means it: true/false, null, a decimal whole number (``010``
+    is ten, never octal; ``1:30`` is text, never base 60), a decimal number (``1e3``), else text."""
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered in ("null", "~", ""):
+        return None
+    if _INTEGER.fullmatch(text) and len(text) <= 30:
+        return int(text, 10)
+    if _DECIMAL.fullmatch(text):
+        return float(text)
+    return text
+
+
+def _typed(node, seen: set):
+    """Python values of a composed YAML node: mappings, lists and :func:`_plain_scalar` values
+    (quoted scalars stay text). Anchors and aliases are refused (a few bytes can stand for
+    gigabytes), and so are tags' meanings: ``!!python/...`` is read as text, never run."""
     import yaml
 
-    params = {}
-    if params_file is not None:
-        try:
-            loaded = yaml.safe_load(Path(params_file).read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise InputError(f"--params: cannot read {params_file}: {exc}".splitlines()[0]) from None
-        if not isinstance(loaded, dict):
-            raise InputError(f"--params: {params_file} must hold a mapping of NAME: VALUE, got {type(loaded).__name__}")
-        params.update(loaded)
+    if id(node) in seen:
+        raise InputError("anchors and aliases (&name, *name) are not accepted; write each value out")
+    seen.add(id(node))
+    if isinstance(node, yaml.ScalarNode):
+        return _plain_scalar(node.value) if node.style is None else node.value
+    if isinstance(node, yaml.SequenceNode):
+        return [_typed(item, seen) for item in node.value]
+    mapping = {}
+    for key_node, value_node in node.value:
+        key = _typed(key_node, seen)
+        if not isinstance(key, str) or key in mapping:
+            raise InputError(f"each name must be a distinct word; got {key!r} " + ("twice" if key in mapping else ""))
+        mapping[key] = _typed(value_node, seen)
+    return mapping
+
+
+def _load_values(text: str):
+    """The value YAML ``text`` holds, typed by :func:`_typed`; InputError with the line on bad YAML."""
+    import yaml
+
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        where = f"line {exc.problem_mark.line + 1}, column {exc.problem_mark.column + 1}: " if exc.problem_mark else ""
+        raise InputError(f"{where}{exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise InputError(str(exc).splitlines()[0]) from None
+    except RecursionError:
+        raise InputError("values are nested too deeply") from None
+    if node is None:
+        return None
+    try:
+        return _typed(node, set())
+    except RecursionError:
+        raise InputError("values are nested too deeply") from None
+
+
+def _read_params_file(params_file) -> dict:
+    """The mapping a ``--params`` YAML file holds (UTF-8, at most :data:`MAX_PARAMS_BYTES`)."""
+    try:
+        with open(params_file, "rb") as handle:
+            raw = handle.read(MAX_PARAMS_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"--params: cannot read {params_file}: {exc.strerror or exc}") from None
+    if len(raw) > MAX_PARAMS_BYTES:
+        raise InputError(f"--params: {params_file} is larger than {MAX_PARAMS_BYTES:,} bytes; a parameters file is a few lines")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"--params: {params_file} is not UTF-8 text (byte {exc.start})") from None
+    try:
+        loaded = _load_values(text)
+    except InputError as exc:
+        raise InputError(f"--params: {params_file} {exc}") from None
+    if not isinstance(loaded, dict):
+        raise InputError(f"--params: {params_file} must hold a mapping of NAME: VALUE, got {type(loaded).__name__}")
+    return loaded
+
+
+def parse_settings(settings=(), params_file=None) -> dict:
+    """Parameters from a YAML file and ``NAME=VALUE`` texts (the texts win), each value read as a
+    person types it: ``0.4`` and ``1e3`` are numbers, ``010`` is ten, ``true`` a flag, ``h100``
+    and ``1:30`` text, ``[a, b]`` a list; quote a value to keep it text."""
+    params = _read_params_file(params_file) if params_file is not None else {}
     for text in settings:
         name, sep, value = text.partition("=")
-        if not sep or not name.strip().isidentifier():
-            raise InputError(f"--set expects NAME=VALUE, got {text!r}")
+        name = name.strip()
+        if not sep or not name.isidentifier():
+            raise InputError(f"--set expects NAME=VALUE, got {text[:60]!r}")
+        if len(value) > MAX_SETTING_CHARS:
+            raise InputError(f"--set {name}: the value has {len(value):,} characters, more than {MAX_SETTING_CHARS:,}")
         try:
-            params[name.strip()] = yaml.safe_load(value)
-        except yaml.YAMLError:
-            raise InputError(f"--set {name.strip()}: cannot read the value {value!r}") from None
+            params[name] = _load_values(value)
+        except InputError as exc:
+            raise InputError(f"--set {name}: cannot read the value {value[:60]!r}: {exc}") from None
     return params
 
 
@@ -169,14 +254,35 @@ def _banner(chapter: str, differences: dict, out: Path) -> str:
             f"(the published value is in their tooltip). Compare with {link}.\n{STYLE}\n:::")
 
 
-def _run(chapter: str, values: dict, staging: Path, position: int) -> None:
-    import papermill
+def _start(chapter: str, values: dict, source: Path, log: Path) -> subprocess.Popen:
+    """Execute one chapter with papermill in a process of its own session (Ctrl-C in the
+    terminal reaches this process alone, which then ends it); its output goes to ``log``."""
+    import yaml
 
-    papermill.execute_notebook(
-        str(book_root() / "chapters" / f"{chapter}.ipynb"), str(staging / "chapters" / f"{chapter}.ipynb"),
-        parameters=values, cwd=str(staging / "chapters"), kernel_name="python3", log_output=False,
-        progress_bar={"desc": f"{chapter:<24}", "position": position, "leave": True},
-    )
+    command = [sys.executable, "-m", "papermill", str(book_root() / "chapters" / f"{chapter}.ipynb"),
+               str(source / "chapters" / f"{chapter}.ipynb"), "-y", yaml.safe_dump(values), "--cwd", str(source / "chapters"),
+               "-k", "python3", "--no-progress-bar", "--log-level", "ERROR"]
+    scratch = log.parent / f"{chapter}.tmp"  # the kernel's connection file and temporary files: removed with the staging
+    scratch.mkdir()
+    with log.open("wb") as handle:
+        return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
+                                env={**os.environ, "TMPDIR": str(scratch)})
+
+
+def _error_line(chapter: str, source: Path, log: Path) -> str:
+    """The first line of the error that stopped a chapter: from its output notebook, else its log."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(source / "chapters" / f"{chapter}.ipynb", as_version=4)
+        for cell in _code_cells(nb):
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "error":
+                    return f"{output.get('ename')}: {output.get('evalue', '')}".splitlines()[0]
+    except (OSError, ValueError):
+        pass
+    lines = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    return lines[-1] if lines else "papermill failed without a message"
 
 
 def _stage(staging: Path, chapters: list[str], differences: dict, params: dict) -> None:
@@ -232,71 +338,141 @@ def _jupyter_book() -> str:
     return str(beside) if beside.exists() else (shutil.which("jupyter-book") or "jupyter-book")
 
 
+class EditionFailed(RuntimeError):
+    """A chapter or the HTML build of an edition failed: not bad input, and nothing was replaced."""
+
+
+PROTECTED = [
+    ("the repository", ROOT, ROOT / "_build"),
+    ("the published build", PUBLISHED, None),
+    ("the editions' chart cache", VEGA_CACHE.parent, None),
+]
+"""Folders an edition never writes into or replaces: (what, folder, the one folder strictly
+below which it may write). An edition may go under ``_build/`` (the default is
+``_build/what-if``), never over the published build or the sources."""
+
+
+def _stop(processes) -> None:
+    """End chapter processes and everything they started (their kernels run in sessions of
+    their own): SIGTERM, then SIGKILL after 3 s."""
+    import psutil
+
+    tree = []
+    for process in processes:
+        try:
+            parent = psutil.Process(process.pid)
+            tree += [parent, *parent.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            continue
+    for process in tree:
+        try:
+            process.terminate()
+        except psutil.NoSuchProcess:
+            pass
+    _, alive = psutil.wait_procs(tree, timeout=3)
+    for process in alive:
+        try:
+            process.kill()
+        except psutil.NoSuchProcess:
+            pass
+    for process in processes:
+        process.wait()
+
+
+def _run_chapters(chosen: list[str], params: dict, values: dict, source: Path, jobs: int) -> dict[str, str]:
+    """Execute the chosen chapters into ``source/chapters``, ``jobs`` at a time; returns the
+    first error line of the chapter that failed (the others are then ended: nothing is written).
+    On any exception (Ctrl-C included) every chapter process is ended before it propagates."""
+    from tqdm.auto import tqdm
+
+    pending, running, failures = list(chosen), {}, {}
+    logs = source.parent / "logs"
+    logs.mkdir(exist_ok=True)
+    overall = tqdm(total=len(chosen), desc="llmcost book", unit="chapter", leave=True)
+    try:
+        while pending or running:
+            while pending and len(running) < jobs and not failures:
+                chapter = pending.pop(0)
+                chosen_values = {k: v for k, v in params.items() if k in values[chapter]}
+                running[chapter] = _start(chapter, chosen_values, source, logs / f"{chapter}.log")
+            for chapter, process in list(running.items()):
+                if process.poll() is not None:
+                    del running[chapter]
+                    if process.returncode != 0:
+                        failures[chapter] = _error_line(chapter, source, logs / f"{chapter}.log")
+                        pending.clear()  # nothing will be written: end the others too
+                        _stop(list(running.values()))
+                        running.clear()
+                    overall.update(1)
+            time.sleep(0.05)
+    except BaseException:
+        _stop(list(running.values()))
+        raise
+    finally:
+        overall.close()
+    return failures
+
+
+def _insert_banners(chosen: list[str], source: Path, differences: dict, out: Path) -> dict:
+    """Open each executed chapter with its banner; returns, per chapter, the glued texts that
+    changed (name -> (published, yours)) and, under ``_unchanged``, the texts that did not."""
+    import nbformat
+
+    changes = {}
+    for chapter in chosen:
+        path = source / "chapters" / f"{chapter}.ipynb"
+        nb = nbformat.read(path, as_version=4)
+        published, yours = _glued(_notebook(chapter)), _glued(nb)
+        changes[chapter] = {k: (published[k], v) for k, v in yours.items() if k in published and published[k] != v}
+        changes[chapter]["_unchanged"] = {v for k, v in yours.items() if published.get(k) == v}
+        nb.cells.insert(1, nbformat.v4.new_markdown_cell(_banner(chapter, differences[chapter], out)))
+        nbformat.write(nb, path)
+    return changes
+
+
+def _build_html(source: Path) -> Path:
+    """Render the staged book in ``source`` to HTML; returns its folder."""
+    build = subprocess.run([_jupyter_book(), "build", str(source), "--builder", "html", "--keep-going"],
+                           capture_output=True, text=True,
+                           env={**os.environ, "PYTHONHASHSEED": "0", "LLMCOST_VEGA_CACHE": str(VEGA_CACHE)})
+    html_dir = source / "_build" / "html"
+    if build.returncode != 0 or not (html_dir / "index.html").is_file():
+        raise EditionFailed(f"the edition's HTML build failed: {(build.stdout + build.stderr).strip().splitlines()[-1]}")
+    return html_dir
+
+
 def edition(params: dict | None = None, chapters=None, out=None, jobs: int | None = None) -> Path:
     """Re-run ``chapters`` (ids or numbers; all if None) with ``params`` and render them into ``out``.
 
     params: parameter name -> value, set in every chosen chapter that declares the name.
-    out: output folder (default ``_build/what-if``); replaced. jobs: chapters run at once
-    (default: the number of cores). Returns ``out``; its ``index.html`` opens the edition.
+    out: output folder (default ``_build/what-if``): new, empty, or written by an earlier
+    edition, which it replaces only once the new one is complete (see :mod:`llmcost.folders`).
+    jobs: chapters run at once (default: the number of cores). Returns ``out``; its
+    ``index.html`` opens the edition. Raises InputError for bad input before anything runs, and
+    EditionFailed, leaving ``out`` as it was, when a chapter or the build fails.
     """
-    import nbformat
-    from tqdm.auto import tqdm
-
     params = dict(params or {})
     chosen = select_chapters(chapters)
     values = check_parameters(params, chosen)
-    out = Path(out or DEFAULT_OUT).resolve()
-    if out in (ROOT, PUBLISHED, ROOT / "chapters", ROOT / "_build") or ROOT / "chapters" in out.parents:
-        raise InputError(f"--out must not be the repository, its chapters or the published build, got {out}")
+    out = check_target(out or DEFAULT_OUT, "--out", PROTECTED)
     jobs = int(jobs or os.cpu_count() or 1)
     if jobs < 1:
         raise InputError(f"--jobs must be a whole number >= 1, got {jobs}")
     differences = {c: {k: (d, values[c][k]) for k, d in declared_parameters(c).items() if values[c][k] != d} for c in chosen}
 
-    with tempfile.TemporaryDirectory(prefix="llmcost-edition-") as tmp:
-        staging = Path(tmp)
-        (staging / "chapters").mkdir()
-        _stage(staging, chosen, differences, params)
-        overall = tqdm(total=len(chosen), desc="llmcost book", unit="chapter", position=0, leave=True)
-        failures = {}
-        # One process per chapter at a time: each kernel client gets its own ZeroMQ context.
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = {c: pool.submit(_run, c, {k: v for k, v in params.items() if k in values[c]}, staging, i + 1)
-                       for i, c in enumerate(chosen)}
-            for chapter, future in futures.items():
-                try:
-                    future.result()
-                except Exception as exc:  # keep the other chapters; report this one
-                    failures[chapter] = str(getattr(exc, "evalue", exc)).splitlines()[0]
-                overall.update(1)
-        overall.close()
-        done = [c for c in chosen if c not in failures]
-        changes = {}
-        for chapter in done:
-            path = staging / "chapters" / f"{chapter}.ipynb"
-            nb = nbformat.read(path, as_version=4)
-            published, yours = _glued(_notebook(chapter)), _glued(nb)
-            changes[chapter] = {k: (published[k], v) for k, v in yours.items() if k in published and published[k] != v}
-            changes[chapter]["_unchanged"] = {v for k, v in yours.items() if published.get(k) == v}
-            nb.cells.insert(1, nbformat.v4.new_markdown_cell(_banner(chapter, differences[chapter], out)))
-            nbformat.write(nb, path)
-        for chapter in failures:
-            toc = (staging / "_toc.yml").read_text(encoding="utf-8").replace(f"  - file: chapters/{chapter}\n", "")
-            (staging / "_toc.yml").write_text(toc, encoding="utf-8")
-        build = subprocess.run([_jupyter_book(), "build", str(staging), "--builder", "html", "--keep-going"],
-                               capture_output=True, text=True,
-                               env={**os.environ, "PYTHONHASHSEED": "0", "LLMCOST_VEGA_CACHE": str(VEGA_CACHE)})
-        html_dir = staging / "_build" / "html"
-        if build.returncode != 0 or not (html_dir / "index.html").is_file():
-            raise InputError(f"the edition's HTML build failed: {(build.stdout + build.stderr).strip().splitlines()[-1]}")
-        for chapter in done:
+    with staging_beside(out) as staging:
+        source = staging / "book"
+        (source / "chapters").mkdir(parents=True)
+        _stage(source, chosen, differences, params)
+        failures = _run_chapters(chosen, params, values, source, jobs)
+        if failures:
+            first = next(iter(failures))
+            raise EditionFailed(f"chapter {first} failed: {failures[first]}; nothing was written ({out} is as it was)")
+        changes = _insert_banners(chosen, source, differences, out)
+        html_dir = _build_html(source)
+        for chapter in chosen:
             unchanged = changes[chapter].pop("_unchanged")
             _mark_changes(html_dir / "chapters" / f"{chapter}.html", changes[chapter], unchanged)
-            _link_left_out_chapters(html_dir / "chapters" / f"{chapter}.html", set(done), out)
-        if out.exists():
-            shutil.rmtree(out)
-        shutil.copytree(html_dir, out)
-    if failures:
-        first = next(iter(failures))
-        raise InputError(f"chapter {first} failed: {failures[first]} (the other chapters are in {out})")
+            _link_left_out_chapters(html_dir / "chapters" / f"{chapter}.html", set(chosen), out)
+        move_into_place(html_dir, out, staging)
     return out

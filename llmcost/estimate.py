@@ -16,6 +16,7 @@ from .validate import (
     RANGES,
     InputError,
     check_at_least_one,
+    check_flag,
     check_fraction,
     check_non_negative,
     check_positive,
@@ -64,6 +65,7 @@ def training_estimate(
     """
     if gpus is not None and days is not None:
         raise InputError("give gpus or days, not both: gpus gives wall_days, days gives gpus")
+    recompute = check_flag("recompute", recompute)
     pue = check_at_least_one("pue", pue)  # checked even when no energy is asked for: never ignored silently
     attention = check_non_negative("attention_flops_per_token", attention_flops_per_token)
     if recompute:

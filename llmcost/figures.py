@@ -6,6 +6,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from .validate import check_flag
+
 MARGIN = 1.25
 """Room left on each side of the data on a ratio axis, as a factor."""
 
@@ -47,7 +49,9 @@ def label_sides(x, y, min_distance=0.06, log_x=True, log_y=True):
     points do not overlap. Both axes are scaled to [0, 1] over the points' extent (after log10 where
     asked, as the chart draws them); walking the points from left to right, a point closer than
     ``min_distance`` to one labelled on the right is labelled on the left. Returns a list in the
-    order of ``x``."""
+    order of ``x``. log_x, log_y: True or False."""
+    log_x, log_y = check_flag("log_x", log_x), check_flag("log_y", log_y)
+
     def unit(values, log):
         v = np.asarray(values, dtype=float)
         v = np.log10(v) if log else v

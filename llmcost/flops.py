@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validate import InputError, check_count, check_non_negative, check_positive, finite_result, plain
+from .validate import InputError, check_count, check_flag, check_non_negative, check_positive, finite_result, plain
 
 FLOPS_PER_MAC = 2
 """FLOPs in one multiply-accumulate: a multiply and an add."""
@@ -40,7 +40,11 @@ RECOMPUTE_UNITS = 1
 
 
 def flops_per_param_per_token(training: bool = True, recompute: bool = False) -> int:
-    """FLOPs per parameter per token: 2 for inference, 6 for training, 8 with recomputation."""
+    """FLOPs per parameter per token: 2 for inference, 6 for training, 8 with recomputation.
+
+    training, recompute: True or False (:func:`llmcost.validate.check_flag`).
+    """
+    training, recompute = check_flag("training", training), check_flag("recompute", recompute)
     if not training:
         if recompute:
             raise ValueError("recompute applies to training only; pass training=True")
@@ -60,7 +64,7 @@ def training_flops(params, tokens, recompute: bool = False):
     """Training compute ``k * P * D`` in FLOP, k = 6 (or 8 with activation recomputation).
 
     params: parameters doing work per token (for MoE, the *active* parameters), count.
-    tokens: training tokens, count.
+    tokens: training tokens, count. recompute: True or False.
     """
     params = check_positive("params", params)
     tokens = check_positive("tokens", tokens)
@@ -97,8 +101,10 @@ def attention_flops_per_token(layers, d_model, context, training: bool = True, c
     Forward: 2 matmuls x 2 FLOPs x L x T x d_model = ``4 L T d``; training triples it
     (``12 L T d``, PaLM's ``12 L H Q T``). ``causal=True`` halves it, as a kernel that skips
     the masked upper triangle does (Megatron's accounting).
-    layers: transformer blocks; d_model: hidden size (= heads x head dim); context: tokens.
+    layers: transformer blocks; d_model: hidden size (= heads x head dim); context: tokens;
+    training, causal: True or False.
     """
+    training, causal = check_flag("training", training), check_flag("causal", causal)
     layers = check_count("layers", layers)
     d_model = check_count("d_model", d_model)
     context = check_count("context", context)
@@ -110,7 +116,10 @@ def attention_flops_per_token(layers, d_model, context, training: bool = True, c
 
 @finite_result
 def training_flops_with_attention(params, tokens, layers, d_model, context, causal=False, recompute=False):
-    """Training FLOP including the attention term: ``(k P + attention per token) x D``."""
+    """Training FLOP including the attention term: ``(k P + attention per token) x D``.
+
+    Arguments as in :func:`training_flops` and :func:`attention_flops_per_token` (which check the flags).
+    """
     per_token = flops_per_param_per_token(True, recompute) * check_positive("params", params)
     attention = attention_flops_per_token(layers, d_model, context, training=True, causal=causal)
     if recompute:
@@ -128,9 +137,11 @@ def transformer_params(layers, d_model, vocab, ffn_dim=None, context=0, tied_emb
     An untied output projection adds another ``vocab x d``. ``ffn_dim`` defaults to ``4 d``.
     GPT-3 (96, 12288, 50257, context 2048) gives about 175e9. The multi-head, plain-MLP case of
     :func:`llmcost.architecture.parameter_counts`, which also covers GQA, gated MLPs and MoE.
+    tied_embeddings: True or False.
     """
     from .architecture import params_from_architecture  # architecture builds on this module
 
+    tied_embeddings = check_flag("tied_embeddings", tied_embeddings)
     d = check_count("d_model", d_model)
     context = check_non_negative("context", context)
     if np.any(np.asarray(context) != np.round(context)):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validate import check_choice, check_count, check_positive, plain
+from .validate import check_choice, check_count, check_flag, check_positive, finite_result, plain
 
 BYTES_PER_VALUE = {"fp32": 4.0, "tf32": 4.0, "fp16": 2.0, "bf16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5}
 """Storage bytes of one number in each format (tf32 is stored as fp32)."""
@@ -65,6 +65,7 @@ def zero_state_split(stage, precision="bf16", optimizer="adam") -> tuple[float, 
     return sum(b.values()) - sharded, sharded
 
 
+@finite_result
 def zero_bytes_per_gpu(params, data_parallel, stage, precision="bf16", optimizer="adam"):
     """Model-state bytes per GPU under ZeRO ``stage`` with ``data_parallel`` ranks.
 
@@ -79,6 +80,7 @@ def zero_bytes_per_gpu(params, data_parallel, stage, precision="bf16", optimizer
     return float(total) if np.ndim(total) == 0 else total
 
 
+@finite_result
 def zero_communication_volume(params, stage):
     """Elements each rank sends and receives per step, in multiples of the parameter count.
 
@@ -91,6 +93,7 @@ def zero_communication_volume(params, stage):
     return (3.0 if stage == 3 else 2.0) * params
 
 
+@finite_result
 def zero_offload_bytes(params, precision="bf16", optimizer="adam"):
     """ZeRO-Offload: GPU keeps the 16-bit weights; gradients and optimizer step live on the CPU.
 
@@ -101,6 +104,7 @@ def zero_offload_bytes(params, precision="bf16", optimizer="adam"):
     return {"gpu": params * b["weights"], "cpu": params * (b["gradients"] + b["optimizer"])}
 
 
+@finite_result
 def activation_bytes_per_layer(seq, batch, hidden, heads, tensor_parallel=1, sequence_parallel=False, recompute="none",
                                flash_attention=False):
     """Activation bytes of one transformer layer for one micro-batch (Korthikanti et al. 2022).
@@ -111,7 +115,7 @@ def activation_bytes_per_layer(seq, batch, hidden, heads, tensor_parallel=1, seq
     full (keep only the layer input): ``2 s b h`` (``/ t`` with sequence parallelism).
     flash_attention: the kernel never materializes the ``a s^2`` score matrix (Dao et al. 2022):
     the ``5 a s / h`` term becomes the fp32 log-sum-exp it keeps per row, ``4 a / h`` (4 bytes
-    x b a s), split over the ``t`` ranks like the heads.
+    x b a s), split over the ``t`` ranks like the heads. sequence_parallel, flash_attention: True or False.
     """
     s = check_positive("seq", seq)
     b = check_positive("batch", batch)
@@ -119,7 +123,8 @@ def activation_bytes_per_layer(seq, batch, hidden, heads, tensor_parallel=1, seq
     a = check_positive("heads", heads)
     t = np.asarray(check_count("tensor_parallel", tensor_parallel), dtype=float)
     recompute = check_choice("recompute", recompute, RECOMPUTE_MODES)
-    flash_attention = check_choice("flash_attention", flash_attention, (False, True))
+    sequence_parallel = check_flag("sequence_parallel", sequence_parallel)
+    flash_attention = check_flag("flash_attention", flash_attention)
     sbh = s * b * h
     if flash_attention:
         attention_scores = 4 * a / h
@@ -134,6 +139,7 @@ def activation_bytes_per_layer(seq, batch, hidden, heads, tensor_parallel=1, seq
     return plain(total)
 
 
+@finite_result
 def kv_cache_bytes(layers, kv_dim, context, batch=1, precision="bf16"):
     """Bytes of the key/value cache: ``2 x layers x kv_dim x context x batch x bytes``.
 
@@ -147,6 +153,7 @@ def kv_cache_bytes(layers, kv_dim, context, batch=1, precision="bf16"):
     return 2.0 * layers * kv_dim * context * batch * bytes_per_value(precision)
 
 
+@finite_result
 def gpus_to_hold(total_bytes, memory_gb):
     """Accelerators (fractional) whose memory adds up to ``total_bytes``; memory_gb in GB (1e9 B)."""
     total_bytes = check_positive("total_bytes", total_bytes)

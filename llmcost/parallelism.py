@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validate import RANGES, InputError, check_count, check_positive
+from .validate import RANGES, InputError, check_count, check_flag, check_positive, finite_result
 
 
+@finite_result
 def layout_gpus(tensor_parallel, pipeline_parallel, data_parallel):
     """GPUs in a ``t x p x d`` layout (Megatron's 3,072-GPU run: 8 x 64 x 6)."""
     t = check_count("tensor_parallel", tensor_parallel)
@@ -19,6 +20,7 @@ def layout_gpus(tensor_parallel, pipeline_parallel, data_parallel):
     return gpus
 
 
+@finite_result
 def data_parallel_size(gpus, tensor_parallel, pipeline_parallel):
     """Data-parallel ranks left when ``gpus`` are split into ``t x p`` model replicas."""
     gpus = check_count("gpus", gpus)
@@ -28,6 +30,7 @@ def data_parallel_size(gpus, tensor_parallel, pipeline_parallel):
     return gpus // replica
 
 
+@finite_result
 def bubble_overhead(stages, microbatches):
     """Pipeline bubble time relative to the ideal compute time: ``(p - 1) / m``.
 
@@ -39,12 +42,14 @@ def bubble_overhead(stages, microbatches):
     return (np.asarray(p, dtype=float) - 1) / m
 
 
+@finite_result
 def bubble_fraction(stages, microbatches):
     """Share of each device's wall time spent idle in the bubble: ``(p - 1) / (m + p - 1)``."""
     overhead = bubble_overhead(stages, microbatches)
     return overhead / (1 + overhead)
 
 
+@finite_result
 def ring_allreduce_bytes(message_bytes, ranks):
     """Bytes each rank sends (and receives) in a ring all-reduce: ``2 (n - 1) / n x size``.
 
@@ -56,6 +61,7 @@ def ring_allreduce_bytes(message_bytes, ranks):
     return 2 * (n - 1) / n * message_bytes
 
 
+@finite_result
 def parameter_server_bytes(message_bytes, workers):
     """Bytes the parameter server receives and sends per step: ``2 x workers x size``.
 
@@ -67,12 +73,16 @@ def parameter_server_bytes(message_bytes, workers):
     return 2.0 * workers * message_bytes
 
 
+@finite_result
 def tensor_parallel_allreduce_bytes(batch, seq, hidden, layers, bytes_per_value=2.0, training=True):
     """Activation bytes all-reduced per step by Megatron tensor parallelism (whole model).
 
     Each layer all-reduces its ``b x s x h`` output twice in the forward pass (after
     attention and after the MLP) and twice in the backward pass (Shoeybi et al. 2019).
+    batch, seq: sequences and tokens each; hidden: width, count; bytes_per_value: bytes per
+    activation; training: True (forward and backward) or False (forward only). Bytes.
     """
+    training = check_flag("training", training)
     b = check_positive("batch", batch)
     s = check_positive("seq", seq)
     h = check_positive("hidden", hidden)

@@ -85,7 +85,13 @@ quoted) or runs for long. Where :mod:`llmcost.validate` bounds an input of the s
 def _real(name: str, value):
     """Refuse what is not a real number: text (papermill's ``-r``), a bool, None, a list."""
     if isinstance(value, str):
-        raise InputError(f"{name} must be a number, got the text {value!r} (with papermill, pass numbers with -p, not -r)")
+        hint = ""
+        try:
+            float(value)
+            hint = " (with papermill, pass numbers with -p, not -r)"
+        except ValueError:
+            pass
+        raise InputError(f"{name} must be a number, got the text {value!r}{hint}")
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise InputError(f"{name} must be a number, got {value!r}")
     try:
@@ -124,6 +130,39 @@ def check_quantity(name: str, value, quantity: str):
     q = QUANTITIES[quantity]
     checked = check_number(name, value, q.check, q.low, q.high, why=q.why)
     return int(checked) if q.check is validate.check_count else checked
+
+
+INJECTED_HEADER = "# Parameters"
+"""First line of the cell papermill injects after a chapter's ``parameters`` cell."""
+
+
+def _assigned(source: str) -> set[str]:
+    """Names a cell's source assigns at its top level (none when it does not parse as Python)."""
+    import ast
+
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        return set()
+    return {target.id for node in body if isinstance(node, ast.Assign) for target in node.targets if isinstance(target, ast.Name)}
+
+
+def check_known(namespace: dict) -> None:
+    """Refuse a parameter the chapter does not declare (``papermill -p mfu_hihg 0.9`` would
+    otherwise run the chapter on its defaults without a word).
+
+    namespace: the chapter's ``globals()``. Reads the kernel's input history (``_ih``): the
+    cell papermill injected (it starts with :data:`INJECTED_HEADER`) may set only the names
+    that the cell run before it, the ``parameters`` cell, declares. Without an injected cell
+    (a plain run) there is nothing to check.
+    """
+    history = list(namespace.get("_ih") or [])
+    for position, source in enumerate(history[1:], start=1):
+        if source.startswith(INJECTED_HEADER):
+            declared = _assigned(history[position - 1])
+            unknown = sorted(_assigned(source) - declared)
+            if unknown:
+                raise InputError(f"unknown parameter {unknown[0]!r}; this chapter accepts: {', '.join(sorted(declared))}")
 
 
 def check_flag(name: str, value) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validate import InputError, check_choice, check_count, check_positive
+from .validate import InputError, check_choice, check_one_count, check_positive
 
 SCHEDULES = ("gpipe", "1f1b")
 """Synchronous pipeline schedules :func:`pipeline_schedule` lays out: GPipe (all forward passes,
@@ -43,8 +43,8 @@ def pipeline_schedule(stages, microbatches, schedule="1f1b", backward_time=2.0):
     (:func:`llmcost.parallelism.bubble_fraction`); 1F1B holds at most ``p - s`` micro-batches' activations on stage
     ``s``, GPipe all ``m`` (:func:`in_flight_microbatches`).
     """
-    p = int(check_count("stages", stages))
-    m = int(check_count("microbatches", microbatches))
+    p = check_one_count("stages", stages)
+    m = check_one_count("microbatches", microbatches)
     schedule = check_choice("schedule", schedule, SCHEDULES)
     backward = float(check_positive("backward_time", backward_time))
     if 2 * p * m > MAX_SCHEDULE_PASSES:

@@ -12,7 +12,9 @@ Each phase takes the larger of its compute time (FLOP over the group's peak x
 ``compute_efficiency``) and its memory time (bytes over the group's HBM bandwidth x
 ``memory_efficiency``), plus the tensor-parallel all-reduces: two per layer (after attention
 and after the MLP) of the batch's activations, a ring moving ``2 (t - 1) / t`` of the message
-per GPU over half the accelerator's total interconnect bandwidth (one direction). A
+per GPU over half the accelerator's total interconnect bandwidth (one direction) after a fixed
+latency (NCCL's cost model, :func:`allreduce_latency_seconds`). Tensor parallelism splits the
+query heads, and splits or replicates the key/value heads (:func:`kv_copies`). A
 mixture-of-experts model computes with its active parameters but must hold and read all of
 them. The decode step is evaluated at the mean context ``prompt + (output + 1) / 2``: both its
 times are linear in the context, so the total is exact unless the bound changes during the
@@ -52,6 +54,14 @@ MEMORY_EFFICIENCY = 1.0
 """Achieved share of the datasheet HBM bandwidth. 1.0 makes the decode time a lower bound:
 the book's calibration table shows how far measured systems stay above it."""
 
+NCCL_RING_BASE_LATENCY_S = 6.6e-6
+"""Fixed latency of one ring all-reduce in NCCL's own cost model, seconds: the base latency of
+its low-latency protocol (``nccl_tuning``: src/graph/tuning.cc, ``baseLat``, Ring/LL)."""
+
+NCCL_NVLINK_STEP_LATENCY_S = 0.6e-6
+"""Latency of each of a ring all-reduce's ``2 (gpus - 1)`` steps over NVLink in NCCL's cost
+model, seconds (``nccl_tuning``: ``hwLat``, NVLink, Ring/LL)."""
+
 ALLREDUCES_PER_LAYER = 2
 """Tensor-parallel all-reduces per layer in a forward pass: after attention and after the MLP
 (Shoeybi et al. 2019, figure 3)."""
@@ -64,6 +74,53 @@ def _gpu_record(gpu) -> dict:
     return record
 
 
+def kv_copies(model, gpus, name: str = "gpus"):
+    """Copies of each key/value head that a tensor-parallel group of ``gpus`` keeps, count.
+
+    Tensor parallelism gives each accelerator ``heads / gpus`` query heads, so ``gpus`` must
+    divide the query heads. The key/value heads are divided too when ``gpus`` divides them (1
+    copy), and replicated when there are fewer of them than accelerators: each accelerator then
+    holds the one KV head its query heads read, ``gpus / kv_heads`` copies of each (Shoeybi et
+    al. 2019 section 3; Ainslie et al. 2023 section 3.1: grouped-query attention under model
+    parallelism). Anything else (3 accelerators for 64 heads) cannot be laid out: an InputError
+    naming ``name``, the parameter the caller was given.
+    """
+    arch = architecture(model)
+    arch.require("heads", "kv_heads")
+    gpus = np.asarray(check_count(name, gpus), dtype=float)
+    heads, kv_heads = float(arch.heads), float(arch.kv_heads)
+    bad_query = np.mod(heads, gpus) != 0
+    bad_kv = (np.mod(kv_heads, gpus) != 0) & (np.mod(gpus, kv_heads) != 0)
+    if np.any(bad_query | bad_kv):
+        first = float(np.asarray(gpus)[np.asarray(bad_query | bad_kv)].ravel()[0]) if np.ndim(gpus) else float(gpus)
+        allowed = [str(g) for g in range(1, int(heads) + 1) if heads % g == 0 and (kv_heads % g == 0 or g % kv_heads == 0)]
+        raise InputError(f"{name} must split the {heads:.0f} query heads and the {kv_heads:.0f} key/value heads of "
+                         f"{arch.name} evenly across a tensor-parallel group ({', '.join(allowed)}); got {first:.0f}")
+    return plain(np.maximum(gpus / kv_heads, 1.0))
+
+
+def check_context(model, tokens, name: str = "prompt_tokens + output_tokens"):
+    """Refuse ``tokens`` (per sequence) beyond ``model``'s context length, naming both numbers;
+    a record without a context length is not checked. Returns ``tokens``."""
+    arch = architecture(model)
+    if arch.context is not None and np.any(np.asarray(tokens) > arch.context):
+        longest = float(np.max(tokens))
+        raise InputError(f"{name} must be at most the context of {arch.name}, {float(arch.context):,.0f} tokens; got {longest:,.0f}")
+    return tokens
+
+
+def allreduce_latency_seconds(gpus):
+    """Fixed seconds of one small all-reduce over ``gpus`` accelerators of one NVLink server, as
+    NCCL's cost model predicts it: ``6.6 us + 2 (gpus - 1) x 0.6 us`` (7.8, 10.2 and 15.0 us for
+    2, 4 and 8; 0 for one). Measured 4 KB all-reduces take about as long on 8 H100s (16 us) and
+    longer on 8 A100s (21 us; nccl-tests in ``xu2026aiconfigurator``): a lower bound, as the
+    roofline is."""
+    gpus = np.asarray(check_count("gpus", gpus), dtype=float)
+    steps = 2 * (gpus - 1)
+    return plain(np.where(gpus > 1, NCCL_RING_BASE_LATENCY_S + steps * NCCL_NVLINK_STEP_LATENCY_S, 0.0))
+
+
+@finite_result
 def allreduce_seconds(message_bytes, gpus, interconnect_gbps, latency_s=0.0):
     """Seconds of one ring all-reduce of ``message_bytes`` over ``gpus`` accelerators.
 
@@ -83,13 +140,15 @@ def allreduce_seconds(message_bytes, gpus, interconnect_gbps, latency_s=0.0):
 @finite_result
 def max_batch(model, gpu, gpus, context, weight_precision="bf16", kv_precision="bf16"):
     """Largest batch whose KV cache at ``context`` tokens fits beside the weights, count (0 = the
-    weights alone do not fit). Memory: ``gpus x memory_gb``; weights: all parameters (MoE too)."""
+    weights alone do not fit). Memory: ``gpus x memory_gb``; weights: all parameters (MoE too);
+    the cache of key/value heads replicated across the group (:func:`kv_copies`) counts once per copy."""
     arch = architecture(model)
     record = _gpu_record(gpu)
+    copies = kv_copies(arch, gpus)
     gpus = np.asarray(check_count("gpus", gpus), dtype=float)
     context = check_count("context", context)
     free = gpus * record["memory_gb"] * GB - _weight_bytes(arch, weight_precision)
-    per_sequence = kv_cache_bytes_per_token(arch, kv_precision) * np.asarray(context, dtype=float)
+    per_sequence = kv_cache_bytes_per_token(arch, kv_precision) * copies * np.asarray(context, dtype=float)
     result = np.maximum(np.floor(free / per_sequence), 0.0)
     return plain(result)
 
@@ -99,9 +158,11 @@ def _weight_bytes(arch, weight_precision):
     return parameter_counts(arch)["total"] * bytes_per_value(weight_precision)
 
 
-def _bytes_read(arch, batch, context, weight_precision, kv_precision):
-    """Bytes a forward step reads from HBM: all the weights and the batch's KV cache."""
-    return _weight_bytes(arch, weight_precision) + np.asarray(batch, dtype=float) * context * kv_cache_bytes_per_token(arch, kv_precision)
+def _bytes_read(arch, batch, context, weight_precision, kv_precision, kv_copies_=1.0):
+    """Bytes a forward step reads from the group's HBM: all the weights and the batch's KV cache
+    (each of its ``kv_copies_`` copies, read by the accelerator that holds it)."""
+    cache = np.asarray(batch, dtype=float) * context * kv_cache_bytes_per_token(arch, kv_precision) * kv_copies_
+    return _weight_bytes(arch, weight_precision) + cache
 
 
 @finite_result
@@ -124,6 +185,8 @@ def hbm_read_seconds(model, gpu, *, gpus=1, batch=1, context=0, weight_precision
     decode step, whatever the software (compute and communication only add to it).
 
     kv_precision defaults to ``weight_precision``; context: tokens cached per sequence (0: weights only).
+    The cache is read once (a layout that shards it by heads or, as Pope et al. 2023 do for
+    multi-query attention, by batch): no layout reads less, so any group size is allowed.
     """
     arch = architecture(model)
     record = _gpu_record(gpu)
@@ -133,6 +196,26 @@ def hbm_read_seconds(model, gpu, *, gpus=1, batch=1, context=0, weight_precision
     memory_efficiency = check_fraction("memory_efficiency", memory_efficiency)
     read = _bytes_read(arch, batch, context, weight_precision, kv_precision or weight_precision)
     return plain(read / (np.asarray(gpus, dtype=float) * record["bandwidth_gbps"] * GB * memory_efficiency))
+
+
+def _check_fits(arch, record, gpus, batch, tokens, fits, weight_bytes, kv_bytes_per_token):
+    """Refuse a group whose memory cannot hold the weights, one sequence's cache, or ``batch``
+    sequences' caches, saying which (bytes: all copies of the cache across the group)."""
+    memory = gpus * record["memory_gb"] * GB
+    if np.any(memory < weight_bytes):
+        raise InputError(f"gpus must hold the weights: {weight_bytes / GB:,.4g} GB of {arch.name} do not fit in "
+                         f"{np.min(gpus):.0f} x {record['memory_gb']:g} GB; got gpus={np.min(gpus):.0f} (use more, or a lower precision)")
+    if np.any(fits == 0):
+        longest = float(np.max(tokens))
+        raise InputError(f"prompt_tokens + output_tokens must leave room for one sequence's KV cache: {longest:,.0f} tokens need "
+                         f"{longest * kv_bytes_per_token / GB:,.4g} GB beside the {weight_bytes / GB:,.4g} GB of weights in "
+                         f"{np.max(gpus):.0f} x {record['memory_gb']:g} GB; got {longest:,.0f} (use fewer tokens or more gpus)")
+    if np.any(np.asarray(batch) > fits):
+        raise InputError(
+            f"batch must be at most {np.min(fits):.0f}: the KV cache of a larger batch at "
+            f"{np.max(tokens):.0f} tokens does not fit beside the weights in {np.max(gpus):.0f} x "
+            f"{record['memory_gb']:g} GB; got {batch!r} (use more gpus, a shorter context or a smaller batch)"
+        )
 
 
 def _phase_seconds(flops, bytes_moved, comm_s, compute_rate, memory_rate):
@@ -155,7 +238,7 @@ def serving_estimate(
     peak_flops=None,
     compute_efficiency=COMPUTE_EFFICIENCY,
     memory_efficiency=MEMORY_EFFICIENCY,
-    allreduce_latency_s=0.0,
+    allreduce_latency_s=None,
     usd_per_gpu_hour=None,
     power_w=None,
     pue=1.0,
@@ -168,7 +251,8 @@ def serving_estimate(
     precision: of the arithmetic (selects the datasheet peak unless ``peak_flops``, FLOP/s per
     accelerator, is given); weight_precision, kv_precision: storage (default ``precision``).
     compute_efficiency, memory_efficiency: achieved shares of peak FLOP/s and of HBM bandwidth.
-    allreduce_latency_s: fixed seconds per all-reduce. usd_per_gpu_hour -> USD per 1k tokens;
+    allreduce_latency_s: fixed seconds per all-reduce (default :func:`allreduce_latency_seconds`,
+    NCCL's cost model for the group's size). usd_per_gpu_hour -> USD per 1k tokens;
     power_w (W per accelerator) and pue -> Wh per 1k tokens. Numeric arguments broadcast.
 
     Keys: weights_gb_per_gpu, kv_cache_gb_per_gpu (at the last token), max_batch, prefill_s
@@ -180,28 +264,22 @@ def serving_estimate(
     """
     arch = architecture(model)
     record = _gpu_record(gpu)
+    parameter_counts(arch)  # names every field the record lacks, before any other check
+    copies = kv_copies(arch, gpus)
     gpus = np.asarray(check_count("gpus", gpus), dtype=float)
     batch = check_count("batch", batch)
     prompt = check_count("prompt_tokens", prompt_tokens)
     output = check_count("output_tokens", output_tokens)
+    check_context(arch, np.asarray(prompt) + np.asarray(output))
     compute_efficiency = check_fraction("compute_efficiency", compute_efficiency)
     memory_efficiency = check_fraction("memory_efficiency", memory_efficiency)
     peak = datasheet_peak_flops(record["id"], precision) if peak_flops is None else check_positive("peak_flops", peak_flops)
-    weight_bytes = _weight_bytes(arch, weight_precision or precision)
-    kv_per_token = kv_cache_bytes_per_token(arch, kv_precision or precision)
-    fits = max_batch(arch, record, gpus, prompt + output, weight_precision or precision, kv_precision or precision)
-    if np.any(fits == 0):
-        raise InputError(
-            f"gpus must hold the weights: {weight_bytes / GB:.4g} GB of {arch.name} do not fit with room for one "
-            f"sequence in {np.min(gpus):.0f} x {record['memory_gb']:g} GB; got gpus={np.min(gpus):.0f} (use more, or a "
-            "lower precision)"
-        )
-    if np.any(np.asarray(batch) > fits):
-        raise InputError(
-            f"batch must be at most {np.min(fits):.0f}: the KV cache of a larger batch at "
-            f"{np.max(prompt + output):.0f} tokens does not fit beside the weights in {np.max(gpus):.0f} x "
-            f"{record['memory_gb']:g} GB; got {batch!r} (use more gpus, a shorter context or a smaller batch)"
-        )
+    weight_precision, kv_precision = weight_precision or precision, kv_precision or precision
+    weight_bytes = _weight_bytes(arch, weight_precision)
+    kv_per_token = kv_cache_bytes_per_token(arch, kv_precision)
+    fits = max_batch(arch, record, gpus, prompt + output, weight_precision, kv_precision)
+    _check_fits(arch, record, gpus, batch, prompt + output, fits, weight_bytes, kv_per_token * copies)
+    latency_s = allreduce_latency_seconds(gpus) if allreduce_latency_s is None else allreduce_latency_s
     compute_rate = gpus * peak * compute_efficiency
     memory_rate = gpus * record["bandwidth_gbps"] * GB * memory_efficiency
     activation_bytes = bytes_per_value(precision) * arch.d_model
@@ -211,23 +289,22 @@ def serving_estimate(
             if np.any(gpus > 1):
                 raise InputError(f"gpu {record.get('id')!r} has no interconnect_gbps in the dataset: give gpus=1")
             return 0.0
-        one = allreduce_seconds(batch * tokens * activation_bytes, gpus, record["interconnect_gbps"], allreduce_latency_s)
+        one = allreduce_seconds(batch * tokens * activation_bytes, gpus, record["interconnect_gbps"], latency_s)
         return ALLREDUCES_PER_LAYER * arch.layers * one
 
     prefill_flops = batch * prompt * forward_flops_per_token(arch, prompt, causal=True)
     prefill_comm_s = comm(prompt)
-    weight_precision, kv_precision = weight_precision or precision, kv_precision or precision
-    prefill_read = _bytes_read(arch, batch, prompt, weight_precision, kv_precision)
+    prefill_read = _bytes_read(arch, batch, prompt, weight_precision, kv_precision, copies)
     prefill_s, _ = _phase_seconds(prefill_flops, prefill_read, prefill_comm_s, compute_rate, memory_rate)
     context = prompt + (output + 1) / 2
     step_flops = batch * forward_flops_per_token(arch, np.ceil(context), causal=False)
     step_comm_s = comm(1)
-    step_read = _bytes_read(arch, batch, context, weight_precision, kv_precision)
+    step_read = _bytes_read(arch, batch, context, weight_precision, kv_precision, copies)
     step_s, compute_bound = _phase_seconds(step_flops, step_read, step_comm_s, compute_rate, memory_rate)
     decode_s = output * step_s
     result = {
         "weights_gb_per_gpu": weight_bytes / gpus / GB,
-        "kv_cache_gb_per_gpu": batch * (prompt + output) * kv_per_token / gpus / GB,
+        "kv_cache_gb_per_gpu": batch * (prompt + output) * kv_per_token * copies / gpus / GB,
         "max_batch": fits,
         "prefill_s": prefill_s,
         "prefill_comm_s": prefill_comm_s,

@@ -18,9 +18,10 @@ import numpy as np
 
 from . import memory
 from .cost import purchase_cost
-from .validate import check_count, check_non_negative, check_positive
+from .validate import check_count, check_non_negative, check_positive, finite_result
 
 
+@finite_result(allow_inf=True)
 def min_data_parallel_for_zero(params, memory_gb, stage, precision="bf16", optimizer="adam", reserved_gb=0.0):
     """Fewest data-parallel ranks N for which ZeRO ``stage`` fits the model states in memory.
 
@@ -44,6 +45,7 @@ def min_data_parallel_for_zero(params, memory_gb, stage, precision="bf16", optim
     return float(needed) if needed.ndim == 0 else needed
 
 
+@finite_result
 def corpus_tokens(corpus_bytes, reference_tokens, reference_bytes):
     """Tokens in a corpus of ``corpus_bytes`` bytes, at the ratio of a reference corpus.
 
@@ -57,6 +59,7 @@ def corpus_tokens(corpus_bytes, reference_tokens, reference_bytes):
     return corpus_bytes * reference_tokens / reference_bytes
 
 
+@finite_result
 def capital_per_gpu(usd_per_gpu, other_hardware_share=0.2, datacenter_share=0.1):
     """Capital cost of one installed accelerator, USD: seed 002's purchase model for one GPU.
 
@@ -67,6 +70,7 @@ def capital_per_gpu(usd_per_gpu, other_hardware_share=0.2, datacenter_share=0.1)
     return purchase_cost(1, usd_per_gpu, other_hardware_share, datacenter_share, 0.0)["total"]
 
 
+@finite_result
 def ownership_cost(hours, usd_per_gpu, other_hardware_share=0.2, datacenter_share=0.1, operating_usd_per_gpu_hour=0.0):
     """Cost in USD of owning one accelerator and using it for ``hours`` hours.
 
@@ -79,6 +83,7 @@ def ownership_cost(hours, usd_per_gpu, other_hardware_share=0.2, datacenter_shar
     return capital_per_gpu(usd_per_gpu, other_hardware_share, datacenter_share) + operating * hours
 
 
+@finite_result(allow_inf=True)
 def rent_vs_buy_breakeven_hours(
     usd_per_gpu, usd_per_gpu_hour, other_hardware_share=0.2, datacenter_share=0.1, operating_usd_per_gpu_hour=0.0
 ):
@@ -101,6 +106,7 @@ def rent_vs_buy_breakeven_hours(
     return float(hours) if hours.ndim == 0 else hours
 
 
+@finite_result
 def segment_checkpoint_bytes(layers, layer_bytes, input_bytes, segment=None):
     """Activation bytes with gradient checkpointing every ``segment`` layers (Chen et al. 2016).
 

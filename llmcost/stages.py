@@ -28,7 +28,7 @@ token-by-token generation runs at a far lower utilization than training, which
 from __future__ import annotations
 
 from . import cluster, flops
-from .validate import check_count, check_non_negative, check_positive
+from .validate import check_count, check_non_negative, check_positive, finite_result
 
 STAGES = ("pretraining", "sft", "reward_model", "rl")
 """The four stages, in pipeline order."""
@@ -121,6 +121,7 @@ compared to 3,640 petaflops/s-days for GPT-3". The 3,640 is GPT-3's Table D.1 fi
 (Brown et al. 2020)."""
 
 
+@finite_result
 def pretraining_flops(params, tokens):
     """Pretraining compute ``6 P D`` in FLOP (Kaplan et al. 2020; seed 002's ``C = 6PD``).
 
@@ -129,6 +130,7 @@ def pretraining_flops(params, tokens):
     return flops.training_flops(params, tokens)
 
 
+@finite_result
 def sft_flops(params, examples, tokens_per_example, epochs=1):
     """Supervised fine-tuning compute ``6 P x examples x tokens_per_example x epochs``, FLOP.
 
@@ -144,6 +146,7 @@ def sft_flops(params, examples, tokens_per_example, epochs=1):
     return flops.training_flops(params, examples * tokens_per_example * epochs)
 
 
+@finite_result
 def reward_model_flops(rm_params, comparisons, tokens_per_response, epochs=1, responses_per_comparison=2):
     """Reward-model training compute ``6 P_rm x comparisons x responses x tokens x epochs``, FLOP.
 
@@ -164,6 +167,7 @@ def reward_model_flops(rm_params, comparisons, tokens_per_response, epochs=1, re
     return flops.training_flops(rm_params, comparisons * responses_per_comparison * tokens_per_response * epochs)
 
 
+@finite_result
 def ppo_flops_per_token(params, rm_params, value_params, ppo_epochs=1):
     """FLOPs per rollout token of one PPO iteration, term by term: dict of name -> FLOP/token.
 
@@ -201,6 +205,7 @@ def ppo_flops_per_token(params, rm_params, value_params, ppo_epochs=1):
     }
 
 
+@finite_result
 def ppo_flops(params, rm_params, value_params, episodes, tokens_per_episode, ppo_epochs=1):
     """PPO compute in FLOP: the sum of :func:`ppo_flops_per_token` x episodes x tokens per episode.
 
@@ -214,6 +219,7 @@ def ppo_flops(params, rm_params, value_params, episodes, tokens_per_episode, ppo
     return per_token * episodes * tokens_per_episode
 
 
+@finite_result
 def ptx_flops(params, episodes, ptx_ratio, tokens_per_example):
     """Compute of the pretraining mix of PPO-ptx, FLOP: ``6 P x ptx_ratio x episodes x tokens``.
 
@@ -230,6 +236,7 @@ def ptx_flops(params, episodes, ptx_ratio, tokens_per_example):
     return flops.flops_per_param_per_token(training=True) * params * ptx_ratio * episodes * tokens_per_example
 
 
+@finite_result
 def pipeline_flops(
     params,
     pretrain_tokens,

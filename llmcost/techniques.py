@@ -18,7 +18,7 @@ import numpy as np
 
 from . import flops, memory, parallelism
 from .datasets import _rows, data_path
-from .validate import InputError, check_choice, check_count, check_finite, check_fraction, check_positive, plain
+from .validate import InputError, check_choice, check_count, check_finite, check_fraction, check_positive, finite_result, plain
 
 CATEGORIES = ("parallelism", "memory", "precision", "communication", "optimizer", "batch")
 """Allowed values of the ``category`` column of ``techniques.csv``."""
@@ -46,6 +46,7 @@ def technique(ident: str) -> dict:
     return rows[ident]
 
 
+@finite_result
 def scaling_speedup(gpus, baseline_gpus, efficiency):
     """Speed-up of a run moved from ``baseline_gpus`` to ``gpus`` accelerators, dimensionless.
 
@@ -60,6 +61,7 @@ def scaling_speedup(gpus, baseline_gpus, efficiency):
     return plain(result)
 
 
+@finite_result
 def scaling_efficiency(speedup, gpus, baseline_gpus):
     """Scaling efficiency implied by a measured ``speedup`` from ``baseline_gpus`` to ``gpus``.
 
@@ -154,6 +156,7 @@ def loss_scaling(values, scale):
     }
 
 
+@finite_result
 def fusion_bytes(elements, ops, bytes_per_value=2.0):
     """HBM bytes moved by ``ops`` element-wise operations on ``elements`` values, run one by one
     (each reads and writes the whole tensor) and fused into one kernel (one read, one write).

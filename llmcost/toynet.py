@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .validate import check_count, check_positive
+from .validate import check_one_count, check_positive
 
 SEED_INPUTS = (0.05, 0.05)
 SEED_TARGETS = (0.25, 0.15)
@@ -85,10 +85,10 @@ def train(steps=1000, net: Network | None = None, x=SEED_INPUTS, targets=SEED_TA
 
     ``losses`` has ``steps + 1`` entries: ``losses[0]`` is the initial loss.
     """
-    steps = check_count("steps", steps)
+    steps = check_one_count("steps", steps)
     net = net or Network()
-    losses = np.empty(int(steps) + 1)
-    for i in range(int(steps)):
+    losses = np.empty(steps + 1)
+    for i in range(steps):
         result = step(net, x, targets, learning_rate)
         losses[i] = result.loss
         net = result.updated

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validate import InputError, as_number, check_count, check_non_negative, check_positive
+from .validate import InputError, as_number, check_count, check_flag, check_non_negative, check_one_count, check_positive
 
 SEED_SENTENCE = "Write a story about number 1234567."
 """The example sentence of seed 000 (section 1.3, step 1: tokenize)."""
@@ -89,8 +89,8 @@ def causal_mask(queries, keys):
     ``queries == keys`` that is the lower triangle ``j <= i`` (Vaswani et al. 2017,
     section 3.2.3); with fewer queries than keys it is the mask of decoding with a KV cache.
     """
-    queries = int(check_count("queries", queries))
-    keys = int(check_count("keys", keys))
+    queries = check_one_count("queries", queries)
+    keys = check_one_count("keys", keys)
     if queries > keys:
         raise InputError(f"queries must be at most keys ({keys}) for a causal mask, got {queries}")
     return np.arange(keys)[None, :] <= np.arange(queries)[:, None] + (keys - queries)
@@ -104,12 +104,11 @@ def attention_weights(q, k, causal=False):
     Dividing by ``sqrt(d_k)`` keeps the scores' spread independent of the width
     (Vaswani et al. 2017, section 3.2.1).
     """
+    causal = check_flag("causal", causal)
     q, k = _matrix("q", q), _matrix("k", k)
     if q.shape[-1] != k.shape[-1]:
         raise InputError(f"q and k must have the same last dimension d_k, got {q.shape[-1]} and {k.shape[-1]}")
     scores = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])
-    if causal not in (True, False):
-        raise InputError(f"causal must be True or False, got {causal!r}")
     if causal:
         scores = np.where(causal_mask(q.shape[-2], k.shape[-2]), scores, -np.inf)
     return softmax(scores, axis=-1)

@@ -5,14 +5,19 @@ and what is allowed; nothing is clamped or guessed. Checks accept scalars and nu
 arrays alike and return the value as a float or a float array.
 
 Numbers are ints, floats and arrays of them: strings (even ``"175e9"``), booleans, bool
-arrays, ``None`` and complex numbers are refused. A parameter named in :data:`RANGES` must
-also lie in its physically meaningful range, whichever function it is passed to, so that no
-formula overflows or returns a count that wraps; :func:`finite_result` guards the results.
+arrays, ``None`` and complex numbers are refused; a whole-number check returns a numpy integer
+scalar as a Python int, so that no fixed-width arithmetic (which wraps) happens downstream.
+Flags are ``True`` or ``False`` only (:func:`check_flag`): ``"no"`` or ``0`` would be read as one.
+A parameter named in :data:`RANGES` must also lie in its physically meaningful range, whichever
+function it is passed to, so that no formula overflows or returns a count that wraps.
+:func:`finite_result` guards each public formula: lists are arrays, array inputs must broadcast
+together, and results must be finite.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 
 import numpy as np
 
@@ -47,6 +52,10 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
     "mfu": (1e-4, None),
     "utilization_from": (1e-4, None),
     "utilization_to": (1e-4, None),
+    "compute_efficiency": (1e-4, None),  # achieved shares of peak FLOP/s and of HBM bandwidth
+    "memory_efficiency": (1e-4, None),
+    "allreduce_latency_s": (None, 1.0),  # seconds per all-reduce; NCCL's are ~1e-5
+    "allreduce_latency_us": (None, 1e6),  # the CLI's --allreduce-latency-us, microseconds
     "gpus": (None, 1e8),  # accelerators: ~100x the largest cluster built
     "baseline_gpus": (None, 1e8),
     "days": (1e-3, 36500.0),  # a deadline from ~1.5 minutes to 100 years
@@ -160,11 +169,34 @@ def check_at_least_one(name: str, value):
 
 
 def check_count(name: str, value):
-    """Require a whole number >= 1 (GPUs, layers, ranks); returns it unchanged in type."""
+    """Require a whole number >= 1 (GPUs, layers, ranks), at most :data:`MAX_COUNT`.
+
+    Returns an integer scalar (Python or numpy: ``np.int32``, ``np.uint8``...) as a Python int,
+    which never wraps; a float as a float; an array as a float array.
+    """
     number = as_number(name, value)
     arr = np.asarray(number)
     _check(name, number, ~np.isfinite(arr) | (arr < 1) | (arr != np.round(arr)) | (arr > MAX_COUNT), "a whole number >= 1")
-    return value if np.ndim(value) == 0 and isinstance(value, (int, np.integer)) else number
+    return int(value) if isinstance(value, (int, np.integer)) else number
+
+
+def check_one_count(name: str, value) -> int:
+    """Require one whole number >= 1, not an array (a size to lay out or loop over), as a Python int."""
+    number = check_count(name, value)
+    if np.ndim(number):
+        raise InputError(f"{name} must be one whole number >= 1, not an array; got {_describe(number)}")
+    return int(number)
+
+
+def check_flag(name: str, value) -> bool:
+    """Require ``True`` or ``False`` (a Python or numpy bool), returned as a Python bool.
+
+    Text (``"no"``, ``"False"``), numbers (0, 1), ``None`` and arrays are refused: each would
+    otherwise be read as a flag by its truth value, ``"False"`` as True.
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise InputError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
 
 
 def check_choice(name: str, value, allowed):
@@ -179,25 +211,67 @@ def check_choice(name: str, value, allowed):
     raise InputError(f"{name} must be one of {', '.join(map(str, allowed))}; got {value!r}")
 
 
-def has_non_finite(result) -> bool:
-    """True if ``result`` (a number, an array, or a dict/list/tuple of them) holds inf or NaN."""
+def has_non_finite(result, allow_inf: bool = False) -> bool:
+    """True if ``result`` (a number, an array, or a dict/list/tuple of them) holds NaN, or inf
+    unless ``allow_inf``."""
     if isinstance(result, dict):
-        return any(has_non_finite(item) for item in result.values())
+        return any(has_non_finite(item, allow_inf) for item in result.values())
     if isinstance(result, (list, tuple)):
-        return any(has_non_finite(item) for item in result)
+        return any(has_non_finite(item, allow_inf) for item in result)
     if isinstance(result, (float, np.floating, np.ndarray)):
         arr = np.asarray(result)
-        return arr.dtype.kind == "f" and not np.isfinite(arr).all()
+        return arr.dtype.kind == "f" and bool((np.isnan(arr) if allow_inf else ~np.isfinite(arr)).any())
     return False
 
 
-def finite_result(function):
-    """Decorator: raise :class:`InputError` instead of returning an infinite or NaN result."""
+def as_array(value):
+    """A list or tuple of numbers (or bools) as a numpy array; anything else unchanged (text, a
+    ragged list and the like are left for the parameter's own check to refuse, showing them)."""
+    if not isinstance(value, (list, tuple)):
+        return value
+    try:
+        arr = np.asarray(value)
+    except ValueError:
+        return value
+    return arr if arr.dtype.kind in "biuf" else value
+
+
+def check_broadcast(named: dict) -> None:
+    """Raise :class:`InputError` naming the first two inputs of ``named`` (name -> value) whose
+    shapes do not broadcast together; inputs without a shape (scalars, text, dicts) take no part."""
+    shapes: dict[str, tuple] = {}
+    for name, value in named.items():
+        shape = getattr(value, "shape", None)
+        if not isinstance(shape, tuple):
+            continue
+        for other, other_shape in shapes.items():
+            try:
+                np.broadcast_shapes(other_shape, shape)
+            except ValueError:
+                raise InputError(f"{other} (shape {other_shape}) and {name} (shape {shape}) do not broadcast") from None
+        shapes[name] = shape
+
+
+def finite_result(function=None, *, allow_inf: bool = False):
+    """Decorator of a public formula: a list or tuple argument is taken as an array
+    (:func:`as_array`), array arguments that do not broadcast together raise :class:`InputError`
+    naming them (:func:`check_broadcast`), and so does an infinite or NaN result. ``allow_inf``
+    (``@finite_result(allow_inf=True)``) lets through the ``inf`` a formula documents (e.g. "never")."""
+    if function is None:
+        return functools.partial(finite_result, allow_inf=allow_inf)
+    signature = inspect.signature(function)
 
     @functools.wraps(function)
     def checked(*args, **kwargs):
-        result = function(*args, **kwargs)
-        if has_non_finite(result):
+        call = args, kwargs
+        if any(isinstance(value, (list, tuple)) or getattr(value, "ndim", 0) for value in (*args, *kwargs.values())):
+            bound = signature.bind(*args, **kwargs)  # only when an array may be among them: binding is slow
+            for name, value in bound.arguments.items():
+                bound.arguments[name] = as_array(value)
+            check_broadcast(bound.arguments)
+            call = bound.args, bound.kwargs
+        result = function(*call[0], **call[1])
+        if has_non_finite(result, allow_inf):
             shown = ", ".join([*(f"{a!r}" for a in args), *(f"{k}={v!r}" for k, v in kwargs.items())])
             raise InputError(
                 f"{function.__name__}({shown}) has no finite result: the inputs together are beyond what "

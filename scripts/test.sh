@@ -20,8 +20,15 @@ PYTEST=(-m pytest tests chapters --nbval --nbval-sanitize-with tests/nbval_sanit
     -p no:cacheprovider --durations=10)
 export PYTHONHASHSEED=0
 
-if [[ "${1:-}" == "--no-book" ]]; then
-    shift
+# --no-book may come anywhere among the arguments; the others go to pytest.
+NO_BOOK=0
+ARGS=()
+for arg in "$@"; do
+    if [[ "$arg" == "--no-book" ]]; then NO_BOOK=1; else ARGS+=("$arg"); fi
+done
+set -- ${ARGS[@]+"${ARGS[@]}"}
+
+if [[ "$NO_BOOK" == "1" ]]; then
     # shellcheck source=scripts/setup_env.sh
     source scripts/setup_env.sh
     setup_env "$ROOT"

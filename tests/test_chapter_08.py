@@ -39,6 +39,9 @@ def test_serving_chapter_for_gpt3_follows_its_multi_head_cache(tmp_path):
         ({"tensor_parallel": 1}, "tensor_parallel must give room for batch: 1 x a100-80gb-sxm hold the weights"),
         ({"batch": 5000}, "tensor_parallel must give room for batch"),
         ({"gpu": "tpu-v4"}, "gpu 'tpu-v4' has no interconnect_gbps in the accelerators dataset"),
+        ({"tensor_parallel": 3}, "tensor_parallel must split the 64 query heads and the 8 key/value heads of llama-2-70b"),
+        ({"prompt_tokens": 5000}, "prompt_tokens + output_tokens must be at most the context of llama-2-70b, 4,096 tokens; got 5,128"),
+        ({"mfu_hihg": 0.9}, "unknown parameter 'mfu_hihg'; this chapter accepts: batch, compute_efficiency"),
     ],
 )
 def test_serving_chapter_rejects_a_bad_parameter(tmp_path, parameters, message):

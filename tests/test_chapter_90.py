@@ -19,3 +19,8 @@ def test_audit_appendix_with_a_looser_tolerance(tmp_path):
 
 def test_audit_appendix_rejects_a_bad_tolerance(tmp_path):
     assert_rejected("90_claims_audit", tmp_path, "tolerance must be a fraction in [0, 1)", tolerance=1.5)
+
+
+def test_audit_appendix_refuses_a_parameter_it_does_not_declare(tmp_path):
+    """papermill -p tolerence 0.1 must not run the chapter on its defaults without a word."""
+    assert_rejected("90_claims_audit", tmp_path, "unknown parameter 'tolerence'; this chapter accepts: tolerance", tolerence=0.1)

@@ -6,6 +6,7 @@ import html
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -94,6 +95,68 @@ def test_settings_are_read_as_yaml():
         edition_module.parse_settings(["=4"])
 
 
+@pytest.mark.parametrize(("text", "value"), [
+    ("deadline_days=010", 10),  # YAML 1.1 reads 8 (octal)
+    ("deadline_days=1:30", "1:30"),  # YAML 1.1 reads 90 (base 60)
+    ("usd_per_gpu_hour=1e3", 1000.0),  # YAML 1.1 reads the text '1e3'
+    ("usd_per_gpu_hour=-2.5E-1", -0.25),
+    ("mfu=.5", 0.5),
+    ("gpu=h100", "h100"),
+    ("gpu='010'", "010"),
+    ("causal=False", False),
+    ("models=[gpt-3, 010]", ["gpt-3", 10]),
+    ("x=!!python/object:os.system rm", "rm"),  # a tag is not obeyed
+])
+def test_values_are_read_as_a_person_types_them(text, value):
+    name = text.partition("=")[0]
+    assert edition_module.parse_settings([text]) == {name: value}
+
+
+def test_yaml_anchors_are_refused_at_once():
+    laughs = "[&a [x,x,x,x,x,x,x,x,x], &b [*a,*a,*a,*a,*a,*a,*a,*a,*a], &c [*b,*b,*b,*b,*b,*b,*b,*b,*b], " \
+             "&d [*c,*c,*c,*c,*c,*c,*c,*c,*c], &e [*d,*d,*d,*d,*d,*d,*d,*d,*d], &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]]"
+    with pytest.raises(InputError, match=r"anchors and aliases \(&name, \*name\) are not accepted") as failure:
+        edition_module.parse_settings([f"models={laughs}"])
+    assert len(str(failure.value)) < 300
+
+
+@pytest.mark.parametrize(("setting", "says"), [
+    ("models=" + "[" * 3000 + "]" * 3000, "nested too deeply"),
+    ("models=" + "x" * 20_000, "more than 10,000"),
+    ("models=[a, b", "line 1, column 6: expected ',' or ']'"),
+    ("models={a: 1, a: 2}", "got 'a' twice"),
+])
+def test_a_setting_that_cannot_be_read_is_one_short_line(setting, says):
+    with pytest.raises(InputError, match=re.escape(says)) as failure:
+        edition_module.parse_settings([setting])
+    assert "\n" not in str(failure.value) and len(str(failure.value)) < 300
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    (None, "larger than 1,000,000 bytes"),  # /dev/zero
+    (b"mfu: 0.4\ngpu: \xff\n", "is not UTF-8 text (byte 14)"),
+    (b"- mfu\n- gpu\n", "must hold a mapping of NAME: VALUE, got list"),
+    (b"mfu: [0.4\n", "line 2, column 1"),
+    (b"mfu: &a 0.4\nx: *a\n", "anchors and aliases"),
+])
+def test_a_params_file_that_cannot_be_read_is_one_line(tmp_path, content, says, capsys):
+    from llmcost import cli
+
+    path = Path("/dev/zero") if content is None else tmp_path / "params.yaml"
+    if content is not None:
+        path.write_bytes(content)
+    assert cli.main(["book", "--chapters", "00", "--params", str(path), "--out", str(tmp_path / "e")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and says in err[0], err
+    assert not (tmp_path / "e").exists()
+
+
+def test_a_params_file_is_typed_like_set(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text("deadline_days: 010\nrental_price: 1:30\nusd_per_gpu_hour: 1e3\n", encoding="utf-8")
+    assert edition_module.parse_settings([], path) == {"deadline_days": 10, "rental_price": "1:30", "usd_per_gpu_hour": 1000.0}
+
+
 def test_out_may_not_be_the_published_build():
-    with pytest.raises(InputError, match="--out must not be"):
+    with pytest.raises(InputError, match="--out .* would replace the published build"):
         edition_module.edition({"mfu": 0.4}, chapters=["00"], out=ROOT / "_build" / "html")

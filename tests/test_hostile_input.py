@@ -4,6 +4,9 @@
   scalar and for a one-element array, a finite result, and counts that never wrap; any value
   that is not a number in range (strings, booleans, None, NaN, inf, huge ints, complex) raises
   ``InputError`` (a ValueError) or ``TypeError`` naming the parameter.
+* Flags take True or False only; a numpy integer acts as the Python int (it never wraps);
+  arrays that do not broadcast are refused naming both parameters and their shapes; a list is
+  an array (issue 16: values read as the user did not mean them).
 * The CLI, driven by hypothesis with arbitrary option values, exits 0 with strict JSON holding
   only finite numbers and non-negative counts, or exits 2 with one line; never anything else.
 """
@@ -16,6 +19,7 @@ import inspect
 import io
 import json
 import math
+import pkgutil
 import re
 
 import numpy as np
@@ -24,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import llmcost
-from llmcost import cli
+from llmcost import cli, pipeline, serving, toynet, transformer
 from llmcost.validate import RANGES, InputError
 
 FORMULA_MODULES = ("flops", "cluster", "cost", "energy", "demand", "estimate", "memory", "parallelism", "sizing", "stages")
@@ -41,8 +45,7 @@ def _names_checked_by(check: str) -> set[str]:
 
 COUNT_PARAMETERS = _names_checked_by("check_count") | {"gpus"}
 """Parameters that must be whole numbers (drawn as ints), read from the modules' check_count calls."""
-CHOICE_PARAMETERS = _names_checked_by("check_choice") | {"training", "causal", "tied_embeddings", "recompute",
-                                                          "sequence_parallel", "model"}
+CHOICE_PARAMETERS = _names_checked_by("check_choice") | _names_checked_by("check_flag") | {"model"}
 """Parameters that take a name or a flag: given their default (or a ZeRO stage), never fuzzed."""
 
 # Ranges for parameters that RANGES leaves open (derived quantities), drawn log-uniformly.
@@ -184,6 +187,163 @@ def test_known_wrong_numbers_are_gone():
         llmcost.training_flops(1e200, 1e200)
     with pytest.raises(InputError, match="gpus"):
         llmcost.purchase_cost(1e300, 1e300)
+
+
+# --- values read as the user did not mean them: flags, numpy integers, shapes, lists ----------
+
+NOT_FORMULA_MODULES = {"cli", "edition", "parameters", "validate"}
+"""The checks themselves, and command-line and chapter-parameter plumbing: their flags come from
+argparse and from ``parameters.check_flag``, not from a caller of the library."""
+
+
+def _flag_options():
+    """(qualified name, function, flag) for every boolean option (a True/False default) of a
+    public function of llmcost, whichever module it is in."""
+    found = []
+    for info in pkgutil.iter_modules(llmcost.__path__):
+        if info.name in NOT_FORMULA_MODULES:
+            continue
+        module = importlib.import_module(f"llmcost.{info.name}")
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            if function.__module__ == module.__name__ and not name.startswith("_"):
+                for parameter in inspect.signature(function).parameters.values():
+                    if isinstance(parameter.default, bool):
+                        found.append((f"{info.name}.{name}", function, parameter.name))
+    return found
+
+
+FLAG_OPTIONS = _flag_options()
+TOY = {"layers": 2, "d_model": 8, "heads": 2, "ffn_dim": 32, "mlp_matrices": 2, "vocab": 10, "embedding_matrices": 1, "context": 16}
+"""A tiny architecture record, enough for every count of llmcost.architecture."""
+FLAG_CALLS = {
+    "flops.flops_per_param_per_token": {},
+    "flops.training_flops": {"params": 1e9, "tokens": 1e9},
+    "flops.attention_flops_per_token": {"layers": 2, "d_model": 8, "context": 16},
+    "flops.training_flops_with_attention": {"params": 1e9, "tokens": 1e9, "layers": 2, "d_model": 8, "context": 16},
+    "flops.transformer_params": {"layers": 2, "d_model": 8, "vocab": 10},
+    "architecture.attention_training_flops_per_token": {"model": TOY},
+    "architecture.forward_flops_per_token": {"model": TOY, "context": 16},
+    "estimate.training_estimate": {"params": 1e9, "tokens": 1e9, "peak_flops": 1e14, "utilization": 0.5},
+    "ranges.training_range": {"params": 1e9, "tokens": 1e9, "peak_flops": 1e14, "utilization": 0.5},
+    "memory.activation_bytes_per_layer": {"seq": 16, "batch": 1, "hidden": 8, "heads": 2, "tensor_parallel": 2},
+    "parallelism.tensor_parallel_allreduce_bytes": {"batch": 1, "seq": 16, "hidden": 8, "layers": 2},
+    "transformer.attention_weights": {"q": np.ones((3, 4)), "k": np.ones((3, 4))},
+    "transformer.scaled_dot_product_attention": {"q": np.ones((3, 4)), "k": np.ones((3, 4)), "v": np.ones((3, 2))},
+    "calibration.flops_table": {},
+    "figures.label_sides": {"x": [1.0, 2.0], "y": [1.0, 2.0]},
+}
+"""A valid call of each function with a flag, the flag left out."""
+NOT_FLAGS = ["no", "False", "", 0, 1, 1.0, None, np.array([True]), np.int64(1)]
+
+
+def test_every_flag_has_a_call():
+    assert {name for name, _, _ in FLAG_OPTIONS} == set(FLAG_CALLS)
+
+
+@pytest.mark.parametrize(("name", "function", "flag"), FLAG_OPTIONS, ids=[f"{n}-{f}" for n, _, f in FLAG_OPTIONS])
+def test_flags_take_true_or_false_only(name, function, flag):
+    """Text, numbers, None and arrays are refused in one line naming the flag; a numpy bool is a bool."""
+    kwargs = FLAG_CALLS[name]
+    for bad in NOT_FLAGS:
+        with pytest.raises(InputError, match=rf"^{flag} must be True or False, got .+$") as failure:
+            function(**kwargs, **{flag: bad})
+        assert "\n" not in str(failure.value)
+    default = inspect.signature(function).parameters[flag].default
+    _agree(function(**kwargs, **{flag: np.bool_(not default)}), function(**kwargs, **{flag: not default}))
+
+
+def _outcome(function, kwargs):
+    """``function(**kwargs)``, or InputError when it refuses the inputs."""
+    try:
+        return function(**kwargs)
+    except InputError:
+        return InputError
+
+
+def _agree(a, b):
+    """Both refused, or the same values (numbers, arrays of the same shape, dicts of them, tables, texts)."""
+    if a is InputError or b is InputError:
+        assert a is b, (a, b)
+    elif hasattr(a, "equals") or (isinstance(a, list) and all(isinstance(item, str) for item in a)):
+        assert a.equals(b) if hasattr(a, "equals") else a == b
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys()
+        for key in a:
+            _agree(a[key], b[key])
+    else:
+        np.testing.assert_allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float), rtol=1e-12, atol=0)
+
+
+INTEGER_TYPES = (np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32, np.int64, np.uint64)
+COUNTED = [name for name in NUMERIC_API if any(p.name in COUNT_PARAMETERS for p in _numeric_parameters(FORMULAS[name]))]
+
+
+@pytest.mark.parametrize("name", COUNTED)
+def test_numpy_integers_at_their_limits_act_as_python_ints(name):
+    """Each count parameter alone, then all of them at once, at a numpy integer type's max (and
+    half of it), as a scalar or a one-element array: the Python int's result, or both refused."""
+    function = FORMULAS[name]
+    parameters = _numeric_parameters(function)
+    valid = {p.name: _valid(p.name) for p in parameters if p.default is inspect.Parameter.empty} | _choices(function)
+    counts = [p.name for p in parameters if p.name in COUNT_PARAMETERS]
+
+    def call(names, value):
+        return _outcome(function, {**valid, **{name: value for name in names}})
+
+    for kind in INTEGER_TYPES:
+        for top in (int(np.iinfo(kind).max), int(np.iinfo(kind).max) // 2 + 1):
+            for names in [[count] for count in counts] + [counts]:
+                _agree(call(names, kind(top)), call(names, top))
+                _agree(call(names, np.array([top], dtype=kind)), call(names, np.array([float(top)])))
+
+
+def test_known_integer_wraps_are_gone():
+    assert llmcost.parallelism.layout_gpus(np.uint8(255), np.uint8(255), 1) == 65025
+    with pytest.raises(InputError, match="at most 1e\\+08 GPUs, got 137438953408"):
+        llmcost.parallelism.layout_gpus(np.int32(2**31 - 1), 8, 8)
+    assert llmcost.flops.non_embedding_params(np.int8(127), 8) == llmcost.flops.non_embedding_params(127, 8)
+    assert llmcost.transformer_params(2, np.int16(16384), 10) == llmcost.transformer_params(2, 16384, 10)
+    # batch x tokens wrapped in int16: "message_bytes must be a finite number >= 0, got -509083648.0"
+    small = serving.serving_estimate("llama-2-70b", "h100", gpus=8, batch=np.int8(100), prompt_tokens=np.int16(1000),
+                                     output_tokens=np.int16(1000))
+    python = serving.serving_estimate("llama-2-70b", "h100", gpus=8, batch=100, prompt_tokens=1000, output_tokens=1000)
+    assert {key: small[key] for key in ("prefill_s", "decode_s")} == {key: python[key] for key in ("prefill_s", "decode_s")}
+
+
+@pytest.mark.parametrize("name", [name for name in NUMERIC_API if len(_numeric_parameters(FORMULAS[name])) > 1])
+def test_shapes_that_do_not_broadcast_are_refused_naming_both(name):
+    """Every pair of numeric parameters, shapes (2,) and (3,): one line naming both and their shapes."""
+    function = FORMULAS[name]
+    parameters = [p.name for p in _numeric_parameters(function)]
+    valid = {p: _valid(p) for p in parameters} | _choices(function)
+    for i, first in enumerate(parameters):
+        for second in parameters[i + 1:]:
+            kwargs = {**valid, first: np.full(2, valid[first]), second: np.full(3, valid[second])}
+            message = rf"^{first} \(shape \(2,\)\) and {second} \(shape \(3,\)\) do not broadcast$"
+            with pytest.raises(InputError, match=message):
+                function(**kwargs)
+
+
+@pytest.mark.parametrize("name", NUMERIC_API)
+def test_a_list_is_an_array(name):
+    """Each numeric parameter as a list gives what the same numbers as an array give (or both are refused)."""
+    function = FORMULAS[name]
+    parameters = _numeric_parameters(function)
+    valid = {p.name: _valid(p.name) for p in parameters if p.default is inspect.Parameter.empty} | _choices(function)
+    for p in parameters:
+        value = _valid(p.name)
+        _agree(_outcome(function, {**valid, p.name: [value, value]}), _outcome(function, {**valid, p.name: np.array([value, value])}))
+
+
+@pytest.mark.parametrize(("function", "kwargs", "name"), [
+    (pipeline.pipeline_schedule, {"stages": [2, 3], "microbatches": 4}, "stages"),
+    (transformer.causal_mask, {"queries": 2, "keys": np.array([3, 4])}, "keys"),
+    (toynet.train, {"steps": np.array([2])}, "steps"),
+])
+def test_a_size_laid_out_or_looped_over_is_one_number(function, kwargs, name):
+    """Functions that build a schedule, a mask or a loop take one number: an array is refused naming it."""
+    with pytest.raises(InputError, match=rf"^{name} must be one whole number >= 1, not an array"):
+        function(**kwargs)
 
 
 # --- the CLI -------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ regenerates constraints.txt must write nothing else.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -54,3 +55,13 @@ def test_refresh_constraints_writes_only_pins():
     assert len(lines) > 50 and not local_path_problems(result.stdout)
     assert any(line.lower().startswith("django-static-mathjax==") for line in lines)
     assert not any(line.lower().startswith(("llmcost==", "pip==", "setuptools==")) for line in lines)
+
+
+def test_no_book_is_honoured_wherever_it_comes(tmp_path):
+    """`scripts/test.sh -k data --no-book` must skip the book as `--no-book -k data` does (it used
+    to be read only as the first argument, and otherwise went on to build the book)."""
+    env = {**os.environ, "LLMCOST_SKIP_INSTALL": "1"}
+    proc = subprocess.run(["bash", "scripts/test.sh", "-k", "no_test_has_this_name", "--no-book", "--collect-only", "-q"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert "build" not in proc.stdout.lower() + proc.stderr.lower(), proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert proc.returncode == 5, proc.stdout[-2000:] + proc.stderr[-2000:]  # pytest: every test deselected
