@@ -56,11 +56,11 @@ the book's calibration table shows how far measured systems stay above it."""
 
 NCCL_RING_BASE_LATENCY_S = 6.6e-6
 """Fixed latency of one ring all-reduce in NCCL's own cost model, seconds: the base latency of
-its low-latency protocol (``nccl_tuning``: src/graph/tuning.cc, ``baseLat``, Ring/LL)."""
+its low-latency protocol (``nvidia2026nccltuning``: src/graph/tuning.cc, ``baseLat``, Ring/LL)."""
 
 NCCL_NVLINK_STEP_LATENCY_S = 0.6e-6
 """Latency of each of a ring all-reduce's ``2 (gpus - 1)`` steps over NVLink in NCCL's cost
-model, seconds (``nccl_tuning``: ``hwLat``, NVLink, Ring/LL)."""
+model, seconds (``nvidia2026nccltuning``: ``hwLat``, NVLink, Ring/LL)."""
 
 ALLREDUCES_PER_LAYER = 2
 """Tensor-parallel all-reduces per layer in a forward pass: after attention and after the MLP
