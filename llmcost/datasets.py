@@ -9,10 +9,18 @@ validating loader, once per process, which checks
   (numbers finite: no ``inf``, ``nan``, ``1e400``), non-empty where required, in its ``enum``,
   matching its ``pattern``, within ``minimum``/``maximum``, unique where marked; the primary
   key; the foreign keys between the files;
-* what a Table Schema cannot state: no UTF-8 byte-order mark; in a long facts table exactly
-  one ``primary`` row per (subject, quantity); no name or alias that names two ids; every
-  BibTeX key cited (``source``, ``input_sources``) present in ``references.bib`` when that file
-  sits beside the data directory (in the repository; an installed wheel ships no bibliography).
+* what a Table Schema cannot state: no UTF-8 byte-order mark; at least one row under the
+  header; in a long facts table exactly one ``primary`` row per (subject, quantity); no name or
+  alias that names two ids; every BibTeX key cited (``source``, ``input_sources``) present in
+  ``references.bib`` when that file sits beside the data directory (in the repository; an
+  installed wheel ships no bibliography);
+* the rules across cells, rows and files (:data:`_RULES`): each value of a long facts table of
+  its quantity's type and within its plausible range (``quantities.csv``: ``type``,
+  ``minimum``, ``maximum``); a column with ``constraintsByUnit`` within the range of its row's
+  unit (``prices.usd``); ``gpus_per_instance`` given for instance prices and only for them;
+  active parameters at most the total and key/value heads dividing the heads; a model's
+  ``kind`` agreeing with its facts; every model, accelerator, quantity and API price a claim's
+  inputs name present.
 
 A file that breaks a rule raises :class:`DataError` naming the file, the line (header = line 1)
 and the column. :func:`use_data_dir` reads another copy of the data instead, e.g. an edited
@@ -112,7 +120,8 @@ def _resources() -> dict[str, dict]:
     resources = {resource["path"]: resource for resource in package["resources"]}
     for filename, resource in resources.items():
         for field in resource["schema"]["fields"]:
-            unknown = set(field.get("constraints", {})) - _CONSTRAINTS
+            stated = [field.get("constraints", {}), *field.get("constraintsByUnit", {}).values()]
+            unknown = set().union(*stated) - _CONSTRAINTS
             if field.get("type", "string") not in _PARSERS or unknown:
                 what = f"constraint {sorted(unknown)[0]!r}" if unknown else f"type {field['type']!r}"
                 raise DataError(f"{SCHEMA_FILE}: {filename} column {field['name']} has {what}, which llmcost.datasets does not check")
@@ -192,7 +201,10 @@ _CONSTRAINTS = {"required", "unique", "enum", "pattern", "minimum", "maximum"}
 
 
 def _cell(field: dict, text: str):
-    """The typed value of one cell (None when empty), or _CellError saying which constraint it breaks."""
+    """The typed value of one cell (None when empty), or _CellError saying which constraint it breaks.
+
+    ``field`` is a Table Schema field: its ``type`` and ``constraints`` are read, nothing else.
+    """
     constraints = field.get("constraints", {})
     if text == "":
         if constraints.get("required"):
@@ -277,7 +289,7 @@ def _check_foreign_keys(filename: str, schema: dict, values: list[dict], lines: 
     for foreign in schema.get("foreignKeys", []):
         columns, target = _key(foreign["fields"]), foreign["reference"]
         target_file = by_name[target["resource"]] if target["resource"] else filename
-        target_rows = _table(target_file).values if target_file != filename else values
+        target_rows = _parsed(target_file).values if target_file != filename else values
         known = {tuple(row[name] for name in _key(target["fields"])) for row in target_rows}
         for line, row in zip(lines, values):
             value = tuple(row[name] for name in columns)
@@ -320,8 +332,9 @@ def _names(filename: str, rows: list[dict], lines: list[int]) -> dict[str, str]:
     return index
 
 
-def _primary(filename: str, values: list[dict], lines: list[int]) -> dict[str, dict[str, float]]:
-    """subject -> quantity -> primary value of a long facts table; DataError unless one row per pair is primary."""
+def _primary(filename: str, values: list[dict], lines: list[int]) -> tuple[dict[str, dict[str, float]], dict[tuple, int]]:
+    """subject -> quantity -> primary value of a long facts table, and (subject, quantity) -> the
+    primary row's line; DataError unless one row per pair is primary."""
     facts: dict[str, dict[str, float]] = {}
     first: dict[tuple, int] = {}
     primary: dict[tuple, int] = {}
@@ -336,7 +349,11 @@ def _primary(filename: str, values: list[dict], lines: list[int]) -> dict[str, d
     for pair, line in first.items():
         if pair not in primary:
             raise _error(filename, line, "primary", f"no row for {pair} is primary; mark exactly one primary=true")
-    return facts
+    return facts, primary
+
+
+FACT_COLUMNS = {"subject", "quantity", "value", "primary"}
+"""The columns of a long facts table (``model_facts.csv``, ``accelerator_specs.csv``)."""
 
 
 @dataclass(frozen=True)
@@ -348,11 +365,14 @@ class _Table:
     values: tuple[dict, ...]  # cells typed (float, int, bool, dict, str), None when empty
     names: dict[str, str]  # identity tables: normalized id, name or alias -> id
     primary: dict[str, dict[str, float]]  # long facts tables: subject -> quantity -> primary value
+    lines: tuple[int, ...]  # where each row starts in the file (header = line 1)
+    primary_lines: dict[tuple, int]  # long facts tables: (subject, quantity) -> line of its primary row
 
 
 @lru_cache(maxsize=None)
-def _table(filename: str) -> _Table:
-    """The validated contents of one data file, read once per process (DataError if it breaks a rule)."""
+def _parsed(filename: str) -> _Table:
+    """One data file checked on its own and against the files its foreign keys name, read once per
+    process (DataError if it breaks a rule); :func:`_table` adds the rules across files."""
     resource = _resources().get(filename)
     if resource is None:
         raise DataError(f"{filename}: not described in {SCHEMA_FILE}")
@@ -360,6 +380,8 @@ def _table(filename: str) -> _Table:
     fields = {field["name"]: field for field in schema["fields"]}
     header, records = _read(filename)
     _check_header(filename, header, fields)
+    if not records:
+        raise _error(filename, 2, header[0], f"no rows under the header; every file of {SCHEMA_FILE} needs at least one")
     rows, values, lines = [], [], []
     for line, cells in records:
         if len(cells) != len(header):
@@ -379,14 +401,212 @@ def _table(filename: str) -> _Table:
     _check_foreign_keys(filename, schema, values, lines)
     _check_citations(filename, rows, lines)
     names = _names(filename, rows, lines) if {"id", "name", "aliases"} <= fields.keys() else {}
-    primary = _primary(filename, values, lines) if {"subject", "quantity", "value", "primary"} <= fields.keys() else {}
+    primary, primary_lines = _primary(filename, values, lines) if FACT_COLUMNS <= fields.keys() else ({}, {})
     types = {column: fields[column].get("type", "string") for column in header}
-    return _Table(types, tuple(rows), tuple(values), names, primary)
+    return _Table(types, tuple(rows), tuple(values), names, primary, tuple(lines), primary_lines)
+
+
+@lru_cache(maxsize=None)
+def _table(filename: str) -> _Table:
+    """The validated contents of one data file, read once per process: :func:`_parsed`, then
+    every rule of :data:`_RULES` that involves the file (DataError if one is broken)."""
+    table = _parsed(filename)
+    _check_by_unit(filename)
+    for rule in _RULES.get(filename, ()):
+        rule()
+    return table
 
 
 def _clear_caches() -> None:
-    for cached in (_resources, _bib_keys, _table):
+    for cached in (_resources, _bib_keys, _parsed, _table, _check_facts):
         cached.cache_clear()
+
+
+# --- rules across cells, rows and files -----------------------------------------------------
+
+
+def _allowed(field: dict) -> str:
+    """What a field with a type and a minimum and maximum allows, e.g. 'a whole number from 1 to 1000'."""
+    kind = "a whole number" if field.get("type") == "integer" else "a number"
+    constraints = field["constraints"]
+    return f"{kind} from {constraints['minimum']:g} to {constraints['maximum']:g}"
+
+
+def _check_by(filename: str, column: str, key: str, fields: dict[str, tuple[dict, str]]) -> None:
+    """Each cell of ``column`` checked again by the field its row's ``key`` cell selects.
+
+    fields: key value -> (a Table Schema field with ``name``, ``type``, ``minimum`` and
+    ``maximum`` constraints, where that field is stated); a row whose key selects none is
+    left alone.
+    """
+    table = _parsed(filename)
+    for line, row, typed in zip(table.lines, table.rows, table.values):
+        field, where = fields.get(typed[key], (None, ""))
+        if field is None:
+            continue
+        try:
+            _cell(field, row[column])
+        except _CellError as exc:
+            raise _error(filename, line, column, f"{exc}; {field['name']} is {_allowed(field)} ({where})") from None
+
+
+def _check_plausible(filename: str) -> None:
+    """Each ``value`` of a long facts table is of its quantity's type and within its plausible range,
+    in its unit: the ``type``, ``minimum`` and ``maximum`` that ``quantities.csv`` gives it."""
+    quantities = _parsed("quantities.csv")
+    fields = {
+        row["quantity"]: (
+            {"name": f"{row['quantity']} in {row['unit']}", "type": row["type"],
+             "constraints": {"minimum": row["minimum"], "maximum": row["maximum"]}},
+            f"quantities.csv line {line}",
+        )
+        for line, row in zip(quantities.lines, quantities.values)
+    }
+    _check_by(filename, "value", "quantity", fields)
+
+
+def _check_by_unit(filename: str) -> None:
+    """Each column with ``constraintsByUnit`` in datapackage.json is within the constraints stated
+    for its row's ``unit`` (a price per GPU-hour and one per accelerator bought differ 1e4-fold)."""
+    for field in _resources()[filename]["schema"]["fields"]:
+        by_unit = field.get("constraintsByUnit", {})
+        where = f"{SCHEMA_FILE}, {filename} column {field['name']}"
+        fields = {unit: ({"name": unit, "type": field["type"], "constraints": c}, where) for unit, c in by_unit.items()}
+        if fields:
+            _check_by(filename, field["name"], "unit", fields)
+
+
+INSTANCE_UNIT = "usd_per_instance_hour"
+"""The unit of ``prices.csv`` whose rows state ``gpus_per_instance``, and the only one."""
+
+
+def _check_instance_counts() -> None:
+    """prices.csv: ``gpus_per_instance`` (accelerators) is given for an instance price and for no other,
+    so that a price relabelled per GPU (8x too dear for an 8-GPU instance) does not load."""
+    table = _parsed("prices.csv")
+    for line, row, typed in zip(table.lines, table.rows, table.values):
+        count = row["gpus_per_instance"]
+        if typed["unit"] == INSTANCE_UNIT and not count:
+            raise _error("prices.csv", line, "gpus_per_instance",
+                         f"is empty, but a {INSTANCE_UNIT} price needs its accelerators per instance (a whole number)")
+        if typed["unit"] != INSTANCE_UNIT and count:
+            raise _error("prices.csv", line, "gpus_per_instance",
+                         f"{count!r} is given for a {typed['unit']} price; only a {INSTANCE_UNIT} price has "
+                         "accelerators per instance (leave it empty)")
+
+
+RELATIONS = (
+    ("params_active", "must be at most", "params_total", lambda active, total: active <= total),
+    ("kv_heads", "must divide", "heads", lambda kv_heads, heads: heads % kv_heads == 0),
+)
+"""(quantity, what it must be, other quantity, test) between two primary values of one model."""
+
+
+def _check_relations() -> None:
+    """model_facts.csv, primary values of each model: :data:`RELATIONS` hold (active parameters at
+    most the total, in parameters; key/value heads a divisor of the query heads, counts)."""
+    facts = _parsed("model_facts.csv")
+    for subject, values in facts.primary.items():
+        for quantity, must, other, holds in RELATIONS:
+            if quantity in values and other in values and not holds(values[quantity], values[other]):
+                line, other_line = (facts.primary_lines[subject, name] for name in (quantity, other))
+                said = f"{quantity} {values[quantity]:g} of {subject} {must} its {other} {values[other]:g} (line {other_line})"
+                raise _error("model_facts.csv", line, "value", said)
+
+
+EXPERT_QUANTITIES = ("experts", "experts_routed", "experts_shared")
+"""Quantities of model_facts.csv that only a mixture-of-experts model has."""
+
+
+def _kind_problem(ident: str, kind: str, facts: _Table) -> str | None:
+    """How a model's primary facts contradict its kind, or None: a dense model has no experts and
+    uses every parameter (params_active == params_total where both are given); an moe model
+    states params_active and params_total, active below total (parameters)."""
+    values, lines = facts.primary.get(ident, {}), facts.primary_lines
+    active, total = values.get("params_active"), values.get("params_total")
+    if kind == "dense":
+        experts = [quantity for quantity in EXPERT_QUANTITIES if quantity in values]
+        if None not in (active, total) and active != total:
+            return (f"{ident}'s params_active {active:g} (model_facts.csv line {lines[ident, 'params_active']}) "
+                    f"differs from its params_total {total:g}; a dense model uses every parameter")
+        if experts:
+            first = experts[0]
+            return f"model_facts.csv line {lines[ident, first]} gives {ident} {first} {values[first]:g}; a dense model has no experts"
+        return None
+    for name, value in (("params_active", active), ("params_total", total)):
+        if value is None:
+            return f"{ident} has no {name} in model_facts.csv; an moe model needs params_active below params_total"
+    if active >= total:
+        return (f"{ident}'s params_active {active:g} (model_facts.csv line {lines[ident, 'params_active']}) "
+                f"is not below its params_total {total:g}, as an moe model's must be")
+    return None
+
+
+def _check_kinds() -> None:
+    """models.csv: each model's ``kind`` agrees with its facts in model_facts.csv (:func:`_kind_problem`)."""
+    models, facts = _parsed("models.csv"), _parsed("model_facts.csv")
+    for line, row in zip(models.lines, models.values):
+        problem = _kind_problem(row["id"], row["kind"], facts)
+        if problem:
+            raise _error("models.csv", line, "kind", f"{row['kind']!r}, but {problem}")
+
+
+CLAIM_REFERENCES = {
+    "model": "models.csv", "other_model": "models.csv", "from_model": "models.csv", "to_model": "models.csv",
+    "gpu": "accelerators.csv", "quantity": "quantities.csv", "id": "api_prices.csv",
+}
+"""Inputs of a claim's recipe that name a row of another file: input -> that file. A model or
+accelerator may be named by id, name or alias (as the lookups accept), anything else by its key."""
+
+
+def _unnamed(filename: str, name) -> str | None:
+    """None if ``name`` picks a row of ``filename`` (an id, name or alias of an identity table, compared
+    as the lookups compare them; the key of another table), else what it would have to be."""
+    table = _parsed(filename)
+    if table.names:
+        return None if normalize_name(str(name)) in table.names else "id, name or alias"
+    key = _key(_resources()[filename]["schema"]["primaryKey"])[0]
+    return None if any(row[key] == name for row in table.values) else key
+
+
+def _check_claim_references() -> None:
+    """claims.csv: every model, accelerator, quantity and API price that a claim's inputs name exists
+    (:data:`CLAIM_REFERENCES`)."""
+    claims = _parsed("claims.csv")
+    for line, row in zip(claims.lines, claims.values):
+        for name, target in CLAIM_REFERENCES.items():
+            missing = _unnamed(target, row["inputs"][name]) if name in row["inputs"] else None
+            if missing:
+                raise _error("claims.csv", line, "inputs", f"{name} {row['inputs'][name]!r} is no {missing} in {target}")
+
+
+@lru_cache(maxsize=None)
+def _check_facts() -> None:
+    """model_facts.csv on its own: plausible values (:func:`_check_plausible`), :data:`RELATIONS`;
+    once per process (the readers of models.csv and of model_facts.csv both need it)."""
+    _check_plausible("model_facts.csv")
+    _check_relations()
+
+
+def _check_kinds_where_facts_hold() -> None:
+    """models.csv: :func:`_check_kinds`, unless model_facts.csv breaks a rule of its own, which its
+    readers report: a name lookup (the CLI's ``--model``) does not fail on a fact it does not read."""
+    try:
+        _check_facts()
+    except DataError:
+        return
+    _check_kinds()
+
+
+_RULES = {
+    "models.csv": (_check_kinds_where_facts_hold,),
+    "model_facts.csv": (_check_facts, _check_kinds),
+    "accelerator_specs.csv": (lambda: _check_plausible("accelerator_specs.csv"),),
+    "prices.csv": (_check_instance_counts,),
+    "claims.csv": (_check_claim_references,),
+}
+"""file -> the rules across cells, rows and files that every reader of it runs (besides
+``constraintsByUnit``, which applies wherever datapackage.json states it)."""
 
 
 def _rows(filename: str) -> tuple[dict, ...]:

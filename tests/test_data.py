@@ -82,6 +82,27 @@ def test_fractions_and_counts_are_plausible():
     assert facts.loc[facts["quantity"].isin(may_be_zero), "value"].notna().all()
 
 
+SLIP_CAUGHT = {
+    "accelerator_specs.csv": None,  # every quantity
+    "model_facts.csv": {"layers", "d_model", "heads", "ffn_dim", "head_dim", "experts", "experts_routed", "mfu", "hfu",
+                        "tflops_per_gpu", "power_w", "pue", "grid_kg_per_kwh", "train_days"},
+}
+"""Quantities whose plausible range in quantities.csv rejects every real value times or divided by 1000.
+The others (parameters, tokens, FLOP, energy, cost...) span more than 1000x across the models, so
+one range cannot: it only bounds them to what 2018-2026 hardware and models reach."""
+
+
+@pytest.mark.parametrize("filename, quantities", SLIP_CAUGHT.items())
+def test_plausible_ranges_catch_a_thousandfold_slip(filename, quantities):
+    vocabulary = datasets.quantities().set_index("quantity")
+    facts = pd.read_csv(ROOT / "data" / filename)
+    facts = facts if quantities is None else facts[facts["quantity"].isin(quantities)]
+    low, high = (facts["quantity"].map(vocabulary[bound]) for bound in ("minimum", "maximum"))
+    assert facts["value"].between(low, high).all()
+    assert (facts["value"] * 1000 > high).all(), facts[facts["value"] * 1000 <= high]
+    assert (facts["value"] / 1000 < low).all(), facts[facts["value"] / 1000 >= low]
+
+
 def test_required_models_and_accelerators_present():
     assert {"gpt-3", "gpt-4", "opt-175b", "bloom-176b", "llama-7b", "llama-65b", "llama-2-70b", "palm-540b"} <= set(datasets.model_ids())
     assert {"v100-sxm2-32gb", "a100-40gb-sxm", "a100-80gb-sxm", "a100-40gb-pcie", "a100-80gb-pcie", "h100-sxm", "h100-pcie", "h800-sxm", "h200-sxm", "b200", "tpu-v4"} <= set(datasets.accelerator_ids())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import shutil
 from pathlib import Path
@@ -349,9 +350,142 @@ def test_frictionless_rejects_what_the_schema_states(data):
     set_cell(facts, infinite, "value", "inf")
     wrong_unit = line_of(facts, subject="gpt-3", quantity="heads")
     set_cell(facts, wrong_unit, "unit", "W")
+    api = line_of(data / "api_prices.csv", id="openai-davinci-2022")
+    set_cell(data / "api_prices.csv", api, "usd_per_1k_tokens", "20")  # x1000: above the schema's maximum 1
+    vocabulary = line_of(data / "quantities.csv", quantity="layers")
+    set_cell(data / "quantities.csv", vocabulary, "type", "float")  # not integer or number
     report = validate(str(data / "datapackage.json"))
     found = {(row, kind) for row, kind in report.flatten(["rowNumber", "type"])}
     assert {(duplicate, "primary-key"), (unknown, "foreign-key"), (infinite, "constraint-error"), (wrong_unit, "foreign-key")} <= found
+    cells = {(row, field) for row, field, kind in report.flatten(["rowNumber", "fieldName", "type"]) if kind == "constraint-error"}
+    assert {(api, "usd_per_1k_tokens"), (vocabulary, "type")} <= cells
+    with pytest.raises(DataError, match=rf"^api_prices.csv line {api}, column usd_per_1k_tokens: '20' is above the maximum 1$"):
+        datasets.api_prices()
     # The loader stops at the first problem: cells are checked row by row before keys across rows.
     with pytest.raises(DataError, match=rf"^model_facts.csv line {infinite}, column value: 'inf' is not a finite number"):
         datasets.model_facts()
+
+
+# --- plausible values, counts and rules across cells, rows and files (issue 16) ----------------
+# Each corruption below loaded without an error before these rules: a wrong number that is still a
+# finite number in its column's schema range. The plausible range of each quantity is stated once,
+# in quantities.csv (long tables) or in datapackage.json (a column of one quantity, or prices.usd
+# by its unit).
+
+
+def set_fact(path: Path, subject: str, quantity: str, text: str) -> int:
+    """Set the primary value of (subject, quantity) in a long facts table; returns its line."""
+    line = line_of(path, subject=subject, quantity=quantity, primary="true")
+    set_cell(path, line, "value", text)
+    return line
+
+
+@pytest.mark.parametrize("filename, subject, quantity, text, says", [
+    ("accelerator_specs.csv", "a100-80gb-sxm", "bf16_tflops", "312000", "'312000' is above the maximum"),  # x1000
+    ("accelerator_specs.csv", "a100-80gb-sxm", "bf16_tflops", "0.312", "'0.312' is below the minimum"),  # /1000
+    ("accelerator_specs.csv", "a100-80gb-sxm", "bandwidth_gbps", "0", "'0' is below the minimum"),
+    ("model_facts.csv", "gpt-3", "params_total", "175000000000000", "'175000000000000' is above the maximum"),  # x1000
+    ("model_facts.csv", "palm-540b", "mfu", "46.2", "'46.2' is above the maximum 1; mfu in fraction is a number from 0.01 to 1"),  # a percentage
+], ids=["bf16-x1000", "bf16-div1000", "bandwidth-0", "gpt3-params-x1000", "palm-mfu-percent"])
+def test_implausible_value_for_its_quantity(data, filename, subject, quantity, text, says):
+    line = set_fact(data / filename, subject, quantity, text)
+    assert_rejected(filename, line, "value", says)
+    with pytest.raises(DataError, match=r" is a number from .* \(quantities.csv line \d+\)$"):
+        datasets.check_all()
+
+
+@pytest.mark.parametrize("subject, quantity, text", [("gpt-3", "layers", "96.5"), ("opt-175b", "accelerator_count", "992.5")])
+def test_fractional_count(data, subject, quantity, text):
+    line = set_fact(data / "model_facts.csv", subject, quantity, text)
+    assert_rejected("model_facts.csv", line, "value", f"'{text}' is not a whole number; {quantity} in count is a whole number from 1 to ")
+
+
+def test_active_parameters_above_total(data):
+    line = set_fact(data / "model_facts.csv", "gpt-4", "params_active", "2000000000000")
+    total = line_of(data / "model_facts.csv", subject="gpt-4", quantity="params_total", primary="true")
+    assert_rejected("model_facts.csv", line, "value", f"params_active 2e+12 of gpt-4 must be at most its params_total 1.8e+12 (line {total})")
+
+
+@pytest.mark.parametrize("subject, text", [("llama-2-70b", "7"), ("gpt-3", "64")])
+def test_kv_heads_that_do_not_divide_the_heads(data, subject, text):
+    line = set_fact(data / "model_facts.csv", subject, "kv_heads", text)
+    assert_rejected("model_facts.csv", line, "value", f"kv_heads {text} of {subject} must divide its heads")
+
+
+@pytest.mark.parametrize("ident, kind, says", [
+    ("gpt-3", "moe", "'moe', but gpt-3 has no params_active in model_facts.csv; an moe model needs params_active below params_total"),
+    ("mixtral-8x7b", "dense", "'dense', but mixtral-8x7b's params_active 1.29e+10 (model_facts.csv line "),
+])
+def test_model_kind_that_its_facts_contradict(data, ident, kind, says):
+    line = line_of(data / "models.csv", id=ident)
+    set_cell(data / "models.csv", line, "kind", kind)
+    assert_rejected("models.csv", line, "kind", says)
+
+
+def test_dense_model_with_experts(data):
+    """A fact that contradicts the kind is reported on the model's kind by every reader of either file."""
+    facts = data / "model_facts.csv"
+    append_copy(facts, line_of(facts, subject="mixtral-8x7b", quantity="experts"), subject="llama-7b")
+    line = line_of(data / "models.csv", id="llama-7b")
+    for corrupted in ("models.csv", "model_facts.csv"):
+        for read in READERS[corrupted]:
+            with pytest.raises(DataError, match=rf"^models.csv line {line}, column kind: 'dense', but model_facts.csv line \d+ gives llama-7b experts"):
+                read()
+
+
+def _set_input(path: Path, ident: str, name: str, value) -> int:
+    line = line_of(path, id=ident)
+    lines, header = _lines(path)
+    inputs = json.loads(next(csv.reader([lines[line - 1]]))[header.index("inputs")])
+    set_cell(path, line, "inputs", json.dumps({**inputs, name: value}))
+    return line
+
+
+@pytest.mark.parametrize("ident, name, value, says", [
+    ("000-gpt3-published-flops", "model", "gpt-9", "model 'gpt-9' is no id, name or alias in models.csv"),
+    ("000-gpt3-a100-hours", "gpu", "z80", "gpu 'z80' is no id, name or alias in accelerators.csv"),
+    ("002-gpt35-price", "id", "openai-gpt-9", "id 'openai-gpt-9' is no id in api_prices.csv"),
+    ("002-llama-tokens", "quantity", "tokenz", "quantity 'tokenz' is no quantity in quantities.csv"),
+])
+def test_claim_naming_what_does_not_exist(data, ident, name, value, says):
+    line = _set_input(data / "claims.csv", ident, name, value)
+    assert_rejected("claims.csv", line, "inputs", says)
+
+
+@pytest.mark.parametrize("ident, unit, gpus, column, says", [
+    # An 8-GPU instance price relabelled per GPU (8x too dear): the accelerator count gives it away...
+    ("aws-p4d-capacity-block", "usd_per_gpu_hour", "8", "gpus_per_instance", "'8' is given for a usd_per_gpu_hour price"),
+    # ...and without it, the price is above any GPU-hour rate.
+    ("aws-p4d-24xlarge-on-demand", "usd_per_gpu_hour", "", "usd", "'32.77' is above the maximum 30; usd_per_gpu_hour is a number from 0.05 to 30"),
+    ("aws-p5-48xlarge-on-demand", "usd_per_instance_hour", "", "gpus_per_instance", "is empty, but a usd_per_instance_hour price"),
+], ids=["relabelled", "relabelled-count-dropped", "instance-without-count"])
+def test_price_with_the_wrong_unit(data, ident, unit, gpus, column, says):
+    path = data / "prices.csv"
+    line = line_of(path, id=ident)
+    set_cell(path, line, "unit", unit)
+    set_cell(path, line, "gpus_per_instance", gpus)
+    assert_rejected("prices.csv", line, column, says)
+
+
+@pytest.mark.parametrize("ident, text, says", [
+    ("aws-p5-48xlarge-on-demand", "98320", "'98320' is above the maximum 2000; usd_per_instance_hour is a number from"),  # x1000
+    ("seed002-a100-purchase", "10", "'10' is below the minimum 100; usd_per_unit is a number from"),  # /1000
+])
+def test_price_implausible_for_its_unit(data, ident, text, says):
+    line = line_of(data / "prices.csv", id=ident)
+    set_cell(data / "prices.csv", line, "usd", text)
+    assert_rejected("prices.csv", line, "usd", says)
+
+
+def test_api_price_x1000(data):
+    line = line_of(data / "api_prices.csv", id="openai-davinci-2022")
+    set_cell(data / "api_prices.csv", line, "usd_per_1k_tokens", "20")
+    assert_rejected("api_prices.csv", line, "usd_per_1k_tokens", "'20' is above the maximum 1")
+
+
+@pytest.mark.parametrize("filename", sorted(READERS))
+def test_table_emptied_to_its_header(data, filename):
+    path = data / filename
+    header = path.read_text(encoding="utf-8").split("\n", 1)[0]
+    path.write_text(header + "\n", encoding="utf-8")
+    assert_rejected(filename, 2, next(csv.reader([header]))[0], "no rows under the header")
