@@ -14,9 +14,11 @@ import json
 import os
 import sys
 
-from . import architecture, cluster, cost, datasets, demand, estimate, flops, hardware, serving
-from .edition import EditionFailed
-from .validate import (
+from .running import architecture, serving
+from .formulas import cluster, cost, demand, estimate, flops
+from .catalog import datasets, defaults, hardware
+from .book.editions import EditionFailed
+from .core.validate import (
     RANGES,
     InputError,
     check_at_least_one,
@@ -28,9 +30,9 @@ from .validate import (
     has_non_finite,
 )
 
-DEFAULT_GPU = "a100"
-DEFAULT_PRECISION = "bf16"
-DEFAULT_MFU = 0.462  # PaLM 540B's reported MFU (full attention counted), the best published when seed 000 was written
+DEFAULT_GPU = defaults.value("gpu")
+DEFAULT_PRECISION = defaults.value("precision")
+DEFAULT_MFU = defaults.value("mfu")  # PaLM 540B's reported MFU (full attention counted)
 
 
 OPTIONS = {
@@ -149,7 +151,7 @@ def build_parser() -> Parser:
                        help=f"how FLOPs are counted: {', '.join(flops.CONVENTIONS)} (default: 6PD+attention when --model's "
                             "architecture is known, else 6PD); --mfu must be measured the same way")
     _add_hardware_options(train, f"model FLOPs utilization in (0, 1], in --convention's count (default: PaLM 540B's {DEFAULT_MFU} "
-                                 "restated in it, 0.457 for 6PD)")
+                                 "restated in it; 6PD: PaLM's own figure without attention)")
     size = train.add_mutually_exclusive_group()
     _number(size, "--gpus", lambda name, value: int(check_count(name, value)), "gpus", "accelerators used -> wall_days, servers")
     _number(size, "--days", check_positive, "days", "deadline in days -> gpus, servers")
@@ -168,7 +170,8 @@ def build_parser() -> Parser:
     _number(infer, "--queries-per-request", check_positive, "queries_per_request", "queries per request (default 1; with --requests-per-day)")
     _number(infer, "--words-per-query", check_positive, "words_per_query", "words per query, prompt + answer (with --requests-per-day)")
     _number(infer, "--tokens-per-word", check_positive, "tokens_per_word", "tokens per word (default 4/3; with --requests-per-day)")
-    _add_hardware_options(infer, f"utilization in (0, 1] (default {DEFAULT_MFU})")
+    _add_hardware_options(infer, f"utilization in (0, 1] (default: PaLM 540B's {DEFAULT_MFU} restated without attention, "
+                                 "as infer counts 2 FLOPs per parameter)")
     _number(infer, "--price", check_positive, "usd_per_gpu_hour", "USD per accelerator-hour -> usd_per_1k_tokens, usd_per_day")
     infer.set_defaults(handler=run_infer)
 
@@ -367,7 +370,7 @@ def run_infer(args) -> dict:
     tokens = _tokens_per_day(args, inputs)
     if tokens < 1:
         raise InputError(f"the demand must be at least 1 token a day; these options give {tokens:.3g}")
-    _hardware(args, inputs)
+    _hardware(args, inputs, "6PD")  # 2 FLOPs per parameter per token: no attention counted
     peak, mfu = inputs["peak_flops"], inputs["mfu"]
     gpus = demand.inference_accelerators(active, tokens, peak, mfu)
     most = RANGES["gpus"][1]
@@ -419,7 +422,7 @@ def run_serve(args) -> dict:
 
 def run_book(args) -> str:
     """Build a reader's edition; returns the path of its index.html."""
-    from .edition import edition, parse_settings
+    from .book.editions import edition, parse_settings
 
     out = edition(parse_settings(args.settings, args.params_file), args.chapters, args.out, args.jobs)
     return str(out / "index.html")

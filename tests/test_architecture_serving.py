@@ -15,10 +15,10 @@ import pytest
 
 from llmcost import architecture as arch
 from llmcost import cli, datasets, memory
-from llmcost.estimate import training_estimate, utilization_in_convention
-from llmcost.flops import attention_flops_per_token, training_flops
-from llmcost.serving import allreduce_seconds, max_batch, serving_estimate
-from llmcost.validate import InputError
+from llmcost.formulas.estimate import training_estimate, utilization_in_convention
+from llmcost.formulas.flops import attention_flops_per_token, training_flops
+from llmcost.running.serving import allreduce_seconds, max_batch, serving_estimate
+from llmcost.core.validate import InputError
 
 PUBLISHED = {
     # model: (published total, relative tolerance); the published figure is the dataset's params_total
@@ -280,7 +280,7 @@ def test_convention_table_counts_attention_with_the_head_width():
 
 
 def test_hbm_read_is_the_floor_of_a_decode_step():
-    from llmcost.serving import hbm_read_seconds
+    from llmcost.running.serving import hbm_read_seconds
 
     weights = arch.params_from_architecture("llama-2-70b") * 2 / (4 * 2039e9)
     assert hbm_read_seconds("llama-2-70b", "a100-80gb", gpus=4, batch=1, context=0) == pytest.approx(weights)
@@ -295,7 +295,7 @@ def test_hbm_read_is_the_floor_of_a_decode_step():
 
 
 def test_batch_sweep_is_the_estimate_at_every_batch_that_fits():
-    from llmcost.serving import batch_sweep, turning_batch
+    from llmcost.running.serving import batch_sweep, turning_batch
 
     options = dict(gpus=4, prompt_tokens=256, output_tokens=256, usd_per_gpu_hour=2.0)
     sweep = batch_sweep("llama-2-70b", "a100-80gb", **options)
@@ -344,7 +344,7 @@ def test_cost_and_demand_share_the_conversions_with_the_roofline():
 
 
 def test_batch_sweep_refuses_what_it_cannot_sweep():
-    from llmcost.serving import batch_sweep
+    from llmcost.running.serving import batch_sweep
 
     with pytest.raises(InputError, match="gpus must be one number for a batch sweep"):
         batch_sweep("llama-2-70b", "a100-80gb", gpus=np.array([4, 8]), prompt_tokens=256, output_tokens=256)
@@ -359,7 +359,7 @@ def test_counts_if_complete_is_none_for_an_incomplete_or_inexpressible_record():
 
 
 def test_batch_at_cost_is_the_first_batch_at_or_below_the_target():
-    from llmcost.serving import batch_at_cost, batch_sweep
+    from llmcost.running.serving import batch_at_cost, batch_sweep
 
     sweep = batch_sweep("gpt-3", "a100-80gb", gpus=8, prompt_tokens=256, output_tokens=256, usd_per_gpu_hour=2.0)
     usd = sweep["usd_per_1k_output_tokens"]
@@ -372,7 +372,7 @@ def test_batch_at_cost_is_the_first_batch_at_or_below_the_target():
 
 
 def test_ridge_batch_is_where_matmul_time_meets_the_weight_read():
-    from llmcost.serving import batch_sweep, ridge_batch, turning_batch
+    from llmcost.running.serving import batch_sweep, ridge_batch, turning_batch
 
     a100 = datasets.accelerator("a100-80gb")
     by_hand = 312e12 * 0.5 / (a100["bandwidth_gbps"] * 1e9 * 0.8) * 2 / 2

@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from llmcost import audit
-from llmcost.validate import InputError
+from llmcost import audit, claim_tables
+from llmcost.core.validate import InputError
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +63,7 @@ def test_ratio_is_finite_for_every_reproducible_claim(claims):
 
 def test_reader_table_shows_each_claim_of_a_document_with_units_and_kind():
     table = audit.audit_table()
-    shown = audit.reader_table(table, "seed002")
+    shown = claim_tables.reader_table(table, "seed002")
     rows = table[table["source"] == "seed002"]
     assert len(shown) == len(rows)
     assert list(shown.columns) == ["claim", "stated", "recomputed", "ratio", "verdict", "explanation"]
@@ -72,4 +72,4 @@ def test_reader_table_shows_each_claim_of_a_document_with_units_and_kind():
     unitless = rows["unit"] == "1"
     assert not shown["stated"][unitless.to_numpy()].str.endswith(" 1").any()
     with_range = table.loc[table["kind"] == "range", "source"].iloc[0]
-    assert audit.reader_table(table, with_range)["stated"].str.contains("–").any()
+    assert claim_tables.reader_table(table, with_range)["stated"].str.contains("–").any()

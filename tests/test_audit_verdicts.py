@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from llmcost import audit
-from llmcost.validate import InputError
+from llmcost.core.validate import InputError
 
 
 @pytest.mark.parametrize(

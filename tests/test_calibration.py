@@ -5,7 +5,7 @@ import math
 import pytest
 
 from llmcost import calibration, cluster, flops, hardware, trends
-from llmcost.validate import InputError
+from llmcost.core.validate import InputError
 
 
 def _row(table, ident):

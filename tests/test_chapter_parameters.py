@@ -21,7 +21,7 @@ import nbformat
 import pytest
 from test_notebooks import ALL_CHAPTERS, assert_rejected, chapter_path
 
-from llmcost.validate import InputError
+from llmcost.core.validate import InputError
 
 INF = float("inf")
 NAN = float("nan")

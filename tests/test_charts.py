@@ -187,7 +187,7 @@ def test_table_cells_are_reader_text():
 
 
 def test_label_sides_move_crowded_labels():
-    from llmcost.figures import label_sides
+    from llmcost.book.figures import label_sides
 
     # Gopher (5.04e23, 6.31e23) and Chinchilla (5.88e23, 5.76e23) sit together on a log-log chart
     x = [5.04e23, 5.88e23, 3.15e23, 2.5e24, 6.6e22, 3.79e25]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from llmcost import cluster, cost, demand, energy, estimate
-from llmcost.validate import InputError
+from llmcost.core.validate import InputError
 
 A100_FP16 = 312e12
 A100_TF32 = 156e12

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from pybtex.database import parse_file
 
-from llmcost import audit, datasets
-from llmcost.validate import InputError
+from llmcost import audit, cost, datasets
+from llmcost.core.validate import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 FACT_TABLES = {"model_facts.csv": "models.csv", "accelerator_specs.csv": "accelerators.csv"}
@@ -222,8 +222,8 @@ def test_quantity_label_reads_the_vocabulary():
 def test_gpu_hour_price_divides_an_instance_price_by_its_accelerators():
     prices = datasets.prices().set_index("id")
     instance = prices.loc["aws-p4d-capacity-block"]
-    assert datasets.gpu_hour_price("aws-p4d-capacity-block") == pytest.approx(instance["usd"] / instance["gpus_per_instance"])
-    assert datasets.gpu_hour_price("deepseek-v3-h800-rental") == prices.loc["deepseek-v3-h800-rental", "usd"]
+    assert cost.gpu_hour_price("aws-p4d-capacity-block") == pytest.approx(instance["usd"] / instance["gpus_per_instance"])
+    assert cost.gpu_hour_price("deepseek-v3-h800-rental") == prices.loc["deepseek-v3-h800-rental", "usd"]
     purchase = prices.index[prices["unit"] == "usd_per_unit"][0]
     with pytest.raises(InputError, match=f"unknown rental price '{purchase}'; known: aws-p4d"):
-        datasets.gpu_hour_price(purchase)
+        cost.gpu_hour_price(purchase)

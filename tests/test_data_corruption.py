@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from llmcost import cli, datasets, techniques
-from llmcost.datasets import DataError
+from llmcost.catalog.datasets import DataError
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -4,6 +4,7 @@ import pytest
 from test_notebooks import ALL_CHAPTERS, defaults_of, parameters_of
 
 import llmcost
+from conftest import ROOT
 from llmcost import datasets, defaults
 
 DECLARED = [(chapter, name) for chapter in ALL_CHAPTERS for name in parameters_of(chapter) if name in defaults.BOOK]
@@ -41,3 +42,40 @@ def test_the_default_price_lies_among_the_quoted_a100_prices():
 def test_every_default_cites_a_reference():
     keys = datasets._bib_keys()
     assert keys and {d.source for d in defaults.BOOK.values()} <= keys
+
+
+DISTINCT = {name: default.value for name, default in defaults.BOOK.items()
+            if isinstance(default.value, float) and default.value not in (1.1, 2.0, 400.0)}
+"""The book-wide defaults whose text (0.462, 0.385) stands for nothing else in the code."""
+
+
+def _code_cells_after_parameters(path):
+    import nbformat
+
+    cells = [cell for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code"]
+    return [cell.source for cell in cells[1:]]
+
+
+def test_a_default_is_typed_only_in_defaults():
+    """0.462 (PaLM's MFU) and 0.385 (the US grid) live in llmcost.catalog.defaults alone: the CLI,
+    calibration, the formula page and every chapter cell after the parameters cell read them."""
+    typed = []
+    package = ROOT / "llmcost"
+    for path in sorted(package.rglob("*.py")):
+        if path.name == "defaults.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        typed += [f"{path.relative_to(ROOT)}: {name} {value}" for name, value in DISTINCT.items() if repr(value) in text]
+    for path in sorted((ROOT / "chapters").glob("*.ipynb")):
+        for source in _code_cells_after_parameters(path):
+            typed += [f"{path.name}: {name} {value}" for name, value in DISTINCT.items() if repr(value) in source]
+    assert not typed, typed
+
+
+def test_the_cli_takes_its_defaults_from_the_book():
+    from llmcost import cli
+
+    text = (ROOT / "llmcost" / "cli.py").read_text(encoding="utf-8")
+    for name in ("gpu", "precision", "mfu"):
+        assert repr(defaults.value(name)) not in text, f"cli.py types the default {name}"
+    assert (cli.DEFAULT_GPU, cli.DEFAULT_PRECISION, cli.DEFAULT_MFU) == tuple(defaults.value(n) for n in ("gpu", "precision", "mfu"))

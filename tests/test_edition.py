@@ -13,8 +13,8 @@ import pytest
 
 import llmcost
 from conftest import CHAPTERS, ROOT
-from llmcost import edition as edition_module
-from llmcost.validate import InputError
+from llmcost.book import editions as edition_module
+from llmcost.core.validate import InputError
 
 
 def _page(edition_html):

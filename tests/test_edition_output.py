@@ -17,10 +17,10 @@ from pathlib import Path
 import psutil
 import pytest
 
-from llmcost import edition as edition_module
+from llmcost.book import editions as edition_module
 from llmcost import folders
-from llmcost.edition import EditionFailed
-from llmcost.validate import InputError
+from llmcost.book.editions import EditionFailed
+from llmcost.core.validate import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -107,7 +107,9 @@ def test_home_and_tmp_are_refused(where, tmp_path):
     if not any(folder.iterdir()):
         pytest.skip(f"{folder} is empty here")
     top = sorted(os.listdir(folder))
-    assert_refused(book("--out", str(folder)), "did not write")
+    proc = book("--out", str(folder))
+    says = "would replace the repository" if ROOT.is_relative_to(folder.resolve()) else "did not write"
+    assert_refused(proc, says)
     assert sorted(os.listdir(folder)) == top
 
 

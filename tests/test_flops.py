@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from llmcost import flops
-from llmcost.validate import InputError
+from llmcost import architecture, flops
+from llmcost.core.validate import InputError
 
 
 def test_units_per_param_per_token():
@@ -46,7 +46,7 @@ def test_attention_adds_a_few_percent_for_gpt3():
 
 
 def test_transformer_params_from_architecture_gpt3():
-    assert flops.transformer_params(96, 12288, 50257, context=2048) == pytest.approx(175e9, rel=0.01)
+    assert architecture.transformer_params(96, 12288, 50257, context=2048) == pytest.approx(175e9, rel=0.01)
     assert flops.non_embedding_params(96, 12288) == 12 * 96 * 12288**2
 
 

@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 import llmcost
 from llmcost import cli, pipeline, serving, toynet, transformer
-from llmcost.validate import RANGES, InputError
+from llmcost.core.validate import RANGES, InputError
 
 FORMULA_MODULES = ("flops", "cluster", "cost", "energy", "demand", "estimate", "memory", "parallelism", "sizing", "stages")
 """The modules of scalar formulas: every public function of theirs is driven here."""
@@ -38,14 +38,14 @@ FORMULA_MODULES = ("flops", "cluster", "cost", "energy", "demand", "estimate", "
 def _names_checked_by(check: str) -> set[str]:
     names = set()
     for module in FORMULA_MODULES:
-        source = inspect.getsource(importlib.import_module(f"llmcost.{module}"))
+        source = inspect.getsource(getattr(llmcost, module))
         names |= set(re.findall(rf'{check}\("([a-z_0-9]+)"', source))
     return names
 
 
 COUNT_PARAMETERS = _names_checked_by("check_count") | {"gpus"}
 """Parameters that must be whole numbers (drawn as ints), read from the modules' check_count calls."""
-CHOICE_PARAMETERS = _names_checked_by("check_choice") | _names_checked_by("check_flag") | {"model"}
+CHOICE_PARAMETERS = _names_checked_by("check_choice") | _names_checked_by("check_flag") | {"model", "ident"}
 """Parameters that take a name or a flag: given their default (or a ZeRO stage), never fuzzed."""
 
 # Ranges for parameters that RANGES leaves open (derived quantities), drawn log-uniformly.
@@ -62,7 +62,7 @@ def _formulas():
     is not a scalar formula and has its own tests."""
     found = {}
     for module_name in FORMULA_MODULES:
-        module = importlib.import_module(f"llmcost.{module_name}")
+        module = getattr(llmcost, module_name)
         for name, function in inspect.getmembers(module, inspect.isfunction):
             if function.__module__ == module.__name__ and not name.startswith("_"):
                 parameters = inspect.signature(function).parameters.values()
@@ -191,7 +191,7 @@ def test_known_wrong_numbers_are_gone():
 
 # --- values read as the user did not mean them: flags, numpy integers, shapes, lists ----------
 
-NOT_FORMULA_MODULES = {"cli", "edition", "parameters", "validate"}
+NOT_FORMULA_MODULES = {"cli", "editions", "chapter_parameters", "validate"}
 """The checks themselves, and command-line and chapter-parameter plumbing: their flags come from
 argparse and from ``parameters.check_flag``, not from a caller of the library."""
 
@@ -200,15 +200,16 @@ def _flag_options():
     """(qualified name, function, flag) for every boolean option (a True/False default) of a
     public function of llmcost, whichever module it is in."""
     found = []
-    for info in pkgutil.iter_modules(llmcost.__path__):
-        if info.name in NOT_FORMULA_MODULES:
+    for info in pkgutil.walk_packages(llmcost.__path__, "llmcost."):
+        short = info.name.rsplit(".", 1)[-1]
+        if info.ispkg or short in NOT_FORMULA_MODULES:
             continue
-        module = importlib.import_module(f"llmcost.{info.name}")
+        module = importlib.import_module(info.name)
         for name, function in inspect.getmembers(module, inspect.isfunction):
             if function.__module__ == module.__name__ and not name.startswith("_"):
                 for parameter in inspect.signature(function).parameters.values():
                     if isinstance(parameter.default, bool):
-                        found.append((f"{info.name}.{name}", function, parameter.name))
+                        found.append((f"{short}.{name}", function, parameter.name))
     return found
 
 
@@ -220,7 +221,7 @@ FLAG_CALLS = {
     "flops.training_flops": {"params": 1e9, "tokens": 1e9},
     "flops.attention_flops_per_token": {"layers": 2, "d_model": 8, "context": 16},
     "flops.training_flops_with_attention": {"params": 1e9, "tokens": 1e9, "layers": 2, "d_model": 8, "context": 16},
-    "flops.transformer_params": {"layers": 2, "d_model": 8, "vocab": 10},
+    "architecture.transformer_params": {"layers": 2, "d_model": 8, "vocab": 10},
     "architecture.attention_training_flops_per_token": {"model": TOY},
     "architecture.forward_flops_per_token": {"model": TOY, "context": 16},
     "estimate.training_estimate": {"params": 1e9, "tokens": 1e9, "peak_flops": 1e14, "utilization": 0.5},

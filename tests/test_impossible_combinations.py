@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from llmcost import cli, parameters, serving
-from llmcost.architecture import architecture, kv_cache_bytes_per_token
-from llmcost.memory import GB
-from llmcost.validate import InputError
+from llmcost.running.architecture import architecture, kv_cache_bytes_per_token
+from llmcost.formulas.memory import GB
+from llmcost.core.validate import InputError
 
 
 def run(capsys, *argv):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from llmcost import memory, parallelism, pipeline
-from llmcost.validate import InputError
+from llmcost.core.validate import InputError
 
 PSI = 7.5e9  # the ZeRO paper's running example
 

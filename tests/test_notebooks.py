@@ -194,7 +194,7 @@ def _default_texts(value) -> set[str]:
     """How a parameter's default could appear in a caption: its text, a model's or accelerator's
     name, a number as written in prose."""
     from llmcost.book import format_number
-    from llmcost.validate import InputError
+    from llmcost.core.validate import InputError
 
     if isinstance(value, bool) or value is None:
         return set()

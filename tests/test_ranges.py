@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from llmcost import cluster, energy, estimate, ranges
-from llmcost.validate import InputError
+from llmcost.core.validate import InputError
 
 
 def ordered(lo, mid, hi):

@@ -45,7 +45,7 @@ def test_nbval_catches_one_part_in_a_million(tmp_path):
     """6PD -> 6.000006PD in a copy of llmcost that the kernel imports first: chapter 3 fails nbval."""
     copy = tmp_path / "llmcost"
     shutil.copytree(ROOT / "llmcost", copy, symlinks=False, ignore=shutil.ignore_patterns("__pycache__"))
-    flops = copy / "flops.py"
+    flops = copy / "formulas" / "flops.py"
     source = flops.read_text(encoding="utf-8")
     assert source.count(FORMULA) == 1, f"update FORMULA: training_flops no longer reads {FORMULA!r}"
     flops.write_text(source.replace(FORMULA, MUTATED), encoding="utf-8")

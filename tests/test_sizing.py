@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from llmcost import cost, memory, sizing
-from llmcost.validate import InputError
+from llmcost.core.validate import InputError
 
 
 def test_zero_stage3_gpt3_needs_35_a100_80gb():

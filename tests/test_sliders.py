@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import re
 
 import numpy as np
@@ -27,7 +26,7 @@ INPUTS = {"flops": (1e18, 1e26), "peak_flops": (1e13, 5e15), "mfu": (0.01, 1.0),
 
 def llmcost_function(name: str):
     module, function = sliders.EXPRESSIONS[name][1].rsplit(".", 1)
-    return getattr(importlib.import_module(f"llmcost.{module}"), function)
+    return getattr(getattr(llmcost, module), function)
 
 
 def test_every_formula_has_its_arguments_here():
@@ -106,10 +105,10 @@ def test_chain_chart_draws_what_llmcost_computes():
 def test_sliders_cover_every_published_value():
     """A reader can set each slider to any value the datasets hold: every rental quote, published
     MFU and grid intensity."""
-    from llmcost import datasets
+    from llmcost import cost, datasets
 
     prices = datasets.prices()
-    rentals = [datasets.gpu_hour_price(i) for i in prices.loc[prices["unit"] != "usd_per_unit", "id"]]
+    rentals = [cost.gpu_hour_price(i) for i in prices.loc[prices["unit"] != "usd_per_unit", "id"]]
     facts = datasets.model_facts()
     for slider, values in ((sliders.price_slider(2.0), rentals),
                            (sliders.mfu_slider(0.4), facts.loc[facts["quantity"] == "mfu", "value"]),

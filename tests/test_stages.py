@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from llmcost import flops, stages
-from llmcost.validate import InputError
+from llmcost.core.validate import InputError
 
 
 def test_instructgpt_inputs_are_table_6_and_appendix_c():

@@ -6,7 +6,7 @@ from pybtex.database import parse_file
 
 from conftest import ROOT
 from llmcost import techniques
-from llmcost.validate import InputError
+from llmcost.core.validate import InputError
 
 
 def test_every_technique_is_sourced_and_well_formed():

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from llmcost import transformer
-from llmcost.validate import InputError
+from llmcost.core.validate import InputError
 
 
 def test_positional_encoding_matches_vaswani_formula():

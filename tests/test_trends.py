@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from llmcost import trends
-from llmcost.validate import InputError
+from llmcost.core.validate import InputError
 
 
 def test_trend_fit_recovers_a_known_doubling_time():

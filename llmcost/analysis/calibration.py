@@ -1,0 +1,419 @@
+"""Calibration: llmcost's formulas against what each model's authors published.
+
+For every model of the dataset that has the inputs, the tables below put a formula's value next
+to the published one and their ratio (published / formula):
+
+* :func:`flops_table`: ``6PD`` (Kaplan et al. 2020) and its variants (``8PD`` with recomputation,
+  ``6PD`` + attention, PaLM's MFU convention) vs the published ``train_flops``;
+* :func:`gpu_hours_table`: ``6PD / (peak x utilization)`` vs the published accelerator-hours;
+* :func:`energy_table`: accelerator-hours x power x PUE vs the published MWh;
+* :func:`implied_utilization_table`: the utilization at which ``6PD`` fits in the published
+  accelerator-hours at the accelerator's dense peak at its training precision
+  (:func:`training_precision`), next to the MFU or TFLOP/s per GPU the authors reported;
+* :func:`convention_table`: what each FLOP-counting convention gives for one model;
+* :func:`serving_table`: ``llmcost.serving``'s roofline vs published serving measurements and
+  peer tools' figures (decode time per token, prefill time, output tokens/s per GPU);
+* :func:`summary`: median and worst ratio of a table.
+
+Every table is a pandas DataFrame (pandas is imported inside the functions only); a missing
+input is NaN, never a guess. Used by chapters 3 and 6 and by the audit appendix.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..running import architecture, serving
+from ..formulas import cluster, energy, flops
+from ..catalog import defaults
+from ..catalog.datasets import accelerator, model, model_facts, models, resolve_accelerator, serving_measurements
+from ..catalog.hardware import PRECISIONS, TERA, peak_flops, training_precision
+from ..core.validate import InputError, check_at_least_one, check_choice, check_flag, check_fraction, check_positive
+
+TRAINED_IN = {"deepseek-v3": "fp8"}
+"""Models whose matrix products ran below the accelerator's 16-bit rate, and the precision they
+used: DeepSeek-V3's GEMMs in FP8 (DeepSeek-AI 2024, ``deepseek2024v3``, Section 3.3). Pass it as
+``precision`` to the tables below to measure each model against the peak it trained at;
+without it, every model is measured at :func:`training_precision` (16-bit), comparable across
+generations."""
+
+
+def _precision_for(ident: str, gpu: str, precision) -> str:
+    if precision is None:
+        return training_precision(gpu)
+    if isinstance(precision, dict):
+        return check_choice("precision", precision[ident], PRECISIONS) if ident in precision else training_precision(gpu)
+    return check_choice("precision", precision, PRECISIONS)
+
+
+def _ratio(published, formula):
+    published = np.asarray(published, dtype=float)
+    formula = np.asarray(formula, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where((formula > 0) & np.isfinite(published), published / formula, np.nan)
+
+
+def _known(table, *columns):
+    mask = np.ones(len(table), dtype=bool)
+    for column in columns:
+        mask &= table[column].notna().to_numpy()
+    return mask
+
+
+def flops_table(causal: bool = False):
+    """Training FLOP by formula vs published, one row per model with parameters and tokens.
+
+    Columns: id, release, kind, params_active, tokens, ``flops_6pd`` (6 x active params x tokens),
+    ``flops_8pd`` (with activation recomputation), ``flops_attention`` (6PD + the attention matmuls
+    of the architecture, ``12 L (heads x head_dim) T`` per token, NaN without layers, heads and
+    context; ``causal=True`` counts half the score matrix), ``published`` (``train_flops``, NaN if none) and ``ratio``
+    (published / 6PD) and ``ratio_attention`` (published / flops_attention).
+    """
+    causal = check_flag("causal", causal)
+    table = models()
+    table = table[_known(table, "params_active", "tokens")].copy()
+    table["flops_6pd"] = flops.training_flops(table["params_active"].to_numpy(), table["tokens"].to_numpy())
+    table["flops_8pd"] = flops.training_flops(table["params_active"].to_numpy(), table["tokens"].to_numpy(), recompute=True)
+    convention = "6PD+causal-attention" if causal else "6PD+attention"
+    per_token = [
+        architecture.attention_for_convention(convention, ident) if architecture.has_attention_dims(ident) else np.nan
+        for ident in table["id"]
+    ]
+    table["flops_attention"] = table["flops_6pd"] + np.asarray(per_token) * table["tokens"].to_numpy()
+    table["published"] = table["train_flops"]
+    table["ratio"] = _ratio(table["published"], table["flops_6pd"])
+    table["ratio_attention"] = _ratio(table["published"], table["flops_attention"])
+    columns = ["id", "release", "kind", "params_active", "tokens", "flops_6pd", "flops_8pd", "flops_attention",
+               "published", "ratio", "ratio_attention"]
+    return table[columns].reset_index(drop=True)
+
+
+def gpu_hours_table(utilization=None, default_utilization: float | None = None, precision=None):
+    """Accelerator-hours by formula vs published, one row per model with an accelerator.
+
+    Formula: ``cluster.gpu_hours(6PD, peak, utilization)``. utilization: a fraction for every
+    model; None uses each model's reported MFU where there is one, else ``default_utilization``
+    (default: the book's, :data:`llmcost.defaults.BOOK`, PaLM's 46.2 % that seed 000 uses). precision: None (:func:`training_precision`), one
+    precision for all, or a dict model id -> precision.
+    Columns: id, accelerator, precision, peak_tflops, utilization, flops_6pd, gpu_hours (formula),
+    published (``gpu_hours``), ratio (published / formula).
+    """
+    import pandas as pd
+
+    default_utilization = check_fraction("default_utilization", defaults.value("mfu") if default_utilization is None else default_utilization)
+    if utilization is not None:
+        check_fraction("utilization", utilization)
+    table = models()
+    table = table[_known(table, "params_active", "tokens", "accelerator")]
+    rows = []
+    for row in table.itertuples(index=False):
+        prec = _precision_for(row.id, row.accelerator, precision)
+        peak = peak_flops(row.accelerator, prec)
+        util = utilization if utilization is not None else (row.mfu if not math.isnan(row.mfu) else default_utilization)
+        work = flops.training_flops(row.params_active, row.tokens)
+        hours = cluster.gpu_hours(work, peak, util)
+        rows.append((row.id, row.accelerator, prec, peak / TERA, util, work, hours, row.gpu_hours))
+    out = pd.DataFrame(rows, columns=["id", "accelerator", "precision", "peak_tflops", "utilization", "flops_6pd",
+                                      "gpu_hours", "published"])
+    out["ratio"] = _ratio(out["published"], out["gpu_hours"])
+    return out
+
+
+def energy_table(power_w=None, pue=None):
+    """Training energy by formula vs published MWh, one row per model with published GPU-hours.
+
+    Formula: ``energy.energy_mwh(published gpu_hours, power, PUE)``. power_w: W per accelerator
+    for every model, or None for each model's ``power_w`` (else its accelerator's TDP); pue:
+    one PUE, or None for each model's ``pue`` (else 1, i.e. accelerators only).
+    Columns: id, gpu_hours, power_w, pue, energy_mwh (formula), published (``energy_mwh``), ratio.
+    Sources differ on whether the published MWh includes PUE: see each row's note in
+    ``model_facts.csv``.
+    """
+    import pandas as pd
+
+    if power_w is not None:
+        check_positive("power_w", power_w)
+    if pue is not None:
+        check_at_least_one("pue", pue)
+    table = models()
+    table = table[_known(table, "gpu_hours")]
+    rows = []
+    for row in table.itertuples(index=False):
+        watts = power_w
+        if watts is None:
+            watts = row.power_w
+            if math.isnan(watts) and isinstance(row.accelerator, str):
+                watts = accelerator(row.accelerator).get("tdp_w", float("nan"))
+        overhead = pue if pue is not None else (row.pue if not math.isnan(row.pue) else 1.0)
+        mwh = energy.energy_mwh(row.gpu_hours, watts, overhead) if watts == watts else float("nan")
+        rows.append((row.id, row.gpu_hours, watts, overhead, mwh, row.energy_mwh))
+    out = pd.DataFrame(rows, columns=["id", "gpu_hours", "power_w", "pue", "energy_mwh", "published"])
+    out["ratio"] = _ratio(out["published"], out["energy_mwh"])
+    return out
+
+
+def implied_utilization_table(precision=None):
+    """Utilization implied by each model's published accelerator-hours, next to what was reported.
+
+    ``implied = cluster.implied_utilization(6PD, peak, published gpu_hours)``: the share of the
+    accelerator's dense peak at its training precision that 6PD model FLOPs needed to fit in the
+    published hours (an MFU-like quantity averaged over the whole run, downtime included).
+    precision: None (:func:`training_precision`: V100 fp16; A100, H100, H800, TPU bf16), one
+    precision, or a dict model id -> precision (e.g. ``{"deepseek-v3": "fp8"}``).
+    Columns: id, accelerator, precision, peak_tflops, flops_6pd, gpu_hours, implied,
+    reported_mfu, mfu_source (BibTeX key of that MFU: for GPT-3, Gopher and MT-NLG it is PaLM's
+    Table 3, not their authors), reported_tflops_per_gpu, reported_share (reported TFLOP/s /
+    peak), reported (the MFU if given, else reported_share), ratio (implied / reported).
+    """
+    import pandas as pd
+
+    table = models()
+    table = table[_known(table, "params_active", "tokens", "accelerator", "gpu_hours")]
+    rows = []
+    for row in table.itertuples(index=False):
+        prec = _precision_for(row.id, row.accelerator, precision)
+        peak = peak_flops(row.accelerator, prec)
+        work = flops.training_flops(row.params_active, row.tokens)
+        implied = cluster.implied_utilization(work, peak, row.gpu_hours)
+        share = row.tflops_per_gpu * TERA / peak
+        reported = row.mfu if not math.isnan(row.mfu) else share
+        rows.append((row.id, row.accelerator, prec, peak / TERA, work, row.gpu_hours, implied, row.mfu,
+                     row.tflops_per_gpu, share, reported))
+    out = pd.DataFrame(rows, columns=["id", "accelerator", "precision", "peak_tflops", "flops_6pd", "gpu_hours",
+                                      "implied", "reported_mfu", "reported_tflops_per_gpu", "reported_share",
+                                      "reported"])
+    out["ratio"] = _ratio(out["implied"], out["reported"])
+    out.insert(out.columns.get_loc("reported_mfu") + 1, "mfu_source", out["id"].map(primary_sources("mfu")))
+    return out
+
+
+def primary_sources(quantity: str) -> dict:
+    """Model id -> BibTeX key of the primary row of ``quantity`` in ``model_facts.csv``."""
+    facts = model_facts()
+    rows = facts[(facts["quantity"] == quantity) & facts["primary"]]
+    return dict(zip(rows["subject"], rows["source"]))
+
+
+def convention_table(name: str):
+    """Training FLOP of one model under each counting convention, and its ratio to 6PD.
+
+    Rows (``convention``): 6PD with the active parameters (the baseline); + the attention of the
+    architecture over the full score matrix (PaLM) and over its causal half (Megatron); 8PD with
+    recomputation; 6PD with total instead of active parameters (MoE); 6PD with the active
+    parameters counted from the architecture record with embeddings
+    (``architecture.parameter_counts``) and without (Kaplan's N). A row whose inputs the
+    dataset lacks is NaN. Columns: convention, flops, ratio (to 6PD), source (BibTeX key).
+    """
+    import pandas as pd
+
+    facts = model(name)
+    params, tokens = facts.get("params_active"), facts.get("tokens")
+    if params is None or tokens is None:
+        raise InputError(f"model {facts['id']!r} lacks params_active or tokens; pick one with both")
+    base = flops.training_flops(params, tokens)
+    has_attention = architecture.has_attention_dims(facts["id"])
+
+    def attention(convention):
+        if not has_attention:
+            return float("nan")
+        return base + architecture.attention_for_convention(convention, facts["id"]) * tokens
+
+    counted = architecture.counts_if_complete(facts["id"]) or {"active": float("nan"), "embeddings": float("nan")}
+    total = facts.get("params_total", params)
+    rows = [
+        ("6PD, active parameters (baseline)", base, "kaplan2020scaling"),
+        ("6PD + attention, full score matrix", attention("6PD+attention"), "chowdhery2022palm"),
+        ("6PD + attention, causal half", attention("6PD+causal-attention"), "narayanan2021megatron"),
+        ("8PD, activation recomputation", flops.training_flops(params, tokens, recompute=True), "narayanan2021megatron"),
+        ("6PD, total parameters (all experts)", flops.training_flops(total, tokens), "patel2023gpt4"),
+        ("6ND, N counted with embeddings", 6 * counted["active"] * tokens, "kaplan2020scaling"),
+        ("6ND, N counted without embeddings", 6 * (counted["active"] - counted["embeddings"]) * tokens, "kaplan2020scaling"),
+    ]
+    out = pd.DataFrame(rows, columns=["convention", "flops", "source"])
+    out["ratio"] = out["flops"] / base
+    return out[["convention", "flops", "ratio", "source"]]
+
+
+SPEED_METRICS = ("output_tokens_per_s_per_gpu",)
+"""Metrics where more is faster; the others (seconds) are faster when smaller."""
+
+METRIC_LABELS = {"decode_s_per_step": "one decode step (s)", "prefill_s": "prefill (s)",
+                 "output_tokens_per_s_per_gpu": "output tokens/s per GPU"}
+"""Each serving metric (a key of :func:`serving.serving_estimate`) as a table shows it, with its unit."""
+
+
+def serving_table():
+    """The serving roofline (``llmcost.serving``) against each row of ``serving_measurements.csv``.
+
+    ``llmcost`` is :func:`serving.serving_estimate`'s value of the row's metric at the row's
+    configuration (efficiencies: the row's where a peer tool assumed them, else llmcost's
+    defaults); where the source states no batch, it is the HBM floor at batch 1
+    (:func:`serving.hbm_read_seconds`), a lower bound for any batch (``basis`` says which).
+    Columns: id, model, accelerator, accelerators, batch, prompt_tokens, output_tokens, metric,
+    kind, published, llmcost, basis, ratio (published / llmcost) and ``achieved`` (the share of
+    the roofline's speed the system reached: ratio for tokens/s, 1 / ratio for seconds), source.
+    """
+    table = serving_measurements().copy()
+    values, bases = [], []
+    for row in table.itertuples(index=False):
+        value, basis = _roofline(row)
+        values.append(value)
+        bases.append(basis)
+    table["published"] = table["value"]
+    table["llmcost"] = values
+    table["basis"] = bases
+    table["ratio"] = _ratio(table["published"], table["llmcost"])
+    speed = table["metric"].isin(SPEED_METRICS)
+    table["achieved"] = np.where(speed, table["ratio"], 1 / table["ratio"])
+    return table[["id", "model", "accelerator", "accelerators", "batch", "prompt_tokens", "output_tokens", "metric", "kind",
+                  "published", "llmcost", "basis", "ratio", "achieved", "source"]]
+
+
+def _roofline(row) -> tuple[float, str]:
+    """llmcost's value of one measurement row's metric, and how it was obtained."""
+    if math.isnan(row.batch):
+        if row.metric != "decode_s_per_step":
+            raise InputError(f"serving measurement {row.id!r}: a {row.metric} without a batch cannot be estimated")
+        floor = serving.hbm_read_seconds(row.model, row.accelerator, gpus=row.accelerators, batch=1,
+                                         context=row.prompt_tokens + (row.output_tokens + 1) / 2,
+                                         weight_precision=row.weight_precision, kv_precision=row.kv_precision)
+        return floor, "HBM floor at batch 1"
+    efficiencies = {key: getattr(row, key) for key in ("compute_efficiency", "memory_efficiency") if not math.isnan(getattr(row, key))}
+    estimate = serving.serving_estimate(
+        row.model, row.accelerator, gpus=row.accelerators, batch=int(row.batch), prompt_tokens=row.prompt_tokens,
+        output_tokens=row.output_tokens, precision=row.precision, weight_precision=row.weight_precision,
+        kv_precision=row.kv_precision, **efficiencies,
+    )
+    return estimate[row.metric], "roofline" + (" at the peer's efficiencies" if efficiencies else "")
+
+
+def summary(table, column: str = "ratio", label: str = "id") -> dict:
+    """Median and worst of a ratio column: ``count``, ``median``, ``worst``, ``worst_id``, ``min``, ``max``.
+
+    The worst ratio is the one farthest from 1 on a log scale (0.5 and 2 are equally bad).
+    NaN rows are skipped; an empty column raises ``InputError``.
+    """
+    values = table[[label, column]].dropna()
+    if values.empty:
+        raise InputError(f"column {column!r} has no values to summarize")
+    ratios = values[column].to_numpy(dtype=float)
+    worst = int(np.argmax(np.abs(np.log(ratios))))
+    return {
+        "count": int(ratios.size),
+        "median": float(np.median(ratios)),
+        "worst": float(ratios[worst]),
+        "worst_id": str(values[label].iloc[worst]),
+        "min": float(ratios.min()),
+        "max": float(ratios.max()),
+    }
+
+
+ACCELERATOR_GENERATIONS = {
+    "v100-sxm2-32gb": "Volta",
+    "a100-40gb-sxm": "Ampere",
+    "a100-80gb-sxm": "Ampere",
+    "a100-40gb-pcie": "Ampere",
+    "a100-80gb-pcie": "Ampere",
+    "l40s": "Ada Lovelace",
+    "h100-sxm": "Hopper",
+    "h100-pcie": "Hopper",
+    "h800-sxm": "Hopper",
+    "h200-sxm": "Hopper",
+    "b200": "Blackwell",
+    "tpu-v3": "TPU",
+    "tpu-v4": "TPU",
+    "tpu-v5p": "TPU",
+    "mi300x": "CDNA 3",
+}
+"""Accelerator id (``accelerators.csv``) -> generation, in release order within each vendor.
+
+NVIDIA parts by the architecture their datasheets name (``nvidia2017v100``: Volta;
+``nvidia2020a100``: Ampere; ``nvidia2022h100``, ``nvidia2023h800``, ``nvidia2023h200``: Hopper;
+``nvidia2023l40s``: Ada Lovelace; ``nvidia2024dgxb200``: Blackwell); AMD's MI300X is CDNA 3
+(``amd2023mi300x``). Google's TPU v3, v4 and v5p are grouped as one generation, "TPU": the dataset
+has a single TPU-trained model with published hours (PaLM, TPU v4), too few to split."""
+
+
+def accelerator_generation(name) -> str:
+    """Generation of an accelerator (``"Volta"``, ``"Ampere"``, ``"Hopper"``, ``"TPU"``, ...).
+
+    name: an accelerator id or alias (``"a100"``, ``"H800"``); see :data:`ACCELERATOR_GENERATIONS`
+    for the grouping and its sources. Raises ``InputError`` for an unknown accelerator.
+    """
+
+    ident = resolve_accelerator(name)
+    if ident not in ACCELERATOR_GENERATIONS:
+        raise InputError(f"gpu {name!r} has no generation in llmcost.calibration.ACCELERATOR_GENERATIONS")
+    return ACCELERATOR_GENERATIONS[ident]
+
+
+def default_utilization_by_generation(table=None, column: str = "implied", precision=None):
+    """Median, min and max utilization per accelerator generation, from the published hours.
+
+    table: a table with ``id``, ``accelerator`` and ``column`` (default: :func:`implied_utilization_table`
+    with ``precision``); column: the utilization column to group (``implied``, ``reported``, ...).
+    Rows whose value is NaN are skipped; generations follow :data:`ACCELERATOR_GENERATIONS`
+    (V100 = Volta; A100 = Ampere; H100, H800 = Hopper; TPU v3, v4 = TPU).
+
+    Published accelerator-hours count the whole run, restarts after failures, checkpoints,
+    evaluation and idle time included, while 6PD counts only the useful model FLOPs; so the
+    implied utilization is a lower bound of the MFU the run achieved while it was computing
+    (e.g. PaLM: 30 % implied against 46.2 % reported, ``chowdhery2022palm`` Table 3; Llama 3.1
+    405B: 35 % against 38-43 %, ``dubey2024llama3`` Table 4). A default for estimates that start
+    from a cluster's wall-clock time belongs near the median; one for the speed of a running job,
+    near the reported MFU.
+    Columns: generation, count, median, min, max (fractions of the dense peak), models (ids,
+    comma-separated), accelerators (ids).
+    """
+    import pandas as pd
+
+    if table is None:
+        table = implied_utilization_table(precision)
+    for required in ("id", "accelerator"):
+        if required not in table.columns:
+            raise InputError(f"table must have an {required!r} column")
+    column = check_choice("column", column, [name for name in table.columns if name not in ("id", "accelerator")])
+    rows = table[["id", "accelerator", column]].dropna()
+    if rows.empty:
+        raise InputError(f"column {column!r} has no values to group")
+    values = rows[column].to_numpy(dtype=float)
+    check_fraction(column, values)
+    generations = [accelerator_generation(name) for name in rows["accelerator"]]
+    order = list(dict.fromkeys(ACCELERATOR_GENERATIONS.values()))
+    out = []
+    for generation in sorted(set(generations), key=order.index):
+        mask = np.array([g == generation for g in generations])
+        chosen = values[mask]
+        out.append((generation, int(chosen.size), float(np.median(chosen)), float(chosen.min()), float(chosen.max()),
+                    ", ".join(rows["id"][mask]), ", ".join(dict.fromkeys(rows["accelerator"][mask]))))
+    return pd.DataFrame(out, columns=["generation", "count", "median", "min", "max", "models", "accelerators"])
+
+
+def source_disagreements(quantities=None):
+    """Every (model, quantity) of ``model_facts.csv`` with more than one published value.
+
+    One row per value: subject, quantity, value, unit, source (BibTeX key), locator, primary
+    (the value llmcost uses), ratio (value / the primary value of the same pair) and note (why
+    the values differ: PUE included or not, a different accounting, a later model version,
+    rounding...). quantities: None for all, or a list of quantity names to keep
+    (``"co2_t"``, ``"train_flops"``, ...). Sorted by subject, quantity, primary first.
+    """
+    import pandas as pd
+
+
+    facts = model_facts()
+    if quantities is not None:
+        known = sorted(set(facts["quantity"]))
+        quantities = [check_choice("quantities", name, known) for name in ([quantities] if isinstance(quantities, str) else quantities)]
+        facts = facts[facts["quantity"].isin(quantities)]
+    counts = facts.groupby(["subject", "quantity"])["value"].transform("size")
+    rows = facts[counts > 1].copy()
+    rows["primary"] = rows["primary"].astype(str).str.lower().isin(["true", "1"])
+    primary = rows[rows["primary"]].set_index(["subject", "quantity"])["value"]
+    keys = pd.MultiIndex.from_frame(rows[["subject", "quantity"]])
+    rows["ratio"] = rows["value"].to_numpy(dtype=float) / primary.reindex(keys).to_numpy(dtype=float)
+    rows = rows.assign(_order=~rows["primary"]).sort_values(["subject", "quantity", "_order"], kind="stable")
+    columns = ["subject", "quantity", "value", "unit", "source", "locator", "primary", "ratio", "note"]
+    return rows[columns].reset_index(drop=True)

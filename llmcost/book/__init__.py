@@ -1,0 +1,20 @@
+"""The book's machinery: reader-grade numbers and tables, glue, charts and figures, sliders, the
+chapters' parameter checks, editions and the formula page. Imports every layer below it (never
+the CLI). Importing this package loads numpy only; charts, figures and sliders load altair."""
+
+from .tables import (
+    BIBTEX_KEY,
+    CHART_DIGITS,
+    CITATION_COLUMNS,
+    DENOISE_DIGITS,
+    NO_BREAK_CLASS,
+    NUMBER_CELL_CLASS,
+    cite_text,
+    format_number,
+    glue_number,
+    mark_number_cells,
+    round_floats,
+    round_significant,
+    table,
+)
+from .editions import EditionFailed, edition

@@ -1,0 +1,228 @@
+"""Helpers for the book's chapters: numbers quoted in prose come from code, never by hand.
+
+A chapter computes a value with ``llmcost`` and glues it under a name; its prose quotes it
+with the MyST role ``{glue:text}`name```. :func:`glue_number` formats the value in code so that
+the prose carries no format spec and nbval compares exactly the text a reader sees.
+
+Committed outputs are nbval's baseline, so they must be the same on every CPU. The last bits of
+a float are not: numpy's SIMD kernels (AVX-512, AVX2, SSE) and OpenBLAS's kernel choice differ
+between machines by up to about 1e-13 relative. This module is the one place that rounds what
+outputs carry: :func:`format_number` and :func:`table` first drop a float's digits beyond
+:data:`DENOISE_DIGITS`, and ``llmcost.charts`` rounds the data embedded in a chart to
+:data:`CHART_DIGITS` (:func:`round_floats`).
+
+``myst_nb`` is imported lazily, so ``import llmcost`` (the CLI) never loads it.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+
+import numpy as np
+
+
+DENOISE_DIGITS = 12
+"""Significant digits a float keeps before it is formatted: far above what any output shows, far
+below the ~16 digits whose last ones depend on the CPU, so a value on a rounding boundary
+formats the same everywhere."""
+
+CHART_DIGITS = 7
+"""Significant digits of every float embedded in a chart. A reader sees at most four; seven keep
+a change of one part in a million visible to the nbval regression (it moves the seventh digit),
+while CPU noise (~1e-13 relative) changes a rounded value with odds of about one in a million."""
+
+
+def round_significant(value: float, digits: int) -> float:
+    """``value`` rounded to ``digits`` significant digits (decimal, via its ``%g`` text)."""
+    return float(f"{value:.{digits}g}")
+
+
+def round_floats(obj, digits: int):
+    """A copy of a JSON-like ``obj`` (dicts, lists, numbers, strings) with every float rounded.
+
+    ints and bools are left alone; non-finite floats are rejected, since JSON cannot carry them.
+    """
+    if isinstance(obj, float):
+        if not math.isfinite(obj):
+            raise ValueError(f"cannot embed a non-finite number: {obj!r}")
+        return round_significant(obj, digits)
+    if isinstance(obj, dict):
+        return {key: round_floats(item, digits) for key, item in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [round_floats(item, digits) for item in obj]
+    return obj
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
+_SCALE_WORDS = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"))
+
+
+def _scientific(number: float) -> str:
+    mantissa, exponent = f"{number:.2e}".split("e")
+    return mantissa if int(exponent) == 0 else f"{mantissa} \u00d7 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+
+
+def _words(number: float) -> str:
+    for scale, word in _SCALE_WORDS:
+        if abs(number) >= scale:
+            return f"{number / scale:.3g} {word}"
+    return f"{number:,.0f}"
+
+
+def format_number(value, fmt: str = ",.3g", unit: str = "") -> str:
+    """Text of a number for prose and labels, plus an optional unit after a space.
+
+    fmt: a format spec of the mini-language (``",.0f"``, ``".3g"``, ``".1%"``, ...), or
+    ``"sci"`` (3 significant digits, ``3.15 × 10²³``), ``"words"`` (``175 billion``) or
+    ``"auto"`` (4 significant digits from 0.001 to 1,000, whole numbers with thousands separators up to a
+    million, ``"sci"`` outside: never ``e+``).
+    Rejects NaN and infinities.
+    """
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"cannot quote a non-finite number: {value!r}")
+    number = round_significant(number, DENOISE_DIGITS)
+    if fmt == "auto":
+        size = abs(round_significant(number, 4))
+        fmt = ",.0f" if 1e3 <= size < 1e6 else ",.4g" if size == 0 or 1e-3 <= size < 1e3 else "sci"
+    if fmt == "sci":
+        text = _scientific(number)
+    elif fmt == "words":
+        text = _words(number)
+    else:
+        text = format(number, fmt)
+    return f"{text} {unit}" if unit else text
+
+
+def glue_number(name: str, value, fmt: str = ",.3g", unit: str = "") -> None:
+    """Glue ``value`` formatted with ``fmt`` (and ``unit``) under ``name``.
+
+    In prose: ``{glue:text}`name```. The glued object is a ``str``, so MyST-NB pastes it without
+    quotes and papermill/scrapbook readers get the same text back. Returns ``None`` so that a
+    call ending a cell prints nothing; use :func:`format_number` for the text itself.
+    """
+    from myst_nb import glue
+
+    glue(name, format_number(value, fmt, unit), display=False)
+
+
+BIBTEX_KEY = r"[A-Za-z][A-Za-z0-9_:\-]*\d{4}[A-Za-z0-9_:\-]*"
+"""What a BibTeX key of ``references.bib`` looks like (``touvron2023llama``); the source
+documents' keys (``seed000``) are matched apart."""
+
+CITATION_COLUMNS = ("source", "sources", "input_sources")
+"""Table columns whose BibTeX keys :func:`table` writes as short citations ("Rae et al. 2021")."""
+
+
+@functools.lru_cache(maxsize=1)
+def _short_citations() -> dict:
+    """BibTeX key -> "Author et al. Year" (or the organization's name) for every entry of ``references.bib``."""
+    from pybtex.database import parse_file
+
+    from ..catalog.datasets import bibliography_path
+
+    path = bibliography_path()
+    if path is None:
+        return {}
+    short = {}
+    for key, entry in parse_file(str(path)).entries.items():
+        people = entry.persons.get("author", [])
+        names = [" ".join(person.last_names).replace("{", "").replace("}", "") for person in people]
+        who = names[0] + (" et al." if len(names) > 2 else f" and {names[1]}" if len(names) == 2 else "") if names else key
+        short[key] = f"{who} {entry.fields.get('year', '')}".strip()
+        if re.fullmatch(r"seed\d{3}", key):
+            short[key] = f"seed {key[4:]}"  # the source documents, as the book names them
+    return short
+
+
+def cite_text(text: str) -> str:
+    """``text`` with each BibTeX key of ``references.bib`` in it replaced by its short citation."""
+    citations = _short_citations()
+    return re.sub(rf"{BIBTEX_KEY}|\bseed\d{{3}}\b", lambda m: citations.get(m.group(0), m.group(0)), str(text))
+
+
+def table(frame, formats: dict | None = None, columns: dict | None = None):
+    """A display copy of ``frame`` for a chapter: every cell as reader text, first column as index.
+
+    formats: column -> format accepted by :func:`format_number`; float columns without one take
+    ``"auto"`` (no ``e+`` notation). Missing values show as "—", booleans as "✓" or nothing, and
+    the BibTeX keys of a :data:`CITATION_COLUMNS` column as short citations (:func:`cite_text`).
+    columns: column -> header to show (e.g. with its unit); columns not named keep their name.
+    The result is a plain DataFrame, whose HTML is the same on every run (pandas' Styler is not:
+    it embeds a random id), so nbval can compare it.
+    """
+    shown = frame.copy()
+    formats = dict(formats or {})
+    for column in shown.columns:
+        if column not in formats and shown[column].dtype.kind == "f":
+            formats[column] = "auto"
+    for column in shown.columns:
+        fmt = formats.get(column)
+        shown[column] = [_cell(value, fmt) for value in shown[column]]
+        if column in CITATION_COLUMNS:
+            shown[column] = [cite_text(value) if isinstance(value, str) else value for value in shown[column]]
+    shown = shown.rename(columns=columns or {})
+    _show_whole_cells()
+    first = shown.columns[0]
+    shown = shown.set_index(first)
+    # The first column's header goes in the header row's corner, not on a row of its own.
+    shown.index.name, shown.columns.name = None, first
+    return shown
+
+
+NUMBER_CELL_CLASS = "llmcost-num"
+"""Class of a table cell that holds only a number, a range, a date or "—": the book's CSS never
+breaks it and aligns it right."""
+
+NO_BREAK_CLASS = "llmcost-nobreak"
+"""Class of a ``span`` around a number inside a text cell (``3.15 × 10²³``, ``25–283``), which
+the book's CSS keeps on one line while the words around it wrap."""
+
+_NUMBER = r"[-\u2212+]?[$]?[\d.,]*\d(?:\s*\u00d7\s*10[\u2070\u00b9\u00b2\u00b3\u2074-\u2079\u207b]+)?(?:\s?%)?"
+_RANGE = rf"{_NUMBER}(?:\s*\u2013\s*{_NUMBER})?"
+_NUMBER_CELL = re.compile(rf"<td>(\s*(?:\u2014|\d{{4}}-\d{{2}}(?:-\d{{2}})?|{_RANGE})\s*)</td>")
+_TEXT_CELL = re.compile(r"<td>([^<]*)</td>")
+_BREAKABLE_NUMBER = re.compile(rf"(?<![\w.,]){_RANGE}(?![\w])")
+
+
+def _protect_numbers(match: re.Match) -> str:
+    """A text cell with each number that holds a space or a dash wrapped in a no-break span."""
+    def wrap(number: re.Match) -> str:
+        text = number.group(0)
+        return f'<span class="{NO_BREAK_CLASS}">{text}</span>' if re.search(r"[\s\u2013]", text) else text
+
+    return f"<td>{_BREAKABLE_NUMBER.sub(wrap, match.group(1))}</td>"
+
+
+def mark_number_cells(page: str) -> str:
+    """The HTML ``page`` with each table cell that is only a number (``1,979``, ``46.2%``,
+    ``3.15 × 10²³``), a range (``1,231–14,119``), a date (``2024-12``) or "—" given the class
+    :data:`NUMBER_CELL_CLASS`, and each number with a space or a dash inside a text cell
+    (``30 (25–283)``, ``at 50 % utilization``) wrapped in a :data:`NO_BREAK_CLASS` span."""
+    page = _NUMBER_CELL.sub(rf'<td class="{NUMBER_CELL_CLASS}">\1</td>', page)
+    return _TEXT_CELL.sub(_protect_numbers, page)
+
+
+def _show_whole_cells() -> None:
+    """Let pandas display every character and row of a chapter's tables (its defaults cut cells
+    at 50 characters with "..." and tables at 60 rows)."""
+    import pandas as pd
+
+    pd.set_option("display.max_colwidth", None)
+    pd.set_option("display.max_rows", None)
+
+
+def _cell(value, fmt):
+    """One table cell as text: a formatted number, "—" for a missing value, "✓" or "" for a flag."""
+    if isinstance(value, (bool, np.bool_)):
+        return "\u2713" if value else ""
+    if value is None or (isinstance(value, float) and value != value):
+        return "\u2014"
+    if fmt is None and isinstance(value, (float, np.floating)):
+        fmt = "auto"  # a float in a column of mixed types
+    if fmt is not None:
+        return format_number(value, fmt)
+    return value
+

@@ -1,0 +1,1 @@
+"""Core: input validation shared by every layer. Imports nothing else of llmcost."""
