@@ -250,3 +250,16 @@ def test_ratio_domain_holds_the_data_and_agreement_with_a_margin():
     frame = pd.DataFrame({"r": [0.5, 2.0, float("nan")], "hi": [0.6, 8.0, 3.0]})
     assert figures.ratio_domain(frame, ["r", "hi"]) == [0.5 / figures.MARGIN, 8.0 * figures.MARGIN]
     assert figures.ratio_domain(frame[["r"]].iloc[:1] * 4, ["r"]) == [1 / figures.MARGIN, 2.0 * figures.MARGIN]
+
+
+def test_glue_all_glues_texts_and_formatted_numbers_in_order(monkeypatch):
+    import myst_nb
+
+    from llmcost.book import glue_all
+
+    glued = []
+    monkeypatch.setattr(myst_nb, "glue", lambda name, value, display=True: glued.append((name, value, display)))
+    glue_all({"a": "text", "b": (1234.5, ",.0f"), "c": (0.5, ".0%", "of peak")})
+    assert glued == [("a", "text", False), ("b", "1,234", False), ("c", "50% of peak", False)]
+    with pytest.raises(TypeError, match="glue_all: d must be a text or"):
+        glue_all({"d": 3.0})

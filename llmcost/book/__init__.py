@@ -11,6 +11,7 @@ from .tables import (
     NUMBER_CELL_CLASS,
     cite_text,
     format_number,
+    glue_all,
     glue_number,
     mark_number_cells,
     round_floats,

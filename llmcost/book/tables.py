@@ -108,6 +108,21 @@ def glue_number(name: str, value, fmt: str = ",.3g", unit: str = "") -> None:
     glue(name, format_number(value, fmt, unit), display=False)
 
 
+def glue_all(values: dict) -> None:
+    """Glue every entry of ``values``, in order: name -> text (a ``str``, glued as it is) or name ->
+    ``(value, fmt)`` / ``(value, fmt, unit)`` (formatted by :func:`glue_number`). One call glues a
+    chapter's worked example, so that a cell holds the computation's call, not a list of glues."""
+    from myst_nb import glue
+
+    for name, entry in values.items():
+        if isinstance(entry, str):
+            glue(name, entry, display=False)
+        elif isinstance(entry, tuple) and len(entry) in (2, 3):
+            glue_number(name, *entry)
+        else:
+            raise TypeError(f"glue_all: {name} must be a text or (value, fmt[, unit]), got {entry!r}")
+
+
 BIBTEX_KEY = r"[A-Za-z][A-Za-z0-9_:\-]*\d{4}[A-Za-z0-9_:\-]*"
 """What a BibTeX key of ``references.bib`` looks like (``touvron2023llama``); the source
 documents' keys (``seed000``) are matched apart."""
