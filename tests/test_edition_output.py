@@ -106,11 +106,21 @@ def test_home_and_tmp_are_refused(where, tmp_path):
     folder = Path.home() if where == "home" else Path(os.environ.get("TMPDIR", "/tmp"))
     if not any(folder.iterdir()):
         pytest.skip(f"{folder} is empty here")
-    top = sorted(os.listdir(folder))
-    proc = book("--out", str(folder))
-    says = "would replace the repository" if ROOT.is_relative_to(folder.resolve()) else "did not write"
-    assert_refused(proc, says)
-    assert sorted(os.listdir(folder)) == top
+    sentinel = tmp_path / "sentinel" if where == "home" else Path(folder) / f"llmcost-sentinel-{os.getpid()}"
+    if where == "tmp":
+        sentinel.write_text("mine", encoding="utf-8")
+    top = set(os.listdir(folder))  # other programs may add files meanwhile, never may this one delete
+    try:
+        proc = book("--out", str(folder))
+        says = "would replace the repository" if ROOT.is_relative_to(folder.resolve()) else "did not write"
+        assert_refused(proc, says)
+        if where == "home":
+            assert top <= set(os.listdir(folder))
+        else:
+            assert sentinel.read_text(encoding="utf-8") == "mine"
+    finally:
+        if where == "tmp":
+            sentinel.unlink()
 
 
 def test_a_file_and_an_unwritable_place_are_refused_before_the_build(tmp_path):

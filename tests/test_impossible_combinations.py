@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from llmcost import cli, parameters, serving
-from llmcost.running.architecture import architecture, kv_cache_bytes_per_token
+from llmcost.running.architecture import FIELDS, architecture, kv_cache_bytes_per_token
 from llmcost.formulas.memory import GB
 from llmcost.core.validate import InputError
 
@@ -139,7 +139,8 @@ def test_a_prompt_beyond_the_context_names_both_numbers(capsys):
 
 
 def test_a_cache_that_does_not_fit_is_not_blamed_on_the_weights():
-    arch = {**{k: v for k, v in vars(architecture("llama-2-70b")).items() if k not in ("name", "stated")}, "context": 10**9}
+    llama = architecture("llama-2-70b")
+    arch = {**{field: getattr(llama, field) for field in FIELDS}, "context": 10**9}
     with pytest.raises(InputError, match=r"prompt_tokens \+ output_tokens must leave room for one sequence's KV cache: "
                                          r"10,000,010 tokens need 3,277 GB beside the 138 GB of weights"):
         serving.serving_estimate(arch, "a100", gpus=8, prompt_tokens=10**7, output_tokens=10)

@@ -417,9 +417,16 @@ def _table(filename: str) -> _Table:
     return table
 
 
+ON_CLEAR: list = []
+"""Callables run whenever the data are read anew (:func:`use_data_dir`): the caches of records
+that other layers build from the data (``llmcost.architecture``'s) register here."""
+
+
 def _clear_caches() -> None:
-    for cached in (_resources, _bib_keys, _parsed, _table, _check_facts):
+    for cached in (_resources, _bib_keys, _parsed, _table, _check_facts, _record):
         cached.cache_clear()
+    for clear in ON_CLEAR:
+        clear()
 
 
 # --- rules across cells, rows and files -----------------------------------------------------
@@ -638,10 +645,14 @@ def resolve_accelerator(name: str) -> str:
     return _resolve("accelerators.csv", "gpu", name)
 
 
+@lru_cache(maxsize=None)
 def _record(filename: str, facts_file: str, ident: str) -> dict:
+    """One id's row and primary facts, built once per process (callers get a copy)."""
     row = next(r for r in _rows(filename) if r["id"] == ident)
     record = dict(row)
     record.update(_table(facts_file).primary.get(ident, {}))
+    if filename == "models.csv" and "params_active" not in record and record.get("kind") == "dense" and "params_total" in record:
+        record["params_active"] = record["params_total"]
     return record
 
 
@@ -650,15 +661,12 @@ def model(name: str) -> dict:
 
     ``params_active`` equals ``params_total`` for dense models when the data do not list it.
     """
-    record = _record("models.csv", "model_facts.csv", resolve_model(name))
-    if "params_active" not in record and record.get("kind") == "dense" and "params_total" in record:
-        record["params_active"] = record["params_total"]
-    return record
+    return dict(_record("models.csv", "model_facts.csv", resolve_model(name)))
 
 
 def accelerator(name: str) -> dict:
     """An accelerator's identity and primary specs as a dict (TFLOP/s dense, GB, GB/s, W)."""
-    return _record("accelerators.csv", "accelerator_specs.csv", resolve_accelerator(name))
+    return dict(_record("accelerators.csv", "accelerator_specs.csv", resolve_accelerator(name)))
 
 
 def model_ids() -> list[str]:

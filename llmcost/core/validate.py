@@ -130,6 +130,39 @@ def _check(name: str, value, bad, allowed: str):
         raise InputError(f"{name} must be {allowed}, got {_describe(first)}")
 
 
+def _in_range(name: str, number: float) -> bool:
+    low, high = RANGES.get(name, (None, None))
+    return (low is None or number >= low) and (high is None or number <= high)
+
+
+def _scalar_fast_path(ok, keep_int: bool = False):
+    """Decorator of a check: a Python ``int`` or ``float`` that ``ok`` (a predicate on the float)
+    accepts and that lies in ``RANGES[name]`` is returned at once, as a float (an int stays an int
+    with ``keep_int``), without numpy; anything else goes through the check itself, which says
+    what is wrong. Scalar formulas call several checks each: this makes them about 5 times faster."""
+
+    def wrap(check):
+        @functools.wraps(check)
+        def checked(name: str, value):
+            kind = type(value)
+            if kind is float or kind is int:
+                try:
+                    number = float(value)
+                except OverflowError:
+                    return check(name, value)
+                if ok(number) and _in_range(name, number):
+                    return value if keep_int and kind is int else number
+            return check(name, value)
+
+        return checked
+
+    return wrap
+
+
+_INF = float("inf")
+
+
+@_scalar_fast_path(lambda number: 0 < number < _INF)
 def check_positive(name: str, value):
     """Require a finite number > 0 (scalar or every element), within ``RANGES[name]``."""
     value = as_number(name, value)
@@ -137,6 +170,7 @@ def check_positive(name: str, value):
     return value
 
 
+@_scalar_fast_path(lambda number: 0 <= number < _INF)
 def check_non_negative(name: str, value):
     """Require a finite number >= 0 (scalar or every element), within ``RANGES[name]``."""
     value = as_number(name, value)
@@ -144,6 +178,7 @@ def check_non_negative(name: str, value):
     return value
 
 
+@_scalar_fast_path(lambda number: 0 < number <= 1)
 def check_fraction(name: str, value):
     """Require a utilization-like fraction in (0, 1], within ``RANGES[name]``."""
     value = as_number(name, value)
@@ -152,6 +187,7 @@ def check_fraction(name: str, value):
     return value
 
 
+@_scalar_fast_path(lambda number: 0 <= number < 1)
 def check_share(name: str, value):
     """Require a share in [0, 1) (e.g. an overhead or a margin), not a utilization."""
     value = as_number(name, value)
@@ -160,6 +196,7 @@ def check_share(name: str, value):
     return value
 
 
+@_scalar_fast_path(lambda number: 1 <= number < _INF)
 def check_at_least_one(name: str, value):
     """Require a finite number >= 1 (e.g. a PUE), within ``RANGES[name]``."""
     value = as_number(name, value)
@@ -168,6 +205,7 @@ def check_at_least_one(name: str, value):
     return value
 
 
+@_scalar_fast_path(lambda number: 1 <= number <= MAX_COUNT and number == int(number), keep_int=True)
 def check_count(name: str, value):
     """Require a whole number >= 1 (GPUs, layers, ranks), at most :data:`MAX_COUNT`.
 
@@ -214,6 +252,8 @@ def check_choice(name: str, value, allowed):
 def has_non_finite(result, allow_inf: bool = False) -> bool:
     """True if ``result`` (a number, an array, or a dict/list/tuple of them) holds NaN, or inf
     unless ``allow_inf``."""
+    if type(result) is float:  # the common case, without numpy
+        return result != result or (not allow_inf and result in (_INF, -_INF))
     if isinstance(result, dict):
         return any(has_non_finite(item, allow_inf) for item in result.values())
     if isinstance(result, (list, tuple)):
@@ -252,6 +292,10 @@ def check_broadcast(named: dict) -> None:
         shapes[name] = shape
 
 
+_PLAIN_ARGUMENTS = (float, int, str, bool, type(None), dict)
+"""Argument types that are never arrays: :func:`finite_result` skips looking into them."""
+
+
 def finite_result(function=None, *, allow_inf: bool = False):
     """Decorator of a public formula: a list or tuple argument is taken as an array
     (:func:`as_array`), array arguments that do not broadcast together raise :class:`InputError`
@@ -264,7 +308,8 @@ def finite_result(function=None, *, allow_inf: bool = False):
     @functools.wraps(function)
     def checked(*args, **kwargs):
         call = args, kwargs
-        if any(isinstance(value, (list, tuple)) or getattr(value, "ndim", 0) for value in (*args, *kwargs.values())):
+        if any(type(value) not in _PLAIN_ARGUMENTS and (isinstance(value, (list, tuple)) or getattr(value, "ndim", 0))
+               for value in (*args, *kwargs.values())):
             bound = signature.bind(*args, **kwargs)  # only when an array may be among them: binding is slow
             for name, value in bound.arguments.items():
                 bound.arguments[name] = as_array(value)
@@ -297,6 +342,7 @@ def plain(value):
     return float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=float)
 
 
+@_scalar_fast_path(lambda number: -_INF < number < _INF)
 def check_finite(name: str, value):
     """Require finite numbers of any sign (a scalar or an array), within ``RANGES[name]``."""
     number = as_number(name, value)

@@ -24,7 +24,9 @@ record lacks the fields, and asking for its count says so.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, fields
+from functools import lru_cache
 
 import numpy as np
 
@@ -86,6 +88,11 @@ class Architecture:
         """``kv_heads x head_dim``: the width of the keys and of the values each layer caches, count."""
         return self.require("kv_heads", "head_dim") and self.kv_heads * self.head_dim
 
+    @functools.cached_property
+    def counts(self) -> dict:
+        """:func:`parameter_counts` of this record, computed on first use (do not mutate)."""
+        return _counted(self)
+
     def require(self, *names: str) -> bool:
         """Raise InputError naming the model and each missing field; True when all are there."""
         why = NOT_EXPRESSIBLE.get(self.name)
@@ -114,20 +121,35 @@ def architecture(model) -> Architecture:
     if isinstance(model, Architecture):
         return model
     if isinstance(model, str):
-        record = datasets.model(model)
-        name, given = record["id"], {k: record[k] for k in FIELDS if k in record}
-    elif isinstance(model, dict):
+        return _of_model(datasets.resolve_model(model))
+    if isinstance(model, dict):
         unknown = sorted(set(model) - set(FIELDS) - {"name"})
         if unknown:
             raise InputError(f"model has unknown architecture field(s) {', '.join(unknown)}; allowed: {', '.join(FIELDS)}")
         name, given = model.get("name", "the given architecture"), {k: v for k, v in model.items() if k != "name"}
     else:
         raise InputError(f"model must be a model name or a dict of architecture fields, got {model!r}")
+    return _built(name, given)
+
+
+def _built(name: str, given: dict) -> Architecture:
+    """A checked record from ``given`` fields, the others from :data:`DEFAULTS`."""
     values = {key: _checked(key, value) for key, value in given.items() if value is not None}
     stated = tuple(key for key in FIELDS if key in values)
     _fill_defaults(values)
     _check_relations(name, values)
     return Architecture(name=name, stated=stated, **values)
+
+
+@lru_cache(maxsize=None)
+def _of_model(ident: str) -> Architecture:
+    """The record of a dataset model, built once per process (frozen, so shared safely; its
+    derived counts are cached on it): a name is resolved to its record once."""
+    record = datasets.model(ident)
+    return _built(record["id"], {k: record[k] for k in FIELDS if k in record})
+
+
+datasets.ON_CLEAR.append(_of_model.cache_clear)
 
 
 def _checked(key: str, value):
@@ -167,14 +189,19 @@ def _norm_params(arch: Architecture):
     return arch.d_model * (1 + arch.linear_biases)
 
 
-@finite_result
 def parameter_counts(model) -> dict:
     """Parameters of ``model`` by part, counts: ``attention``, ``mlp`` (all experts), ``router``,
     ``norms``, ``embeddings`` (incl. a learned position table), ``total``, ``active`` (per token:
     routed + shared experts only) and ``matmul_active`` (active minus tables only looked up: the
     position table and, when untied, the input embedding), the ``P`` of ``2 P`` FLOP per token.
+    Computed once per record (:attr:`Architecture.counts`); a new dict each call.
     """
-    arch = architecture(model)
+    return dict(architecture(model).counts)
+
+
+@finite_result
+def _counted(arch: Architecture) -> dict:
+    """:func:`parameter_counts` of one record, computed."""
     arch.require("layers", "d_model", "heads", "head_dim", "kv_heads", "ffn_dim", "mlp_matrices", "vocab", "embedding_matrices")
     d, f, m, b = arch.d_model, arch.ffn_dim, arch.mlp_matrices, arch.linear_biases
     attention = 2 * d * arch.attention_width + 2 * d * arch.kv_width + b * (arch.attention_width + 2 * arch.kv_width + d)

@@ -128,13 +128,15 @@ def allreduce_seconds(message_bytes, gpus, interconnect_gbps, latency_s=0.0):
     its link, half of ``interconnect_gbps`` (GB/s, both directions, as datasheets state it), plus
     ``latency_s`` per all-reduce. One GPU needs no all-reduce: 0 s.
     """
-    message_bytes = check_non_negative("message_bytes", message_bytes)
-    gpus = np.asarray(check_count("gpus", gpus), dtype=float)
-    interconnect_gbps = check_positive("interconnect_gbps", interconnect_gbps)
-    latency_s = check_non_negative("allreduce_latency_s", latency_s)
+    return plain(_ring_seconds(check_non_negative("message_bytes", message_bytes), np.asarray(check_count("gpus", gpus), dtype=float),
+                               check_positive("interconnect_gbps", interconnect_gbps),
+                               check_non_negative("allreduce_latency_s", latency_s)))
+
+
+def _ring_seconds(message_bytes, gpus, interconnect_gbps, latency_s):
+    """:func:`allreduce_seconds` on checked inputs (``gpus`` a float array)."""
     seconds = 2 * (gpus - 1) / gpus * message_bytes / (interconnect_gbps * GB / 2) + latency_s
-    result = np.where(gpus > 1, seconds, 0.0)
-    return plain(result)
+    return np.where(gpus > 1, seconds, 0.0)
 
 
 @finite_result
@@ -143,14 +145,16 @@ def max_batch(model, gpu, gpus, context, weight_precision="bf16", kv_precision="
     weights alone do not fit). Memory: ``gpus x memory_gb``; weights: all parameters (MoE too);
     the cache of key/value heads replicated across the group (:func:`kv_copies`) counts once per copy."""
     arch = architecture(model)
-    record = _gpu_record(gpu)
     copies = kv_copies(arch, gpus)
-    gpus = np.asarray(check_count("gpus", gpus), dtype=float)
-    context = check_count("context", context)
+    return plain(_max_batch(arch, _gpu_record(gpu), np.asarray(check_count("gpus", gpus), dtype=float),
+                            check_count("context", context), weight_precision, kv_precision, copies))
+
+
+def _max_batch(arch, record, gpus, context, weight_precision, kv_precision, copies):
+    """:func:`max_batch` on checked inputs (``gpus`` a float array, ``copies`` from :func:`kv_copies`)."""
     free = gpus * record["memory_gb"] * GB - _weight_bytes(arch, weight_precision)
     per_sequence = kv_cache_bytes_per_token(arch, kv_precision) * copies * np.asarray(context, dtype=float)
-    result = np.maximum(np.floor(free / per_sequence), 0.0)
-    return plain(result)
+    return np.maximum(np.floor(free / per_sequence), 0.0)
 
 
 def _weight_bytes(arch, weight_precision):
@@ -277,7 +281,7 @@ def serving_estimate(
     weight_precision, kv_precision = weight_precision or precision, kv_precision or precision
     weight_bytes = _weight_bytes(arch, weight_precision)
     kv_per_token = kv_cache_bytes_per_token(arch, kv_precision)
-    fits = max_batch(arch, record, gpus, prompt + output, weight_precision, kv_precision)
+    fits = _max_batch(arch, record, gpus, prompt + output, weight_precision, kv_precision, copies)
     _check_fits(arch, record, gpus, batch, prompt + output, fits, weight_bytes, kv_per_token * copies)
     latency_s = allreduce_latency_seconds(gpus) if allreduce_latency_s is None else allreduce_latency_s
     compute_rate = gpus * peak * compute_efficiency
@@ -289,7 +293,7 @@ def serving_estimate(
             if np.any(gpus > 1):
                 raise InputError(f"gpu {record.get('id')!r} has no interconnect_gbps in the dataset: give gpus=1")
             return 0.0
-        one = allreduce_seconds(batch * tokens * activation_bytes, gpus, record["interconnect_gbps"], latency_s)
+        one = _ring_seconds(batch * tokens * activation_bytes, gpus, record["interconnect_gbps"], latency_s)
         return ALLREDUCES_PER_LAYER * arch.layers * one
 
     prefill_flops = batch * prompt * forward_flops_per_token(arch, prompt, causal=True)
