@@ -91,11 +91,20 @@ def _option_type(check, name):
     return parse
 
 
+class _BrokenData(Exception):
+    """A dataset error met while parsing an option: not argparse's to report (it is no bad input)."""
+
+    def __init__(self, error: Exception):
+        super().__init__(str(error))
+
+
 def _name_type(resolve):
     def parse(text):
         try:
             return resolve(text)
-        except (InputError, datasets.DataError) as exc:
+        except datasets.DataError as exc:
+            raise _BrokenData(exc) from None
+        except InputError as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
 
     return parse
@@ -117,8 +126,9 @@ def _choice(name: str, allowed):
 _precision = _choice("precision", hardware.PRECISIONS)
 
 
-GPU = _name_type(datasets.resolve_accelerator)
-MODEL = _name_type(datasets.resolve_model)
+GPU = _name_type(datasets.accelerator)
+MODEL = _name_type(datasets.model)
+"""--gpu and --model become the dataset's records at the boundary: each name is resolved once."""
 
 
 def _number(parser, flag, check, name, help_text, **kwargs):
@@ -226,9 +236,10 @@ class Inputs(dict):
             self.sources[key] = source
 
 
-def _hardware(args, inputs: Inputs, convention: str = "6PD+attention") -> None:
+def _hardware(args, inputs: Inputs, convention: str = "6PD+attention") -> dict | None:
     """Put the accelerator inputs in ``inputs``: gpu id, precision, peak FLOP/s and utilization
-    (by default PaLM 540B's published MFU restated in ``convention``)."""
+    (by default PaLM 540B's published MFU restated in ``convention``); returns the accelerator's
+    record (None with --peak-tflops and no --gpu)."""
     if args.mfu is not None:
         inputs.set("mfu", args.mfu, "option --mfu")
     elif convention == "6PD+attention":
@@ -238,15 +249,16 @@ def _hardware(args, inputs: Inputs, convention: str = "6PD+attention") -> None:
     if args.peak_tflops is not None:
         if args.precision is not None:
             raise InputError("--precision selects --gpu's datasheet peak; with --peak-tflops give the peak at your precision and leave --precision out")
-        inputs.set("gpu", args.gpu, "option --gpu")
+        inputs.set("gpu", args.gpu and args.gpu["id"], "option --gpu")
         inputs.set("precision", None, "")
         inputs.set("peak_flops", args.peak_tflops * hardware.TERA, "option --peak-tflops")
-        return
-    gpu = args.gpu or datasets.resolve_accelerator(DEFAULT_GPU)
+        return args.gpu
+    gpu = args.gpu or datasets.accelerator(DEFAULT_GPU)
     precision = args.precision or DEFAULT_PRECISION
-    inputs.set("gpu", gpu, "option --gpu" if args.gpu else "default")
+    inputs.set("gpu", gpu["id"], "option --gpu" if args.gpu else "default")
     inputs.set("precision", precision, "option --precision" if args.precision else "default")
-    inputs.set("peak_flops", hardware.peak_flops(gpu, precision), f"dataset: {gpu} at {precision}")
+    inputs.set("peak_flops", hardware.peak_flops(gpu, precision), f"dataset: {gpu['id']} at {precision}")
+    return gpu
 
 
 def _is_dense(record: dict) -> bool:
@@ -259,16 +271,16 @@ def _model_params(args, command: str, inputs: Inputs) -> tuple[float, dict]:
     ``--params`` replaces the model's total, and its active count too when the model is dense;
     ``--active-params`` replaces the active count.
     """
-    record = datasets.model(args.model) if args.model else {}
-    inputs.set("model", args.model, "option --model")
-    dataset = f"dataset: {args.model}"
+    record = args.model or {}
+    inputs.set("model", record.get("id"), "option --model")
+    dataset = f"dataset: {record.get('id')}"
     if args.params is not None:
         inputs.set("params", args.params, "option --params")
     else:
         inputs.set("params", record.get("params_total"), dataset)
     given_active = getattr(args, "active_params", None)
     if given_active is not None and record and _is_dense(record):
-        raise InputError(f"--active-params applies to a mixture-of-experts model; {args.model} is dense "
+        raise InputError(f"--active-params applies to a mixture-of-experts model; {record['id']} is dense "
                          "(its active parameters are its total: give --params)")
     if given_active is not None:
         inputs.set("active_params", given_active, "option --active-params")
@@ -282,7 +294,7 @@ def _model_params(args, command: str, inputs: Inputs) -> tuple[float, dict]:
     if active is None:
         raise InputError(f"{command} needs --model or --params")
     if command == "llmcost train" and total is not None and active > total:
-        where = "--active-params" if given_active is not None else f"{args.model}'s active parameters"
+        where = "--active-params" if given_active is not None else f"{record['id']}'s active parameters"
         raise InputError(f"{where} ({active:.4g}) must not exceed the total parameters ({total:.4g}, {inputs.sources['params']})")
     return active, record
 
@@ -292,10 +304,10 @@ def _power(args, gpu, inputs: Inputs) -> None:
     if args.power_w is not None or (args.pue is None and args.grid is None):
         inputs.set("power_w", args.power_w, "option --power-w")
         return
-    tdp = datasets.accelerator(gpu).get("tdp_w") if gpu else None
+    tdp = gpu.get("tdp_w") if gpu else None
     if tdp is None:
-        raise InputError(f"--power-w is required: gpu {gpu!r} has no TDP in the dataset")
-    inputs.set("power_w", tdp, f"dataset: TDP of {gpu}")
+        raise InputError(f"--power-w is required: gpu {gpu and gpu['id']!r} has no TDP in the dataset")
+    inputs.set("power_w", tdp, f"dataset: TDP of {gpu['id']}")
 
 
 def run_train(args) -> dict:
@@ -304,13 +316,13 @@ def run_train(args) -> dict:
     if args.tokens is not None:
         inputs.set("tokens", args.tokens, "option --tokens")
     else:
-        inputs.set("tokens", record.get("tokens"), f"dataset: {args.model}")
+        inputs.set("tokens", record.get("tokens"), f"dataset: {record.get('id')}")
     if inputs["tokens"] is None:
         raise InputError("--tokens is required (the model has no token count in the dataset)")
     inputs.set("recompute", args.recompute, "option --recompute" if args.recompute else "default")
     _convention(args, inputs)
-    _hardware(args, inputs, inputs["convention"])
-    _power(args, inputs["gpu"], inputs)
+    gpu = _hardware(args, inputs, inputs["convention"])
+    _power(args, gpu, inputs)
     inputs.set("pue", _first(args.pue, 1.0), "option --pue" if args.pue is not None else "default")
     inputs.set("price_usd_per_gpu_hour", args.price, "option --price")
     inputs.set("grid_kg_per_kwh", args.grid, "option --grid")
@@ -327,19 +339,21 @@ def _convention(args, inputs: Inputs) -> None:
     """The FLOP convention (--convention, else 6PD+attention when the architecture is known) and
     the attention FLOP per token it adds."""
     replaced = " and ".join(flag for flag, value in (("--params", args.params), ("--active-params", args.active_params)) if value is not None)
+    arch = architecture.architecture(args.model) if args.model is not None else None
+    name = arch and arch.name
     if args.convention is not None:
-        if args.convention != "6PD" and args.model is not None and replaced:
-            raise InputError(f"--convention {args.convention} counts attention with the architecture of {args.model}, which does "
+        if args.convention != "6PD" and arch is not None and replaced:
+            raise InputError(f"--convention {args.convention} counts attention with the architecture of {name}, which does "
                              f"not describe a model of another size ({replaced}); use --convention 6PD, or leave out {replaced}")
         inputs.set("convention", args.convention, "option --convention")
-    elif args.model is not None and replaced:
-        inputs.set("convention", "6PD", f"default (the architecture of {args.model} does not describe a model of another size: {replaced})")
-    elif args.model is not None and architecture.has_attention_dims(args.model):
-        inputs.set("convention", "6PD+attention", f"default (the architecture of {args.model} is known)")
+    elif arch is not None and replaced:
+        inputs.set("convention", "6PD", f"default (the architecture of {name} does not describe a model of another size: {replaced})")
+    elif arch is not None and architecture.has_attention_dims(arch):
+        inputs.set("convention", "6PD+attention", f"default (the architecture of {name} is known)")
     else:
         inputs.set("convention", "6PD", "default (no architecture to count attention with)")
-    inputs.set("attention_flops_per_token", architecture.attention_for_convention(inputs["convention"], args.model),
-               f"dataset: architecture of {args.model}" if inputs["convention"] != "6PD" else "the 6PD convention")
+    inputs.set("attention_flops_per_token", architecture.attention_for_convention(inputs["convention"], arch),
+               f"dataset: architecture of {name}" if inputs["convention"] != "6PD" else "the 6PD convention")
 
 
 def _tokens_per_day(args, inputs: Inputs) -> float:
@@ -392,9 +406,10 @@ def run_infer(args) -> dict:
 
 def run_serve(args) -> dict:
     inputs = Inputs()
-    inputs.set("model", args.model, "option --model")
-    gpu = args.gpu or datasets.resolve_accelerator(DEFAULT_GPU)
-    inputs.set("gpu", gpu, "option --gpu" if args.gpu else "default")
+    arch = architecture.architecture(args.model)
+    inputs.set("model", arch.name, "option --model")
+    gpu = args.gpu or datasets.accelerator(DEFAULT_GPU)
+    inputs.set("gpu", gpu["id"], "option --gpu" if args.gpu else "default")
     inputs.set("precision", args.precision or DEFAULT_PRECISION, "option --precision" if args.precision else "default")
     for key, value, default, why in (
         ("gpus", args.gpus, 1, "default"), ("batch", args.batch, 1, "default"),
@@ -412,7 +427,7 @@ def run_serve(args) -> dict:
     inputs.set("price_usd_per_gpu_hour", args.price, "option --price")
     inputs.set("power_w", args.power_w, "option --power-w")
     result = serving.serving_estimate(
-        args.model, gpu, gpus=inputs["gpus"], batch=inputs["batch"], prompt_tokens=inputs["prompt_tokens"],
+        arch, gpu, gpus=inputs["gpus"], batch=inputs["batch"], prompt_tokens=inputs["prompt_tokens"],
         output_tokens=inputs["output_tokens"], precision=inputs["precision"],
         compute_efficiency=inputs["compute_efficiency"], memory_efficiency=inputs["memory_efficiency"],
         allreduce_latency_s=inputs["allreduce_latency_s"], usd_per_gpu_hour=args.price, power_w=args.power_w,
@@ -495,7 +510,12 @@ def _in_option_words(message: str) -> str:
 def main(argv=None) -> int:
     """Entry point of the ``llmcost`` console script; returns the exit status (0, or 2 for bad input)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except _BrokenData as exc:
+        command = next((word for word in (sys.argv[1:] if argv is None else argv) if not word.startswith("-")), "")
+        print(f"llmcost {command}: error in the dataset: {exc}", file=sys.stderr)
+        return 2
     try:
         result = args.handler(args)
         if has_non_finite(result):

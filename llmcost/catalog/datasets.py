@@ -664,6 +664,14 @@ def model(name: str) -> dict:
     return dict(_record("models.csv", "model_facts.csv", resolve_model(name)))
 
 
+def model_by_id(ident: str) -> dict:
+    """:func:`model` of a canonical id (a constant of the code, such as ``palm-540b``): no alias
+    is resolved. InputError for anything that is not an id."""
+    if ident not in model_ids():
+        raise InputError(f"{ident!r} is not a model id; known: {', '.join(model_ids())}")
+    return dict(_record("models.csv", "model_facts.csv", ident))
+
+
 def accelerator(name: str) -> dict:
     """An accelerator's identity and primary specs as a dict (TFLOP/s dense, GB, GB/s, W)."""
     return dict(_record("accelerators.csv", "accelerator_specs.csv", resolve_accelerator(name)))

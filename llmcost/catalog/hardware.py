@@ -11,23 +11,29 @@ PRECISIONS = ("fp32", "tf32", "fp16", "bf16", "fp8")
 TERA = 1e12
 
 
-def supported_precisions(gpu: str) -> list[str]:
-    """Precisions for which the dataset lists a dense peak rate for ``gpu``."""
-    spec = accelerator(gpu)
+def _spec(gpu) -> dict:
+    """An accelerator's record: ``gpu`` itself when it is one (a dict with ``id``), else looked up by name."""
+    return gpu if isinstance(gpu, dict) and "id" in gpu else accelerator(gpu)
+
+
+def supported_precisions(gpu) -> list[str]:
+    """Precisions for which the dataset lists a dense peak rate for ``gpu`` (a name or a record)."""
+    spec = _spec(gpu)
     return [p for p in PRECISIONS if spec.get(f"{p}_tflops") is not None]
 
 
-def peak_flops(gpu: str, precision: str = "bf16") -> float:
+def peak_flops(gpu, precision: str = "bf16") -> float:
     """Dense peak throughput of one accelerator at ``precision``, in FLOP/s.
 
-    gpu: a name or alias from ``accelerators.csv`` (case-insensitive).
+    gpu: a name or alias from ``accelerators.csv`` (case-insensitive), or its record
+    (:func:`llmcost.accelerator`).
     precision: one of ``PRECISIONS``. fp16/bf16/fp8/tf32 are tensor-core rates, no sparsity.
     """
     precision = check_choice("precision", precision, PRECISIONS)
-    spec = accelerator(gpu)
+    spec = _spec(gpu)
     tflops = spec.get(f"{precision}_tflops")
     if tflops is None:
-        allowed = ", ".join(supported_precisions(gpu)) or "none"
+        allowed = ", ".join(supported_precisions(spec)) or "none"
         raise InputError(f"precision {precision!r} has no peak rate for gpu {spec['id']!r}; allowed: {allowed}")
     return float(tflops) * TERA
 

@@ -112,8 +112,10 @@ FIELDS = tuple(f.name for f in fields(Architecture)[1:-1])
 
 
 def architecture(model) -> Architecture:
-    """The architecture record of ``model``: a name from the models dataset, a dict of :data:`FIELDS`
-    (values may be numpy arrays, for sweeps), or an :class:`Architecture` (returned as is).
+    """The architecture record of ``model``: a name from the models dataset (resolved once and
+    built once per process), a model's dataset record (a dict with ``id``, as :func:`llmcost.model`
+    returns it), a dict of :data:`FIELDS` (values may be numpy arrays, for sweeps), or an
+    :class:`Architecture` (returned as is).
 
     Fields left out take :data:`DEFAULTS`; each given value is checked (whole counts; ``kv_heads``
     dividing ``heads``; ``experts_routed`` at most ``experts``; choices in :data:`CHOICES`).
@@ -122,6 +124,8 @@ def architecture(model) -> Architecture:
         return model
     if isinstance(model, str):
         return _of_model(datasets.resolve_model(model))
+    if isinstance(model, dict) and "id" in model:  # a dataset record (llmcost.model): its own fields
+        return _built(model["id"], {k: model[k] for k in FIELDS if k in model})
     if isinstance(model, dict):
         unknown = sorted(set(model) - set(FIELDS) - {"name"})
         if unknown:
@@ -322,10 +326,19 @@ def reference_mfu(convention="6PD+attention"):
 
     Restated without attention it gives 45.7 %, the figure PaLM's section 4.1 states.
     """
-    palm = datasets.model(REFERENCE_MODEL)
-    published = attention_for_convention("6PD+attention", REFERENCE_MODEL)
-    wanted = attention_for_convention(convention, REFERENCE_MODEL)
+    return _reference_mfu(check_choice("convention", convention, CONVENTIONS))
+
+
+@lru_cache(maxsize=None)
+def _reference_mfu(convention: str) -> float:
+    palm = datasets.model_by_id(REFERENCE_MODEL)
+    arch = architecture(palm)
+    published = attention_for_convention("6PD+attention", arch)
+    wanted = attention_for_convention(convention, arch)
     return float(utilization_in_convention(palm["mfu"], palm["params_active"], published, wanted))
+
+
+datasets.ON_CLEAR.append(_reference_mfu.cache_clear)
 
 
 @finite_result

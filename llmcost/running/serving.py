@@ -176,7 +176,7 @@ def ridge_batch(gpu, precision="bf16", compute_efficiency=COMPUTE_EFFICIENCY, me
     at the achieved shares of the datasheet peak and bandwidth: below it decoding is memory-bound.
     Ignores the KV cache and communication, which only move the turn to larger batches."""
     record = _gpu_record(gpu)
-    flops_per_byte = (datasheet_peak_flops(record["id"], precision) * check_fraction("compute_efficiency", compute_efficiency)
+    flops_per_byte = (datasheet_peak_flops(record, precision) * check_fraction("compute_efficiency", compute_efficiency)
                       / (record["bandwidth_gbps"] * GB * check_fraction("memory_efficiency", memory_efficiency)))
     return flops_per_byte * bytes_per_value(precision) / flops_per_param_per_token(training=False)
 
@@ -277,7 +277,7 @@ def serving_estimate(
     check_context(arch, np.asarray(prompt) + np.asarray(output))
     compute_efficiency = check_fraction("compute_efficiency", compute_efficiency)
     memory_efficiency = check_fraction("memory_efficiency", memory_efficiency)
-    peak = datasheet_peak_flops(record["id"], precision) if peak_flops is None else check_positive("peak_flops", peak_flops)
+    peak = datasheet_peak_flops(record, precision) if peak_flops is None else check_positive("peak_flops", peak_flops)
     weight_precision, kv_precision = weight_precision or precision, kv_precision or precision
     weight_bytes = _weight_bytes(arch, weight_precision)
     kv_per_token = kv_cache_bytes_per_token(arch, kv_precision)
