@@ -14,8 +14,7 @@ imports numpy only (pandas when a table is loaded, never plotting).
 from __future__ import annotations
 
 import importlib
-import importlib.abc
-import importlib.util
+import importlib.machinery
 import sys
 
 from .catalog.datasets import (
@@ -80,14 +79,15 @@ MODULES = {
 """Each module's short name (``llmcost.serving``) -> its place in the layers."""
 
 
-class _ShortNameFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+class _ShortNameFinder:
     """Imports ``llmcost.<short name>`` (``from llmcost.serving import ...``, the flat layout's
-    paths) as the module in its layer: the same module object, kept for one release."""
+    paths) as the module in its layer: the same module object, kept for one release. A meta path
+    finder and loader by duck typing (importing ``importlib.abc`` would cost 10 ms at start-up)."""
 
     def find_spec(self, fullname, path=None, target=None):
         package, _, short = fullname.partition(".")
         if package == __name__ and short in MODULES:
-            return importlib.util.spec_from_loader(fullname, self)
+            return importlib.machinery.ModuleSpec(fullname, self)
         return None
 
     def create_module(self, spec):

@@ -17,10 +17,10 @@ import sys
 from .running import architecture, serving
 from .formulas import cluster, cost, demand, estimate, flops
 from .catalog import datasets, defaults, hardware
-from .book.editions import EditionFailed
 from .core.validate import (
     RANGES,
     InputError,
+    RunFailed,
     check_at_least_one,
     check_choice,
     check_count,
@@ -529,7 +529,7 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print(f"llmcost {args.command}: interrupted; nothing was replaced", file=sys.stderr)
         return 130
-    except EditionFailed as exc:  # a chapter or the build failed: not bad input
+    except RunFailed as exc:  # an edition's chapter or build failed: not bad input
         print(f"llmcost {args.command}: failed: {exc}", file=sys.stderr)
         return 1
     try:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from ..catalog.defaults import BOOK
 from .folders import check_target, move_into_place, staging_beside
-from ..core.validate import InputError
+from ..core.validate import InputError, RunFailed
 
 ROOT = Path(__file__).resolve().parents[2]
 """The repository: the book's sources (``_config.yml``, ``_toc.yml``, ``chapters/``)."""
@@ -338,7 +338,7 @@ def _jupyter_book() -> str:
     return str(beside) if beside.exists() else (shutil.which("jupyter-book") or "jupyter-book")
 
 
-class EditionFailed(RuntimeError):
+class EditionFailed(RunFailed):
     """A chapter or the HTML build of an edition failed: not bad input, and nothing was replaced."""
 
 

@@ -17,13 +17,17 @@ together, and results must be finite.
 from __future__ import annotations
 
 import functools
-import inspect
 
 import numpy as np
 
 
 class InputError(ValueError):
     """A parameter is outside what a formula accepts; the message names it."""
+
+
+class RunFailed(RuntimeError):
+    """What was asked for could not be done for a reason other than its input (a chapter of an
+    edition failed, a build broke): the CLI exits 1, not 2."""
 
 
 RANGES: dict[str, tuple[float | None, float | None]] = {
@@ -292,6 +296,14 @@ def check_broadcast(named: dict) -> None:
         shapes[name] = shape
 
 
+@functools.lru_cache(maxsize=None)
+def _signature(function):
+    """``function``'s signature, read on first need (inspect costs start-up time)."""
+    import inspect
+
+    return inspect.signature(function)
+
+
 _PLAIN_ARGUMENTS = (float, int, str, bool, type(None), dict)
 """Argument types that are never arrays: :func:`finite_result` skips looking into them."""
 
@@ -303,14 +315,13 @@ def finite_result(function=None, *, allow_inf: bool = False):
     (``@finite_result(allow_inf=True)``) lets through the ``inf`` a formula documents (e.g. "never")."""
     if function is None:
         return functools.partial(finite_result, allow_inf=allow_inf)
-    signature = inspect.signature(function)
 
     @functools.wraps(function)
     def checked(*args, **kwargs):
         call = args, kwargs
         if any(type(value) not in _PLAIN_ARGUMENTS and (isinstance(value, (list, tuple)) or getattr(value, "ndim", 0))
                for value in (*args, *kwargs.values())):
-            bound = signature.bind(*args, **kwargs)  # only when an array may be among them: binding is slow
+            bound = _signature(function).bind(*args, **kwargs)  # only when an array may be among them: binding is slow
             for name, value in bound.arguments.items():
                 bound.arguments[name] = as_array(value)
             check_broadcast(bound.arguments)
