@@ -33,6 +33,7 @@ from papermill.exceptions import PapermillExecutionError
 
 import llmcost
 from conftest import CHAPTERS
+from llmcost.book import glued_values
 
 ALL_CHAPTERS = sorted(path.stem for path in CHAPTERS.glob("*.ipynb"))
 
@@ -75,28 +76,9 @@ def assert_rejected(chapter: str, tmp_path: Path, message: str, **parameters) ->
     assert failure.value.cell_index <= parameters_cell + 2, "the chapter failed after its validation cell"
 
 
-def _value(data: dict, prefix: str = ""):
-    """A glued output's value: its text/plain evaluated as a literal, else the text itself.
-
-    ``glue(..., display=False)`` stores it under ``<prefix>text/plain`` (scrapbook's
-    ``application/papermill.record/``).
-    """
-    text = data.get(f"{prefix}text/plain", data.get("text/plain", ""))
-    try:
-        return ast.literal_eval(text)
-    except (SyntaxError, ValueError):
-        return text
-
-
 def glued(nb: nbformat.NotebookNode) -> dict:
-    """Every value a notebook glued with ``myst_nb.glue``, by name (later glues win)."""
-    values = {}
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            record = output.get("metadata", {}).get("scrapbook", {})
-            if record.get("name") is not None:
-                values[record["name"]] = _value(output.get("data", {}), record.get("mime_prefix", ""))
-    return values
+    """Every value a notebook glued with ``myst_nb.glue``, by name (``llmcost.book.glued_values``)."""
+    return glued_values(nb)
 
 
 def parameters_of(name: str) -> dict:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..formulas import flops, memory, parallelism
-from ..catalog.datasets import _rows, data_path
+from ..catalog.datasets import technique_rows, technique_table
 from ..core.validate import InputError, check_choice, check_count, check_finite, check_fraction, check_positive, finite_result, plain
 
 CATEGORIES = ("parallelism", "memory", "precision", "communication", "optimizer", "batch")
@@ -33,14 +33,12 @@ def techniques():
     Columns: id, technique, category, saves (``;``-separated), cost, effect, source (BibTeX key),
     locator, note. Sources: one per row (see ``source``); the survey is seed 001.
     """
-    import pandas as pd
-
-    return pd.read_csv(data_path("techniques.csv"), keep_default_na=False, na_values=[""])
+    return technique_table()
 
 
 def technique(ident: str) -> dict:
     """One technique's row as a dict, by id; an unknown id lists the known ones."""
-    rows = {row["id"]: dict(row) for row in _rows("techniques.csv")}
+    rows = {row["id"]: dict(row) for row in technique_rows()}
     if ident not in rows:
         raise InputError(f"unknown technique {ident!r}; known: {', '.join(rows)}")
     return rows[ident]

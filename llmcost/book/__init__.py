@@ -13,6 +13,7 @@ from .tables import (
     format_number,
     glue_all,
     glue_number,
+    glued_values,
     mark_number_cells,
     round_floats,
     round_significant,

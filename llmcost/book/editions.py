@@ -28,6 +28,7 @@ from pathlib import Path
 
 from ..catalog.defaults import BOOK
 from .folders import check_target, move_into_place, staging_beside
+from .tables import glued_values
 from ..core.validate import InputError, RunFailed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,8 +58,11 @@ def book_root() -> Path:
 
 def chapter_ids() -> list[str]:
     """Ids (file stems) of the book's chapters, in the order of ``_toc.yml``."""
-    toc = (book_root() / "_toc.yml").read_text(encoding="utf-8")
-    return re.findall(r"^\s*(?:root|- file):\s*chapters/(\S+?)\s*$", toc, flags=re.MULTILINE)
+    import yaml
+
+    toc = yaml.safe_load((book_root() / "_toc.yml").read_text(encoding="utf-8"))
+    files = [toc["root"]] + [entry["file"] for part in toc.get("parts", []) for entry in part.get("chapters", [])]
+    return [file.split("/", 1)[1] for file in files if file.startswith("chapters/")]
 
 
 def select_chapters(wanted=None) -> list[str]:
@@ -223,16 +227,8 @@ def check_parameters(params: dict, chapters: list[str]) -> dict[str, dict]:
 
 
 def _glued(nb) -> dict[str, str]:
-    """Text of every value a notebook glued, by name."""
-    values = {}
-    for cell in _code_cells(nb):
-        for output in cell.get("outputs", []):
-            record = output.get("metadata", {}).get("scrapbook", {})
-            if record.get("name"):
-                data = output.get("data", {})
-                text = data.get(f"{record.get('mime_prefix', '')}text/plain", data.get("text/plain", ""))
-                values[record["name"]] = text.strip("'\"")
-    return values
+    """Text of every value a notebook glued, by name, as the page shows it."""
+    return {name: value if isinstance(value, str) else repr(value) for name, value in glued_values(nb).items()}
 
 
 def _published_link(chapter: str, out: Path) -> str:
@@ -287,16 +283,19 @@ def _error_line(chapter: str, source: Path, log: Path) -> str:
 
 def _stage(staging: Path, chapters: list[str], differences: dict, params: dict) -> None:
     """The book skeleton of an edition: configuration without execution, a toc of the chosen chapters."""
+    import yaml
+
     root = book_root()
     for name in BOOK_FILES:
         source = root / name
         (shutil.copytree if source.is_dir() else shutil.copy2)(source, staging / name)
-    config = (staging / "_config.yml").read_text(encoding="utf-8")
-    config = re.sub(r"execute_notebooks: \w+", "execute_notebooks: \"off\"", config)
-    config = re.sub(r'^title: "(.*)"$', r'title: "\1 (your edition)"', config, count=1, flags=re.MULTILINE)
-    (staging / "_config.yml").write_text(config, encoding="utf-8")
-    toc = ["format: jb-book", "root: edition", "chapters:"] + [f"  - file: chapters/{c}" for c in chapters]
-    (staging / "_toc.yml").write_text("\n".join(toc + ["  - file: bibliography", ""]), encoding="utf-8")
+    config = yaml.safe_load((staging / "_config.yml").read_text(encoding="utf-8"))
+    config["execute"]["execute_notebooks"] = "off"
+    config["title"] += " (your edition)"
+    (staging / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    toc = {"format": "jb-book", "root": "edition",
+           "chapters": [{"file": f"chapters/{c}"} for c in chapters] + [{"file": "bibliography"}]}
+    (staging / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False), encoding="utf-8")
     rows = "\n".join(f"| `{name}` | `{value!r}` |" for name, value in params.items()) or "| (none) | |"
     changed = sum(1 for d in differences.values() if d)
     (staging / "edition.md").write_text(

@@ -108,6 +108,27 @@ def glue_number(name: str, value, fmt: str = ",.3g", unit: str = "") -> None:
     glue(name, format_number(value, fmt, unit), display=False)
 
 
+def glued_values(nb) -> dict:
+    """Every value an executed notebook (an ``nbformat`` node) glued, by name, later glues winning:
+    the text/plain that ``glue`` stored (under scrapbook's ``application/papermill.record/``)
+    read as a Python literal, else the text itself. A string glued by :func:`glue_number` comes
+    back as that string."""
+    import ast
+
+    values = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            record = output.get("metadata", {}).get("scrapbook", {})
+            if record.get("name"):
+                data = output.get("data", {})
+                text = data.get(f"{record.get('mime_prefix', '')}text/plain", data.get("text/plain", ""))
+                try:
+                    values[record["name"]] = ast.literal_eval(text)
+                except (SyntaxError, ValueError):
+                    values[record["name"]] = text
+    return values
+
+
 def glue_all(values: dict) -> None:
     """Glue every entry of ``values``, in order: name -> text (a ``str``, glued as it is) or name ->
     ``(value, fmt)`` / ``(value, fmt, unit)`` (formatted by :func:`glue_number`). One call glues a
@@ -220,9 +241,11 @@ def mark_number_cells(page: str) -> str:
     return _TEXT_CELL.sub(_protect_numbers, page)
 
 
+@functools.lru_cache(maxsize=None)
 def _show_whole_cells() -> None:
     """Let pandas display every character and row of a chapter's tables (its defaults cut cells
-    at 50 characters with "..." and tables at 60 rows)."""
+    at 50 characters with "..." and tables at 60 rows): set once per process, when the first
+    table is made (the options must hold when the kernel displays it, after :func:`table`)."""
     import pandas as pd
 
     pd.set_option("display.max_colwidth", None)

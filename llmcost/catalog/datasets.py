@@ -23,7 +23,11 @@ validating loader, once per process, which checks
   inputs name present.
 
 A file that breaks a rule raises :class:`DataError` naming the file, the line (header = line 1)
-and the column. :func:`use_data_dir` reads another copy of the data instead, e.g. an edited
+and the column. The loader is written here rather than delegated to ``frictionless``, for speed
+at start-up and for the rules above that a Table Schema cannot state: measured on this machine,
+``frictionless.validate`` of the package takes about 500 ms after a 350 ms import, this loader
+about 22 ms for every file (``tests/test_data.py`` still runs frictionless on the package, so
+the two agree on what the schema states). :func:`use_data_dir` reads another copy of the data instead, e.g. an edited
 or deliberately corrupted one.
 
 Facts are stored long: one row per (subject, quantity) value with its unit and source.
@@ -790,6 +794,16 @@ def price_rows() -> tuple[dict, ...]:
 def api_prices():
     """API prices per 1k tokens with date and source."""
     return _frame("api_prices.csv")
+
+
+def technique_table():
+    """The efficiency techniques of ``techniques.csv`` (validated like every file) as a DataFrame."""
+    return _frame("techniques.csv")
+
+
+def technique_rows() -> tuple[dict, ...]:
+    """The rows of ``techniques.csv`` as dicts of text cells, in file order (no pandas)."""
+    return _rows("techniques.csv")
 
 
 def library_support():

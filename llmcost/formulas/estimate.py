@@ -11,7 +11,7 @@ import numpy as np
 from .cluster import HOURS_PER_DAY, gpu_hours, gpus_for_deadline, servers, wall_days, whole
 from .cost import rental_cost
 from .energy import co2_tonnes, energy_mwh
-from .flops import BACKWARD_UNITS, FORWARD_UNITS, RECOMPUTE_UNITS, flops_per_param_per_token, training_flops
+from .flops import RECOMPUTE_FACTOR, flops_per_param_per_token, training_flops
 from ..core.validate import (
     RANGES,
     InputError,
@@ -69,7 +69,7 @@ def training_estimate(
     pue = check_at_least_one("pue", pue)  # checked even when no energy is asked for: never ignored silently
     attention = check_non_negative("attention_flops_per_token", attention_flops_per_token)
     if recompute:
-        attention = attention * (FORWARD_UNITS + BACKWARD_UNITS + RECOMPUTE_UNITS) / (FORWARD_UNITS + BACKWARD_UNITS)
+        attention = attention * RECOMPUTE_FACTOR
     flops = training_flops(params, tokens, recompute=recompute) + attention * tokens
     hours = gpu_hours(flops, peak_flops, utilization)
     result = {"flops": flops, "gpu_hours": hours, "gpu_days": hours / HOURS_PER_DAY}

@@ -37,6 +37,9 @@ under the convention it was measured in: :func:`llmcost.architecture.reference_m
 FORWARD_UNITS = 1
 BACKWARD_UNITS = 2
 RECOMPUTE_UNITS = 1
+RECOMPUTE_FACTOR = (FORWARD_UNITS + BACKWARD_UNITS + RECOMPUTE_UNITS) / (FORWARD_UNITS + BACKWARD_UNITS)
+"""How much recomputing the forward pass multiplies a training FLOP count: 4/3 (8PD over 6PD,
+and the same for the attention term)."""
 
 
 def flops_per_param_per_token(training: bool = True, recompute: bool = False) -> int:
@@ -123,7 +126,7 @@ def training_flops_with_attention(params, tokens, layers, d_model, context, caus
     per_token = flops_per_param_per_token(True, recompute) * check_positive("params", params)
     attention = attention_flops_per_token(layers, d_model, context, training=True, causal=causal)
     if recompute:
-        attention = attention * 4 / 3
+        attention = attention * RECOMPUTE_FACTOR
     return (per_token + attention) * check_positive("tokens", tokens)
 
 
