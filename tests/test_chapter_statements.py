@@ -1,4 +1,4 @@
-"""Issue 10's content errors stay fixed: each corrected value or statement, read from the committed
+"""Statements the chapters once got wrong stay right: each corrected value or statement, read from the committed
 chapters (whose outputs the nbval regression keeps current) and from the library."""
 
 import re
