@@ -1,7 +1,7 @@
 """Chapter 3 re-run with other parameters: its glued numbers move as the formulas say."""
 
 import pytest
-from test_notebooks import assert_rejected, glued, run_chapter
+from chapter_runs import assert_refused, assert_rejected, glued, run_chapter
 
 from llmcost import calibration
 
@@ -28,5 +28,9 @@ def test_flop_accounting_with_other_model_and_period(tmp_path):
         ({"period_months": 0}, "period_months must be a finite number > 0"),
     ],
 )
-def test_flop_accounting_rejects_a_bad_parameter(tmp_path, parameters, message):
-    assert_rejected("03_flop_accounting", tmp_path, message, **parameters)
+def test_flop_accounting_rejects_a_bad_parameter(parameters, message):
+    assert_refused("03_flop_accounting", message, **parameters)  # in-process: the validation cell alone
+
+
+def test_flop_accounting_stops_a_real_run_in_its_validation_cell(tmp_path):
+    assert_rejected("03_flop_accounting", tmp_path, "unknown model 'abacus'; known: ", **{"model": "abacus"})

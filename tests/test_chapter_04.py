@@ -1,7 +1,7 @@
 """Chapter 4 (memory and parallelism) re-run with other parameters, and its parameter checks."""
 
 import pytest
-from test_notebooks import assert_rejected, glued, run_chapter
+from chapter_runs import assert_refused, assert_rejected, glued, run_chapter
 
 import llmcost
 from llmcost import memory, parallelism, sizing
@@ -43,5 +43,9 @@ def test_memory_chapter_follows_its_parameters(tmp_path):
         ({"model": "gpt-4"}, "model 'gpt-4' has no d_model, heads in the models dataset"),
     ],
 )
-def test_memory_chapter_rejects_a_bad_parameter(tmp_path, parameters, message):
-    assert_rejected("04_memory_parallelism", tmp_path, message, **parameters)
+def test_memory_chapter_rejects_a_bad_parameter(parameters, message):
+    assert_refused("04_memory_parallelism", message, **parameters)  # in-process: the validation cell alone
+
+
+def test_memory_chapter_stops_a_real_run_in_its_validation_cell(tmp_path):
+    assert_rejected("04_memory_parallelism", tmp_path, "tensor_parallel must divide the 96 heads of gpt-3, got 7", **{"tensor_parallel": 7})

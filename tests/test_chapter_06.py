@@ -1,7 +1,7 @@
 """Chapter 6 re-run with other parameters: utilization, cost and speed-up move as the formulas say."""
 
 import pytest
-from test_notebooks import assert_rejected, glued, run_chapter
+from chapter_runs import assert_refused, assert_rejected, glued, run_chapter
 
 from llmcost import cost, techniques
 
@@ -32,5 +32,9 @@ def test_utilization_with_other_parameters(tmp_path):
         ({"target_gpus": 0}, "target_gpus must be a whole number >= 1"),
     ],
 )
-def test_utilization_rejects_a_bad_parameter(tmp_path, parameters, message):
-    assert_rejected("06_utilization", tmp_path, message, **parameters)
+def test_utilization_rejects_a_bad_parameter(parameters, message):
+    assert_refused("06_utilization", message, **parameters)  # in-process: the validation cell alone
+
+
+def test_utilization_stops_a_real_run_in_its_validation_cell(tmp_path):
+    assert_rejected("06_utilization", tmp_path, "scaling_efficiency must be a fraction in (0, 1]", **{"scaling_efficiency": 1.5})

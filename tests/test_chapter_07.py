@@ -1,6 +1,6 @@
 """Chapter 7 (energy and carbon) re-run with other parameters: its numbers move as the formulas say."""
 
-from test_notebooks import assert_rejected, glued, run_chapter
+from chapter_runs import assert_rejected, glued, run_chapter
 
 import llmcost
 from llmcost import energy

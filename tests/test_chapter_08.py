@@ -2,7 +2,7 @@
 
 import nbformat
 import pytest
-from test_notebooks import assert_rejected, chapter_path, glued, run_chapter
+from chapter_runs import assert_refused, assert_rejected, chapter_path, glued, run_chapter
 
 from llmcost import serving
 
@@ -44,8 +44,12 @@ def test_serving_chapter_for_gpt3_follows_its_multi_head_cache(tmp_path):
         ({"gpu": "tpu-v4"}, "gpu 'tpu-v4' has no interconnect_gbps in the accelerators dataset"),
         ({"tensor_parallel": 3}, "tensor_parallel must split the 64 query heads and the 8 key/value heads of llama-2-70b"),
         ({"prompt_tokens": 5000}, "prompt_tokens + output_tokens must be at most the context of llama-2-70b, 4,096 tokens; got 5,128"),
-        ({"mfu_hihg": 0.9}, "unknown parameter 'mfu_hihg'; this chapter accepts: batch, compute_efficiency"),
     ],
 )
-def test_serving_chapter_rejects_a_bad_parameter(tmp_path, parameters, message):
-    assert_rejected("08_serving", tmp_path, message, **parameters)
+def test_serving_chapter_rejects_a_bad_parameter(parameters, message):
+    assert_refused("08_serving", message, **parameters)  # in-process: the validation cell alone
+
+
+def test_serving_chapter_stops_a_real_run_in_its_validation_cell(tmp_path):
+    """papermill -p mfu_hihg 0.9 must not run the chapter on its defaults without a word."""
+    assert_rejected("08_serving", tmp_path, "unknown parameter 'mfu_hihg'; this chapter accepts: batch, compute_efficiency", mfu_hihg=0.9)

@@ -8,8 +8,8 @@ the parameter and showing the value. The cells run in-process with ``exec`` in a
 so the few hundred cases take seconds. A parameter without an entry in :data:`OUT_OF_RANGE`
 fails :func:`test_every_parameter_has_a_spec`.
 
-A few real papermill runs then check that the failures reported by readers stop in the
-validation cell.
+The failures readers reported are then checked the same way; each chapter's own test file keeps
+one real papermill run that stops in the validation cell.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import re
 
 import nbformat
 import pytest
-from test_notebooks import ALL_CHAPTERS, assert_rejected, chapter_path
+from chapter_runs import ALL_CHAPTERS, assert_refused, chapter_path
 
 from llmcost.core.validate import InputError
 
@@ -264,5 +264,5 @@ def test_bad_parameter_stops_the_validation_cell(chapter, name, value):
     ],
     ids=["mfu-text", "model-without-tokens", "steps-1e12", "inputs-text", "trend-from-2099", "models-empty"],
 )
-def test_reported_failures_stop_in_the_validation_cell(tmp_path, chapter, parameters, message):
-    assert_rejected(chapter, tmp_path, message, **parameters)
+def test_reported_failures_stop_in_the_validation_cell(chapter, parameters, message):
+    assert_refused(chapter, message, **parameters)
