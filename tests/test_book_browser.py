@@ -36,7 +36,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, skip_or_fail
-from test_notebooks import defaults_of
+from chapter_runs import defaults_of
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")

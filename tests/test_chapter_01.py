@@ -1,7 +1,7 @@
 """Chapter 1 (how training and inference work) re-run with other parameters, and its parameter checks."""
 
 import pytest
-from test_notebooks import assert_rejected, glued, run_chapter
+from chapter_runs import assert_refused, assert_rejected, glued, run_chapter
 
 import llmcost
 from llmcost import audit, flops, toynet
@@ -45,5 +45,9 @@ def test_training_chapter_follows_its_parameters(tmp_path):
         ({"positions": 100, "d_model": 128}, "positions x d_model must be at most 5000 cells"),
     ],
 )
-def test_training_chapter_rejects_a_bad_parameter(tmp_path, parameters, message):
-    assert_rejected("01_how_training_works", tmp_path, message, **parameters)
+def test_training_chapter_rejects_a_bad_parameter(parameters, message):
+    assert_refused("01_how_training_works", message, **parameters)  # in-process: the validation cell alone
+
+
+def test_how_training_works_stops_a_real_run_in_its_validation_cell(tmp_path):
+    assert_rejected("01_how_training_works", tmp_path, "learning_rate must be a finite number > 0", **{"learning_rate": 0})

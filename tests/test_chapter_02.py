@@ -1,7 +1,7 @@
 """Chapter 2 (training pipeline stages) re-run with other parameters, and its parameter checks."""
 
 import pytest
-from test_notebooks import assert_rejected, glued, run_chapter
+from chapter_runs import assert_refused, assert_rejected, glued, run_chapter
 
 from llmcost import cluster, flops, hardware, stages
 from llmcost.book import format_number
@@ -38,5 +38,9 @@ def test_stages_chapter_follows_its_parameters(tmp_path):
         ({"gpu": "abacus"}, "unknown gpu 'abacus'; known: "),
     ],
 )
-def test_stages_chapter_rejects_a_bad_parameter(tmp_path, parameters, message):
-    assert_rejected("02_training_stages", tmp_path, message, **parameters)
+def test_stages_chapter_rejects_a_bad_parameter(parameters, message):
+    assert_refused("02_training_stages", message, **parameters)  # in-process: the validation cell alone
+
+
+def test_training_stages_stops_a_real_run_in_its_validation_cell(tmp_path):
+    assert_rejected("02_training_stages", tmp_path, "mfu must be a fraction in (0, 1]", **{"mfu": 1.5})

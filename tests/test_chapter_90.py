@@ -1,6 +1,6 @@
 """The claims-audit appendix re-run with another tolerance: its verdict counts follow llmcost.audit."""
 
-from test_notebooks import assert_rejected, glued, run_chapter
+from chapter_runs import assert_refused, assert_rejected, glued, run_chapter
 
 from llmcost import audit
 
@@ -17,8 +17,8 @@ def test_audit_appendix_with_a_looser_tolerance(tmp_path):
     assert values["c90_claims"] == str(len(audit.recompute_all()))
 
 
-def test_audit_appendix_rejects_a_bad_tolerance(tmp_path):
-    assert_rejected("90_claims_audit", tmp_path, "tolerance must be a fraction in [0, 1)", tolerance=1.5)
+def test_audit_appendix_rejects_a_bad_tolerance():
+    assert_refused("90_claims_audit", "tolerance must be a fraction in [0, 1)", tolerance=1.5)
 
 
 def test_audit_appendix_refuses_a_parameter_it_does_not_declare(tmp_path):

@@ -1,7 +1,7 @@
 """The calibration appendix re-run with another utilization and PUE: its ratios move as the formulas say."""
 
 import pytest
-from test_notebooks import assert_rejected, glued, run_chapter
+from chapter_runs import assert_rejected, glued, run_chapter
 
 from llmcost import calibration
 

@@ -5,7 +5,7 @@ import re
 
 import nbformat
 import pytest
-from test_notebooks import chapter_path, glued
+from chapter_runs import chapter_path, glued
 
 import llmcost
 from llmcost import calibration, flops

@@ -1,7 +1,7 @@
 """One set of book-wide defaults (``llmcost.defaults``): every chapter uses it, and it comes from the data."""
 
 import pytest
-from test_notebooks import ALL_CHAPTERS, defaults_of, parameters_of
+from chapter_runs import ALL_CHAPTERS, defaults_of, parameters_of
 
 import llmcost
 from conftest import ROOT
