@@ -202,6 +202,11 @@ _WORDING = (
 """Wording -> kind, first match wins; a claim matching none is ``exact``."""
 
 
+def recompute_by_id() -> dict:
+    """Every claim recomputed (:func:`recompute_all`), by its id."""
+    return {row["id"]: row for row in recompute_all()}
+
+
 def claim_kind(claim: str) -> str:
     """The kind of a claim from its English wording (see :data:`CLAIM_KINDS`)."""
     for kind, pattern in _WORDING:

@@ -291,9 +291,8 @@ def cost_chart(curves: pd.DataFrame, model, gpus, usd_per_gpu_hour):
 # --- the source documents' serving figures -------------------------------------------------------
 
 
-def recomputed_claims() -> dict:
-    """Every claim of the source documents recomputed (:func:`llmcost.audit.recompute_all`), by id."""
-    return {row["id"]: row for row in audit.recompute_all()}
+recomputed_claims = audit.recompute_by_id
+"""Every claim of the source documents recomputed, by id (:func:`llmcost.audit.recompute_by_id`)."""
 
 
 def seed_service(claim: dict) -> dict:
