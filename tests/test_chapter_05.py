@@ -1,7 +1,7 @@
 """Chapter 5 (GPU-days and cost) re-run with other parameters, and its parameter checks."""
 
 import pytest
-from test_notebooks import assert_rejected, glued, run_chapter
+from chapter_runs import assert_refused, assert_rejected, glued, run_chapter
 
 import llmcost
 from llmcost import sizing
@@ -50,8 +50,12 @@ def test_cost_chapter_follows_its_parameters(tmp_path):
         ({"rental_price": "aws-p5-capacity-block"}, "usd_per_gpu_hour range must be ordered low <= central <= high"),
     ],
 )
-def test_cost_chapter_rejects_a_bad_parameter(tmp_path, parameters, message):
-    assert_rejected("05_gpu_days_cost", tmp_path, message, **parameters)
+def test_cost_chapter_rejects_a_bad_parameter(parameters, message):
+    assert_refused("05_gpu_days_cost", message, **parameters)  # in-process: the validation cell alone
+
+
+def test_gpu_days_cost_stops_a_real_run_in_its_validation_cell(tmp_path):
+    assert_rejected("05_gpu_days_cost", tmp_path, "mfu must be a fraction in (0, 1]", **{"mfu": 1.5})
 
 
 def test_cost_ranges_collapse_onto_the_central_value(tmp_path):
