@@ -146,12 +146,20 @@ def _add_hardware_options(parser, mfu_help):
     group.add_argument("--json", action="store_true", help="print one JSON object (strict JSON)")
 
 
-def build_parser() -> Parser:
-    """The argument parser of the ``llmcost`` command."""
-    parser = Parser(prog="llmcost", description="Estimate what it takes to train and serve a large language model.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+COMMANDS = {
+    "train": "training FLOPs, GPU-hours, cluster, cost, energy, CO2",
+    "infer": "inference FLOPs per day, accelerators, cost per 1k tokens",
+    "serve": "serving roofline: prefill, decode step, throughput, max batch, cost per 1k tokens",
+    "book": "your own edition of the book: chapters re-run with your parameters, as HTML",
+    "models": "list the models in the dataset",
+    "gpus": "list the accelerators in the dataset",
+}
+"""Each command of ``llmcost`` and its one-line help."""
 
-    train = sub.add_parser("train", help="training FLOPs, GPU-hours, cluster, cost, energy, CO2")
+
+def _add_train(sub) -> None:
+    """The options of ``llmcost train``: the model, the hardware, the cluster, price and energy."""
+    train = sub.add_parser("train", help=COMMANDS["train"])
     train.add_argument("--model", type=MODEL, help="a model from the dataset (see `llmcost models`); an option given with it replaces the one fact it names")
     _number(train, "--params", check_positive, "params", "total parameters, count (a dense model's active ones too; with an MoE --model only its total)")
     _number(train, "--active-params", check_positive, "params_active", "parameters active per token, count (MoE)")
@@ -171,7 +179,10 @@ def build_parser() -> Parser:
     _number(train, "--grid", check_non_negative, "grid_kg_per_kwh", "grid intensity, kg CO2e per kWh -> co2_t")
     train.set_defaults(handler=run_train)
 
-    infer = sub.add_parser("infer", help="inference FLOPs per day, accelerators, cost per 1k tokens")
+
+def _add_infer(sub) -> None:
+    """The options of ``llmcost infer``: the demand and the hardware."""
+    infer = sub.add_parser("infer", help=COMMANDS["infer"])
     infer.add_argument("--model", type=MODEL, help="a model from the dataset (its active parameters)")
     _number(infer, "--params", check_positive, "params", "parameters active per generated token, count (replaces --model's)")
     demand_options = infer.add_mutually_exclusive_group()
@@ -185,7 +196,10 @@ def build_parser() -> Parser:
     _number(infer, "--price", check_positive, "usd_per_gpu_hour", "USD per accelerator-hour -> usd_per_1k_tokens, usd_per_day")
     infer.set_defaults(handler=run_infer)
 
-    serve = sub.add_parser("serve", help="serving roofline: prefill, decode step, throughput, max batch, cost per 1k tokens")
+
+def _add_serve(sub) -> None:
+    """The options of ``llmcost serve``: the model, the tensor-parallel group, the workload and the price."""
+    serve = sub.add_parser("serve", help=COMMANDS["serve"])
     serve.add_argument("--model", type=MODEL, required=True, help="a model from the dataset with its architecture (see `llmcost models`)")
     serve.add_argument("--gpu", type=GPU, help=f"accelerator name or alias (default {DEFAULT_GPU}; see `llmcost gpus`)")
     serve.add_argument("--precision", type=_precision, help=f"one of {', '.join(hardware.PRECISIONS)} (default {DEFAULT_PRECISION}): arithmetic, weights and KV cache")
@@ -202,7 +216,10 @@ def build_parser() -> Parser:
     serve.add_argument("--json", action="store_true", help="print one JSON object (strict JSON)")
     serve.set_defaults(handler=run_serve)
 
-    book = sub.add_parser("book", help="your own edition of the book: chapters re-run with your parameters, as HTML")
+
+def _add_book(sub) -> None:
+    """The options of ``llmcost book``: the parameters, the chapters and the output folder."""
+    book = sub.add_parser("book", help=COMMANDS["book"])
     book.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", dest="settings",
                       help="a parameter, set in every chosen chapter that declares it (VALUE read as YAML); repeatable")
     book.add_argument("--params", metavar="FILE.yaml", dest="params_file", help="parameters from a YAML mapping")
@@ -212,10 +229,28 @@ def build_parser() -> Parser:
                       help="chapters run at once (default: the number of cores)")
     book.set_defaults(handler=run_book, json=False)
 
-    for name, handler, what in (("models", run_models, "models"), ("gpus", run_gpus, "accelerators")):
-        listing = sub.add_parser(name, help=f"list the {what} in the dataset")
-        listing.add_argument("--json", action="store_true", help="print a JSON list")
-        listing.set_defaults(handler=handler)
+
+def _add_listing(sub, name: str) -> None:
+    """``llmcost models`` or ``llmcost gpus``: the dataset's models or accelerators."""
+    listing = sub.add_parser(name, help=COMMANDS[name])
+    listing.add_argument("--json", action="store_true", help="print a JSON list")
+    listing.set_defaults(handler={"models": run_models, "gpus": run_gpus}[name])
+
+
+def build_parser(command: str | None = None) -> Parser:
+    """The argument parser of the ``llmcost`` command. With ``command`` (the one the user typed)
+    only that command's options are built, the others named: it is what each run needs, and
+    building every option costs start-up time."""
+    parser = Parser(prog="llmcost", description="Estimate what it takes to train and serve a large language model.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    builders = {"train": _add_train, "infer": _add_infer, "serve": _add_serve, "book": _add_book}
+    for name in COMMANDS:
+        if command is not None and name != command:
+            sub.add_parser(name, help=COMMANDS[name])
+        elif name in builders:
+            builders[name](sub)
+        else:
+            _add_listing(sub, name)
     return parser
 
 
@@ -509,12 +544,13 @@ def _in_option_words(message: str) -> str:
 
 def main(argv=None) -> int:
     """Entry point of the ``llmcost`` console script; returns the exit status (0, or 2 for bad input)."""
-    parser = build_parser()
+    words = sys.argv[1:] if argv is None else argv
+    typed = next((word for word in words if not word.startswith("-")), None)
+    parser = build_parser(typed if typed in COMMANDS else None)
     try:
         args = parser.parse_args(argv)
     except _BrokenData as exc:
-        command = next((word for word in (sys.argv[1:] if argv is None else argv) if not word.startswith("-")), "")
-        print(f"llmcost {command}: error in the dataset: {exc}", file=sys.stderr)
+        print(f"llmcost {typed}: error in the dataset: {exc}", file=sys.stderr)
         return 2
     try:
         result = args.handler(args)

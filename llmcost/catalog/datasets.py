@@ -204,6 +204,12 @@ _PARSERS = {"string": lambda text, field: text, "number": _number, "integer": _i
 _CONSTRAINTS = {"required", "unique", "enum", "pattern", "minimum", "maximum"}
 
 
+@lru_cache(maxsize=None)
+def _compiled(pattern: str) -> re.Pattern:
+    """A schema ``pattern`` compiled once (re's own cache is a lookup per cell)."""
+    return re.compile(pattern)
+
+
 def _cell(field: dict, text: str):
     """The typed value of one cell (None when empty), or _CellError saying which constraint it breaks.
 
@@ -217,13 +223,18 @@ def _cell(field: dict, text: str):
     value = _PARSERS[field.get("type", "string")](text, field)
     if "enum" in constraints and value not in constraints["enum"]:
         raise _CellError(f"{text!r} is not one of {', '.join(map(str, constraints['enum']))}")
-    if "pattern" in constraints and not re.fullmatch(constraints["pattern"], text):
+    if "pattern" in constraints and not _compiled(constraints["pattern"]).fullmatch(text):
         raise _CellError(f"{text!r} does not match the pattern {constraints['pattern']}")
+    _check_bounds(value, text, constraints)
+    return value
+
+
+def _check_bounds(value, text: str, constraints: dict) -> None:
+    """_CellError when ``value`` (typed from ``text``) is below ``minimum`` or above ``maximum``."""
     if "minimum" in constraints and value < constraints["minimum"]:
         raise _CellError(f"{text!r} is below the minimum {constraints['minimum']:g}")
     if "maximum" in constraints and value > constraints["maximum"]:
         raise _CellError(f"{text!r} is above the maximum {constraints['maximum']:g}")
-    return value
 
 
 def _read(filename: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
@@ -387,6 +398,9 @@ def _parsed(filename: str) -> _Table:
     if not records:
         raise _error(filename, 2, header[0], f"no rows under the header; every file of {SCHEMA_FILE} needs at least one")
     rows, values, lines = [], [], []
+    # text columns that state no rule but "required": a non-empty cell is its own value
+    free_text = {column for column in header if fields[column].get("type", "string") == "string"
+                 and set(fields[column].get("constraints", {})) <= {"required"}}
     for line, cells in records:
         if len(cells) != len(header):
             column = header[len(cells)] if len(cells) < len(header) else f"#{len(cells)} (after {header[-1]})"
@@ -394,6 +408,9 @@ def _parsed(filename: str) -> _Table:
         row = dict(zip(header, cells))
         typed = {}
         for column, text in row.items():
+            if text and column in free_text:
+                typed[column] = text
+                continue
             try:
                 typed[column] = _cell(fields[column], text)
             except _CellError as exc:
@@ -456,7 +473,10 @@ def _check_by(filename: str, column: str, key: str, fields: dict[str, tuple[dict
         if field is None:
             continue
         try:
-            _cell(field, row[column])
+            if field["type"] == "number" and isinstance(typed[column], float):
+                _check_bounds(typed[column], row[column], field["constraints"])  # parsed already
+            else:
+                _cell(field, row[column])
         except _CellError as exc:
             raise _error(filename, line, column, f"{exc}; {field['name']} is {_allowed(field)} ({where})") from None
 
