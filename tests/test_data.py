@@ -1,6 +1,7 @@
 """The datasets: schema, units, sources, and the loaders' independence from the working directory."""
 
 import json
+import shutil
 import os
 import re
 import subprocess
@@ -227,3 +228,37 @@ def test_gpu_hour_price_divides_an_instance_price_by_its_accelerators():
     purchase = prices.index[prices["unit"] == "usd_per_unit"][0]
     with pytest.raises(InputError, match=f"unknown rental price '{purchase}'; known: aws-p4d"):
         cost.gpu_hour_price(purchase)
+
+
+def test_validated_tables_are_kept_between_processes_for_the_same_bytes(tmp_path, monkeypatch):
+    """A table validated once is read back by the next process (the CLI starts faster), but only
+    for the same bytes of every data file, the bibliography and the loader's code."""
+    import pickle
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("LLMCOST_NO_DATA_CACHE", raising=False)
+    datasets._clear_caches()
+    fresh = datasets._table("models.csv")
+    cache = tmp_path / "llmcost" / "validated-data.pickle"
+    stored = pickle.loads(cache.read_bytes())
+    assert stored["key"] == datasets._content_key() and stored["tables"]["models.csv"] == fresh
+    datasets._clear_caches()
+    assert datasets._validated()["models.csv"] == fresh  # a new process would read it back
+    stored["key"] = "another content"
+    cache.write_bytes(pickle.dumps(stored))
+    datasets._clear_caches()
+    assert datasets._validated() == {}, "tables of other bytes were read back"
+    cache.write_bytes(b"not a pickle")
+    datasets._clear_caches()
+    assert datasets._validated() == {} and datasets.model("gpt-3")["params_total"] == 175e9
+    datasets._clear_caches()
+
+
+def test_a_copy_of_the_data_is_always_validated_afresh(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    copy = tmp_path / "data"
+    shutil.copytree(ROOT / "data", copy)
+    with datasets.use_data_dir(copy):
+        assert datasets._cache_file() is None
+        datasets.model("gpt-3")
+    assert not (tmp_path / "cache").exists()
