@@ -13,7 +13,7 @@ import nbformat
 import pytest
 
 import llmcost
-from chapter_runs import ALL_CHAPTERS, assert_rejected, chapter_path, defaults_of, glued, parameters_of, run_chapter  # noqa: F401 (re-exported for the chapters' tests)
+from chapter_runs import ALL_CHAPTERS, assert_refused, assert_rejected, chapter_path, defaults_of, glued, parameters_of, run_chapter  # noqa: F401 (re-exported for the chapters' tests)
 
 
 def _code_cells(nb):
@@ -50,9 +50,13 @@ def test_intro_with_other_parameters(tmp_path, monkeypatch):
         ({"gpu": "abacus"}, "unknown gpu 'abacus'; known: "),
     ],
 )
-def test_intro_rejects_a_bad_parameter(tmp_path, parameters, message):
+def test_intro_rejects_a_bad_parameter(parameters, message):
     """A bad parameter stops the intro in its validation cell, with a message that names it."""
-    assert_rejected("00_intro", tmp_path, message, **parameters)
+    assert_refused("00_intro", message, **parameters)
+
+
+def test_intro_stops_a_real_run_in_its_validation_cell(tmp_path):
+    assert_rejected("00_intro", tmp_path, "mfu must be a fraction in (0, 1]", mfu=1.5)
 
 
 # --- every chapter ----------------------------------------------------------------------------
