@@ -221,10 +221,10 @@ def _add_book(sub) -> None:
     """The options of ``llmcost book``: the parameters, the chapters and the output folder."""
     book = sub.add_parser("book", help=COMMANDS["book"])
     book.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", dest="settings",
-                      help="a parameter, set in every chosen chapter that declares it (VALUE read as YAML); repeatable")
+                      help="a parameter, set in every chosen chapter that declares it (VALUE read as typed: 0.4, 1e3, 010, true, h100, [a, b]); repeatable")
     book.add_argument("--params", metavar="FILE.yaml", dest="params_file", help="parameters from a YAML mapping")
     book.add_argument("--chapters", nargs="+", metavar="ID", help="chapter ids or numbers (default: all)")
-    book.add_argument("--out", metavar="DIR", help="output folder (default _build/what-if); replaced")
+    book.add_argument("--out", metavar="DIR", help="output folder (default _build/what-if): new, empty, or an earlier edition's, which it replaces once the new one is complete")
     book.add_argument("--jobs", type=_option_type(lambda name, value: int(check_count(name, value)), "jobs"),
                       help="chapters run at once (default: the number of cores)")
     book.set_defaults(handler=run_book, json=False)
