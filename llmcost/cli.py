@@ -495,6 +495,7 @@ UNITS = {
     "gpus": "accelerators", "gpus_whole": "accelerators", "servers": "8-GPU servers", "cost_usd": "USD",
     "energy_mwh": "MWh", "co2_t": "t CO2e", "tokens_per_day": "tokens", "flops_per_day": "FLOP",
     "usd_per_1k_tokens": "USD", "usd_per_day": "USD", "weights_gb_per_gpu": "GB", "kv_cache_gb_per_gpu": "GB",
+    "weights_read_gb_per_step": "GB",
     "max_batch": "sequences", "prefill_s": "s", "prefill_comm_s": "s", "decode_s_per_step": "s",
     "decode_comm_s_per_step": "s", "decode_s": "s", "output_tokens_per_s": "tokens/s",
     "output_tokens_per_s_per_gpu": "tokens/s", "usd_per_1k_input_tokens": "USD", "usd_per_1k_output_tokens": "USD",

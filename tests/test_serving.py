@@ -235,3 +235,40 @@ def test_ridge_batch_is_where_matmul_time_meets_the_weight_read():
     with pytest.raises(InputError, match="tpu-v3.* has no bandwidth_gbps"):
         ridge_batch("tpu-v3")
 
+
+
+def test_a_moe_decode_step_reads_the_experts_its_batch_uses(capsys):
+    """Mixtral 8x7B routes each token to 2 of 8 experts: at batch 1 a step reads the active
+    weights (about 12.9 B parameters), not all 46.7 B; the read grows with the batch towards
+    every expert (issue 18)."""
+    from llmcost import serving
+
+    facts = datasets.model("mixtral-8x7b")
+    counts = arch.parameter_counts("mixtral-8x7b")
+    read = [serving.serving_estimate("mixtral-8x7b", "h100", gpus=2, batch=b, prompt_tokens=512, output_tokens=128)
+            ["weights_read_gb_per_step"] * 1e9 / 2 for b in (1, 2, 4, 16, 64, 256)]
+    assert read[0] == pytest.approx(counts["active"], rel=1e-9)
+    assert read[0] == pytest.approx(facts["params_active"], rel=0.01)
+    assert all(a < b for a, b in zip(read, read[1:-1]))
+    assert read[-1] == pytest.approx(counts["total"], rel=1e-6) and read[-1] <= counts["total"]
+    status = cli.main(["serve", "--model", "mixtral-8x7b", "--gpu", "h100", "--gpus", "2", "--batch", "1",
+                       "--prompt-tokens", "512", "--output-tokens", "128", "--json"])
+    result = json.loads(capsys.readouterr().out)
+    assert status == 0 and result["weights_read_gb_per_step"] == pytest.approx(2 * facts["params_active"] / 1e9, rel=0.01)
+
+
+def test_experts_touched_is_the_expected_number_of_distinct_experts():
+    from llmcost.running.serving import experts_touched
+
+    assert experts_touched(8, 2, 1) == pytest.approx(2)
+    assert experts_touched(8, 2, 2) == pytest.approx(8 * (1 - 0.75**2))  # 3.5: two tokens share some
+    assert experts_touched(8, 2, 1000) == pytest.approx(8)
+    assert experts_touched(1, 1, 1) == 1 and experts_touched(1, 1, 500) == 1  # a dense MLP: always read
+    np.testing.assert_allclose(experts_touched(256, 8, np.array([1, 32])), [8, 256 * (1 - (1 - 8 / 256) ** 32)])
+
+
+def test_a_dense_model_reads_all_its_weights_at_any_batch():
+    total = arch.parameter_counts("llama-2-70b")["total"] * 2 / 1e9
+    for batch in (1, 8, 64):
+        assert serving_estimate("llama-2-70b", "a100", gpus=8, batch=batch, prompt_tokens=100, output_tokens=10)[
+            "weights_read_gb_per_step"] == pytest.approx(total, rel=1e-12)

@@ -203,13 +203,21 @@ def parameter_counts(model) -> dict:
     return dict(architecture(model).counts)
 
 
+def expert_params(arch: Architecture):
+    """Parameters of one expert's MLP in one layer (of a dense model: its MLP), count:
+    ``m d f`` weights plus ``(m - 1) f + d`` biases when the model has them."""
+    arch.require("d_model", "ffn_dim", "mlp_matrices")
+    d, f, m = arch.d_model, arch.ffn_dim, arch.mlp_matrices
+    return m * d * f + arch.linear_biases * ((m - 1) * f + d)
+
+
 @finite_result
 def _counted(arch: Architecture) -> dict:
     """:func:`parameter_counts` of one record, computed."""
     arch.require("layers", "d_model", "heads", "head_dim", "kv_heads", "ffn_dim", "mlp_matrices", "vocab", "embedding_matrices")
-    d, f, m, b = arch.d_model, arch.ffn_dim, arch.mlp_matrices, arch.linear_biases
+    d, b = arch.d_model, arch.linear_biases
     attention = 2 * d * arch.attention_width + 2 * d * arch.kv_width + b * (arch.attention_width + 2 * arch.kv_width + d)
-    expert = m * d * f + b * ((m - 1) * f + d)
+    expert = expert_params(arch)
     router = np.where(np.asarray(arch.experts) > 1, d * arch.experts, 0.0)
     norms = 2 * _norm_params(arch)
     embedding_table = arch.vocab * d

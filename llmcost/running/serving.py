@@ -15,8 +15,9 @@ and after the MLP) of the batch's activations, a ring moving ``2 (t - 1) / t`` o
 per GPU over half the accelerator's total interconnect bandwidth (one direction) after a fixed
 latency (NCCL's cost model, :func:`allreduce_latency_seconds`). Tensor parallelism splits the
 query heads, and splits or replicates the key/value heads (:func:`kv_copies`). A
-mixture-of-experts model computes with its active parameters but must hold and read all of
-them. The decode step is evaluated at the mean context ``prompt + (output + 1) / 2``: both its
+mixture-of-experts model computes with its active parameters and holds all of them; a decode
+step reads the shared weights and the experts its batch uses (:func:`experts_touched`: the
+active weights at batch 1, every expert at a large batch). The decode step is evaluated at the mean context ``prompt + (output + 1) / 2``: both its
 times are linear in the context, so the total is exact unless the bound changes during the
 generation.
 
@@ -29,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..catalog import datasets
-from .architecture import architecture, forward_flops_per_token, kv_cache_bytes_per_token, parameter_counts
+from .architecture import architecture, expert_params, forward_flops_per_token, kv_cache_bytes_per_token, parameter_counts
 from ..formulas.cluster import SECONDS_PER_HOUR
 from ..formulas.cost import TOKENS_PER_KTOK, usd_per_1k_tokens
 from ..formulas.flops import flops_per_param_per_token
@@ -162,11 +163,36 @@ def _weight_bytes(arch, weight_precision):
     return parameter_counts(arch)["total"] * bytes_per_value(weight_precision)
 
 
-def _bytes_read(arch, batch, context, weight_precision, kv_precision, kv_copies_=1.0):
-    """Bytes a forward step reads from the group's HBM: all the weights and the batch's KV cache
-    (each of its ``kv_copies_`` copies, read by the accelerator that holds it)."""
-    cache = np.asarray(batch, dtype=float) * context * kv_cache_bytes_per_token(arch, kv_precision) * kv_copies_
-    return _weight_bytes(arch, weight_precision) + cache
+@finite_result
+def experts_touched(experts, routed, tokens):
+    """Expected number of distinct experts, of ``experts`` in a layer, that ``tokens`` tokens use
+    when each is routed to ``routed`` of them: ``E (1 - (1 - k/E)^tokens)``, count. Assumes the
+    routing spreads tokens evenly and independently, which load-balancing losses aim for: one
+    token uses its ``k`` experts (Mixtral: 2 of 8), a large batch all of them."""
+    given = routed, experts
+    experts = np.asarray(check_count("experts", experts), dtype=float)
+    routed = np.asarray(check_count("experts_routed", routed), dtype=float)
+    if np.any(routed > experts):
+        raise InputError(f"experts_routed must be at most experts, got {given[0]!r} of {given[1]!r}")
+    share = routed / experts
+    return plain(experts * (1 - (1 - share) ** np.asarray(check_non_negative("tokens", tokens), dtype=float)))
+
+
+def _weights_read(arch, tokens, weight_precision):
+    """Bytes of the weights a forward pass over ``tokens`` tokens reads: every weight but the
+    routed experts, and of those only the ones the tokens use (:func:`experts_touched`); a dense
+    model (one expert, routed to every token) reads all of them."""
+    routed_all = arch.layers * expert_params(arch) * arch.experts
+    touched = experts_touched(arch.experts, arch.experts_routed, tokens) / np.asarray(arch.experts, dtype=float)
+    return (parameter_counts(arch)["total"] - routed_all * (1 - touched)) * bytes_per_value(weight_precision)
+
+
+def _bytes_read(arch, tokens, cached_tokens, weight_precision, kv_precision, kv_copies_=1.0):
+    """Bytes a forward pass over ``tokens`` tokens reads from the group's HBM: the weights they
+    use (:func:`_weights_read`) and ``cached_tokens`` tokens of KV cache (each of its
+    ``kv_copies_`` copies, read by the accelerator that holds it)."""
+    cache = np.asarray(cached_tokens, dtype=float) * kv_cache_bytes_per_token(arch, kv_precision) * kv_copies_
+    return _weights_read(arch, tokens, weight_precision) + cache
 
 
 @finite_result
@@ -198,7 +224,7 @@ def hbm_read_seconds(model, gpu, *, gpus=1, batch=1, context=0, weight_precision
     batch = check_count("batch", batch)
     context = check_non_negative("context", context)
     memory_efficiency = check_fraction("memory_efficiency", memory_efficiency)
-    read = _bytes_read(arch, batch, context, weight_precision, kv_precision or weight_precision)
+    read = _bytes_read(arch, batch, np.asarray(batch, dtype=float) * context, weight_precision, kv_precision or weight_precision)
     return plain(read / (np.asarray(gpus, dtype=float) * record["bandwidth_gbps"] * GB * memory_efficiency))
 
 
@@ -259,7 +285,8 @@ def serving_estimate(
     NCCL's cost model for the group's size). usd_per_gpu_hour -> USD per 1k tokens;
     power_w (W per accelerator) and pue -> Wh per 1k tokens. Numeric arguments broadcast.
 
-    Keys: weights_gb_per_gpu, kv_cache_gb_per_gpu (at the last token), max_batch, prefill_s
+    Keys: weights_gb_per_gpu, kv_cache_gb_per_gpu (at the last token), weights_read_gb_per_step
+    (the group's, in one decode step: for MoE the experts the batch uses), max_batch, prefill_s
     (= time to first token), prefill_comm_s (its all-reduce part, not overlapped with compute),
     decode_s_per_step (time per output token), decode_comm_s_per_step, decode_s, bound
     ("memory" or "compute", of the decode step), output_tokens_per_s (the group's),
@@ -298,17 +325,18 @@ def serving_estimate(
 
     prefill_flops = batch * prompt * forward_flops_per_token(arch, prompt, causal=True)
     prefill_comm_s = comm(prompt)
-    prefill_read = _bytes_read(arch, batch, prompt, weight_precision, kv_precision, copies)
+    prefill_read = _bytes_read(arch, batch * prompt, batch * prompt, weight_precision, kv_precision, copies)
     prefill_s, _ = _phase_seconds(prefill_flops, prefill_read, prefill_comm_s, compute_rate, memory_rate)
     context = prompt + (output + 1) / 2
     step_flops = batch * forward_flops_per_token(arch, np.ceil(context), causal=False)
     step_comm_s = comm(1)
-    step_read = _bytes_read(arch, batch, context, weight_precision, kv_precision, copies)
+    step_read = _bytes_read(arch, batch, np.asarray(batch, dtype=float) * context, weight_precision, kv_precision, copies)
     step_s, compute_bound = _phase_seconds(step_flops, step_read, step_comm_s, compute_rate, memory_rate)
     decode_s = output * step_s
     result = {
         "weights_gb_per_gpu": weight_bytes / gpus / GB,
         "kv_cache_gb_per_gpu": batch * (prompt + output) * kv_per_token * copies / gpus / GB,
+        "weights_read_gb_per_step": _weights_read(arch, batch, weight_precision) / GB,
         "max_batch": fits,
         "prefill_s": prefill_s,
         "prefill_comm_s": prefill_comm_s,
