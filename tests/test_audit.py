@@ -4,6 +4,7 @@ import math
 
 import pytest
 
+import llmcost
 from llmcost import audit, claim_tables
 from llmcost.core.validate import InputError
 
@@ -73,3 +74,11 @@ def test_reader_table_shows_each_claim_of_a_document_with_units_and_kind():
     assert not shown["stated"][unitless.to_numpy()].str.endswith(" 1").any()
     with_range = table.loc[table["kind"] == "range", "source"].iloc[0]
     assert claim_tables.reader_table(table, with_range)["stated"].str.contains("–").any()
+
+
+def test_stated_hours_utilization_is_6pd_over_the_stated_hours_at_the_claims_peak():
+    claim = audit.recompute_by_id()["000-gpt4-a100-hours"]
+    i = claim["inputs"]
+    by_hand = 6 * i["params"] * i["tokens"] / (llmcost.peak_flops(i["gpu"], i["precision"]) * claim["stated_value"] * 3600)
+    assert audit.stated_hours_utilization(claim) == pytest.approx(by_hand, rel=1e-12)
+    assert 0 < audit.stated_hours_utilization(claim) < 1

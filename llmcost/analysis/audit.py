@@ -207,6 +207,15 @@ def recompute_by_id() -> dict:
     return {row["id"]: row for row in recompute_all()}
 
 
+def stated_hours_utilization(claim: dict) -> float:
+    """The utilization at which an accelerator-hours claim (a row of :func:`recompute_all`) follows
+    from its own inputs: 6PD of its ``params`` and ``tokens`` at the dense peak of its ``gpu``
+    and ``precision``, over its stated hours; fraction."""
+    inputs = claim["inputs"]
+    work = flops.training_flops(inputs["params"], inputs["tokens"])
+    return float(cluster.implied_utilization(work, peak_flops(inputs["gpu"], inputs["precision"]), claim["stated_value"]))
+
+
 def claim_kind(claim: str) -> str:
     """The kind of a claim from its English wording (see :data:`CLAIM_KINDS`)."""
     for kind, pattern in _WORDING:

@@ -210,14 +210,13 @@ def seed000_hours_example(claims: dict) -> dict:
     ``c5_gpt3_*``, ``c5_gpt4_*``."""
     gpt3, gpt4_hours = claims["000-gpt3-a100-hours"], claims["000-gpt4-a100-hours"]
     inputs = gpt4_hours["inputs"]
-    gpt4_flops = flops.training_flops(inputs["params"], inputs["tokens"])
-    implied = cluster.implied_utilization(gpt4_flops, peak_flops(inputs["gpu"], inputs["precision"]), gpt4_hours["stated_value"])
+    implied = audit.stated_hours_utilization(gpt4_hours)
     return {
         "c5_gpt3_hours_stated": (gpt3["stated_value"], ",.0f"),
         "c5_gpt3_hours": (gpt3["recomputed"], ",.0f"),
         "c5_gpt3_days": (claims["000-gpt3-a100-days"]["recomputed"], ",.0f"),
         "c5_gpt3_1000_days": (claims["000-gpt3-1000-a100"]["recomputed"], ",.0f"),
-        "c5_gpt4_flops": (gpt4_flops, "sci"),
+        "c5_gpt4_flops": (flops.training_flops(inputs["params"], inputs["tokens"]), "sci"),
         "c5_gpt4_params": (inputs["params"], "words"),
         "c5_gpt4_tokens": (inputs["tokens"], "words"),
         "c5_gpt4_hours_stated": (gpt4_hours["stated_value"], ",.0f"),

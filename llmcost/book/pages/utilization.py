@@ -15,7 +15,7 @@ from ...analysis import audit, calibration, techniques
 from ...catalog import datasets
 from ...catalog.hardware import peak_flops
 from ...core import validate
-from ...formulas import cluster, cost, flops, memory
+from ...formulas import cost, flops, memory
 from ...running import toynet
 from .. import chapter_parameters as parameters
 from ..tables import table
@@ -44,11 +44,6 @@ LIBRARIES = ["DeepSpeed", "Megatron-LM", "Colossal-AI", "FairScale"]
 
 SUPPORT_MARKS = {"yes": "\u2713", "no": "\u2717", "not documented": "\u2014"}
 """``supported`` of ``library_support.csv`` -> the mark the table shows."""
-
-
-def _claims() -> dict:
-    """Every claim of the source documents recomputed (:func:`llmcost.audit.recompute_all`), by id."""
-    return {row["id"]: row for row in audit.recompute_all()}
 
 
 # --- parameters ------------------------------------------------------------------------------
@@ -166,11 +161,10 @@ def gpt4_example() -> dict:
     utilization at which the stated hours follow (:func:`llmcost.cluster.implied_utilization` of
     6PD), seed 003's stated OpenAI utilization and the leaked MFU. Glue names ``c6_gpt4_*``,
     ``c6_seed_mfu``, ``c6_openai_stated``."""
-    claims = _claims()
+    claims = audit.recompute_by_id()
     hours = claims["000-gpt4-a100-hours"]
     inputs = hours["inputs"]
-    work = flops.training_flops(inputs["params"], inputs["tokens"])
-    implied = cluster.implied_utilization(work, peak_flops(inputs["gpu"], inputs["precision"]), hours["stated_value"])
+    implied = audit.stated_hours_utilization(hours)
     return {
         "c6_gpt4_hours_stated": (hours["stated_value"], ",.0f"),
         "c6_gpt4_hours_recomputed": (hours["recomputed"], ",.0f"),
@@ -261,7 +255,7 @@ def scaling_example(baseline_gpus: int, target_gpus: int, scaling_efficiency: fl
     ``target_gpus`` at ``scaling_efficiency`` (:func:`llmcost.techniques.scaling_speedup`), and the
     extra accelerator-hours over perfect scaling (a share, ``1 / efficiency - 1``). Glue names
     ``c6_baseline_gpus``, ``c6_target_gpus``, ``c6_speedup*``, ``c6_efficiency*``, ``c6_extra_hours``."""
-    stated = _claims()["003-scaling-9x"]
+    stated = audit.recompute_by_id()["003-scaling-9x"]
     implied = techniques.scaling_efficiency(stated["stated_value"], stated["inputs"]["gpus_to"], stated["inputs"]["gpus_from"])
     return {
         "c6_baseline_gpus": (baseline_gpus, ",.0f"),
