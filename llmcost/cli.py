@@ -126,8 +126,17 @@ def _choice(name: str, allowed):
 _precision = _choice("precision", hardware.PRECISIONS)
 
 
+def _model_record(text: str) -> dict:
+    """--model: a model of the dataset by name, or a Hugging Face config.json by path."""
+    if text.endswith(".json"):
+        from .running import hf_config
+
+        return hf_config.model_record(text)
+    return datasets.model(text)
+
+
 GPU = _name_type(datasets.accelerator)
-MODEL = _name_type(datasets.model)
+MODEL = _name_type(_model_record)
 """--gpu and --model become the dataset's records at the boundary: each name is resolved once."""
 
 
@@ -160,7 +169,7 @@ COMMANDS = {
 def _add_train(sub) -> None:
     """The options of ``llmcost train``: the model, the hardware, the cluster, price and energy."""
     train = sub.add_parser("train", help=COMMANDS["train"])
-    train.add_argument("--model", type=MODEL, help="a model from the dataset (see `llmcost models`); an option given with it replaces the one fact it names")
+    train.add_argument("--model", type=MODEL, help="a model from the dataset (see `llmcost models`) or a Hugging Face config.json (then give --tokens); an option given with it replaces the one fact it names")
     _number(train, "--params", check_positive, "params", "total parameters, count (a dense model's active ones too; with an MoE --model only its total)")
     _number(train, "--active-params", check_positive, "params_active", "parameters active per token, count (MoE)")
     _number(train, "--tokens", check_positive, "tokens", "training tokens, count")
@@ -200,7 +209,7 @@ def _add_infer(sub) -> None:
 def _add_serve(sub) -> None:
     """The options of ``llmcost serve``: the model, the tensor-parallel group, the workload and the price."""
     serve = sub.add_parser("serve", help=COMMANDS["serve"])
-    serve.add_argument("--model", type=MODEL, required=True, help="a model from the dataset with its architecture (see `llmcost models`)")
+    serve.add_argument("--model", type=MODEL, required=True, help="a model from the dataset with its architecture (see `llmcost models`), or a Hugging Face config.json")
     serve.add_argument("--gpu", type=GPU, help=f"accelerator name or alias (default {DEFAULT_GPU}; see `llmcost gpus`)")
     serve.add_argument("--precision", type=_precision, help=f"one of {', '.join(hardware.PRECISIONS)} (default {DEFAULT_PRECISION}): arithmetic, weights and KV cache")
     _number(serve, "--gpus", lambda name, value: int(check_count(name, value)), "gpus", "accelerators in the tensor-parallel group (default 1)")
@@ -353,7 +362,8 @@ def run_train(args) -> dict:
     else:
         inputs.set("tokens", record.get("tokens"), f"dataset: {record.get('id')}")
     if inputs["tokens"] is None:
-        raise InputError("--tokens is required (the model has no token count in the dataset)")
+        where = "a config.json states none" if str(record.get("id", "")).endswith(".json") else "the model has no token count in the dataset"
+        raise InputError(f"--tokens is required ({where})")
     inputs.set("recompute", args.recompute, "option --recompute" if args.recompute else "default")
     _convention(args, inputs)
     gpu = _hardware(args, inputs, inputs["convention"])

@@ -25,6 +25,7 @@ record lacks the fields, and asking for its count says so.
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass, fields
 from functools import lru_cache
 
@@ -114,14 +115,20 @@ FIELDS = tuple(f.name for f in fields(Architecture)[1:-1])
 def architecture(model) -> Architecture:
     """The architecture record of ``model``: a name from the models dataset (resolved once and
     built once per process), a model's dataset record (a dict with ``id``, as :func:`llmcost.model`
-    returns it), a dict of :data:`FIELDS` (values may be numpy arrays, for sweeps), or an
-    :class:`Architecture` (returned as is).
+    returns it), a dict of :data:`FIELDS` (values may be numpy arrays, for sweeps), a path to a
+    Hugging Face ``config.json`` (a ``str`` or ``Path`` ending in ``.json``:
+    :func:`llmcost.running.hf_config.architecture_from_config`), or an :class:`Architecture`
+    (returned as is).
 
     Fields left out take :data:`DEFAULTS`; each given value is checked (whole counts; ``kv_heads``
     dividing ``heads``; ``experts_routed`` at most ``experts``; choices in :data:`CHOICES`).
     """
     if isinstance(model, Architecture):
         return model
+    if isinstance(model, (str, os.PathLike)) and os.fspath(model).endswith(".json"):
+        from .hf_config import architecture_from_config  # hf_config builds on this module
+
+        return architecture_from_config(model)
     if isinstance(model, str):
         return _of_model(datasets.resolve_model(model))
     if isinstance(model, dict) and "id" in model:  # a dataset record (llmcost.model): its own fields

@@ -1,0 +1,253 @@
+"""A reader's own model from a Hugging Face ``config.json``, read from a local file (nothing is
+downloaded): :func:`architecture_from_config` maps it onto an architecture record
+(:class:`llmcost.running.architecture.Architecture`), so that every count llmcost derives from a
+record (parameters, FLOP per token, KV-cache bytes) works for it.
+
+Families, by ``model_type`` (see :data:`SUPPORTED`):
+
+* ``llama``, ``mistral``, ``mixtral``, ``qwen2``, ``qwen3``, ``qwen3_moe``, ``gemma``, ``gemma2``,
+  ``phi3``: RMSNorm, rotary positions, gated MLP (3 matrices); ``head_dim`` when stated (Gemma:
+  256, wider than ``hidden_size / heads``); untied embeddings unless ``tie_word_embeddings``
+  (Gemma and Gemma 2 tie them by default). Phi-3 fuses Q, K, V (and gate and up) into one matrix:
+  the same parameters. Mixtral: ``num_local_experts`` experts, ``num_experts_per_tok`` routed;
+  Qwen3-MoE: ``num_experts`` of width ``moe_intermediate_size``, ``num_experts_per_tok`` routed
+  (a config with ``mlp_only_layers`` or ``decoder_sparse_step`` > 1, i.e. dense layers among the
+  sparse ones, is refused: the record has one kind of layer).
+* ``gpt2``: ``n_layer``, ``n_embd``, ``n_head``, ``n_inner`` (default ``4 n_embd``), a learned
+  table of ``n_positions``, biases, LayerNorm, tied embeddings.
+* ``opt``: learned positions of ``max_position_embeddings + 2`` (OPT's offset of 2), biases
+  (``enable_bias``), ReLU MLP of ``ffn_dim``, tied embeddings. A ``word_embed_proj_dim`` other
+  than ``hidden_size`` (OPT-350m: embeddings of 512 projected in and out of 1024) is refused:
+  the record has no projection. ``do_layer_norm_before`` false (post-norm, OPT-350m) drops the
+  final norm, which the record still counts (``2 d``, negligible).
+* ``falcon``: key/value heads ``num_kv_heads`` with ``new_decoder_architecture``, else 1 with
+  ``multi_query``, else as many as the query heads; no linear biases (``bias``), ALiBi or rotary
+  (no position table), plain MLP of ``ffn_hidden_size`` (default ``4 d``), tied embeddings.
+  Falcon's LayerNorms (one per layer with ``parallel_attn`` in Falcon-7B) have shifts that the
+  record, having no linear biases, counts as RMSNorm-like scales: off by a few ``d`` per layer.
+* ``gpt_neox``: biases (``attention_bias``, default true), LayerNorm, plain MLP of
+  ``intermediate_size``, rotary, untied ``embed_out`` unless ``tie_word_embeddings``;
+  ``use_parallel_residual`` does not change the count.
+
+Approximations (each far under 1 % of the total): Qwen2's Q/K/V biases are counted as all
+linear biases (an O, MLP and norm-shift bias more, ``~0.02 %``); Qwen3's per-head Q/K norms,
+Gemma 2's extra pre/post norms and a router's absence of bias are ignored or counted as the
+record's two norms per layer. DeepSeek-V2/V3 (``deepseek_v2``, ``deepseek_v3``) use multi-head
+latent attention, which the record cannot express: they are refused, naming the fields.
+
+Every field that a family needs and the config lacks or states in a form that is not a whole
+number raises :class:`~llmcost.core.validate.InputError` naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from ..core.validate import InputError
+from . import architecture as _architecture
+
+LLAMA_LIKE = ("llama", "mistral", "mixtral", "qwen2", "qwen3", "qwen3_moe", "gemma", "gemma2", "phi3")
+SUPPORTED = LLAMA_LIKE + ("gpt2", "opt", "falcon", "gpt_neox")
+"""The ``model_type`` values :func:`architecture_from_config` reads."""
+
+MLA_FIELDS = ("kv_lora_rank", "q_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim")
+"""DeepSeek-V2/V3 fields of multi-head latent attention, which a record cannot express."""
+
+ARCHITECTURE_TYPES = {
+    "LlamaForCausalLM": "llama", "MistralForCausalLM": "mistral", "MixtralForCausalLM": "mixtral",
+    "Qwen2ForCausalLM": "qwen2", "Qwen3ForCausalLM": "qwen3", "Qwen3MoeForCausalLM": "qwen3_moe",
+    "GemmaForCausalLM": "gemma", "Gemma2ForCausalLM": "gemma2", "Phi3ForCausalLM": "phi3",
+    "GPT2LMHeadModel": "gpt2", "OPTForCausalLM": "opt", "FalconForCausalLM": "falcon",
+    "GPTNeoXForCausalLM": "gpt_neox", "DeepseekV2ForCausalLM": "deepseek_v2", "DeepseekV3ForCausalLM": "deepseek_v3",
+}
+"""``architectures`` entries, for a config that states no ``model_type``."""
+
+TIED_BY_DEFAULT = {"gemma": True, "gemma2": True, "gpt2": True, "opt": True, "falcon": True}
+"""``tie_word_embeddings`` when the config does not state it (transformers' defaults); others False."""
+
+
+class _Config:
+    """A config dict and where it came from, for one-line errors naming the file and the field."""
+
+    def __init__(self, values: dict, source: str):
+        self.values, self.source = values, source
+
+    def fail(self, message: str):
+        raise InputError(f"{self.source}: {message}")
+
+    def count(self, *names: str, default=None, family: str = ""):
+        """The first of ``names`` the config states, a whole number >= 1 (or ``default``)."""
+        for name in names:
+            value = self.values.get(name)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value) or value < 1:
+                self.fail(f"field {name!r} must be a whole number >= 1, got {value!r}")
+            return int(value)
+        if default is not None:
+            return default
+        self.fail(f"config has no {' or '.join(repr(n) for n in names)}, which a {family} model needs")
+
+    def flag(self, name: str, default: bool) -> bool:
+        value = self.values.get(name, default)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            self.fail(f"field {name!r} must be true or false, got {value!r}")
+        return value
+
+
+def load_config(config) -> tuple[dict, str]:
+    """The dict of ``config`` (a dict, or a path to a ``.json`` file) and a name for errors."""
+    if isinstance(config, dict):
+        return config, "the given config"
+    if not isinstance(config, (str, os.PathLike)):
+        raise InputError(f"config must be a dict or a path to a config.json, got {config!r}")
+    path = Path(config)
+    try:
+        values = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise InputError(f"{path}: cannot read the config ({error.strerror or error})") from None
+    except (ValueError, UnicodeDecodeError) as error:
+        raise InputError(f"{path}: not a JSON config ({str(error).splitlines()[0]})") from None
+    if not isinstance(values, dict):
+        raise InputError(f"{path}: a config.json holds a JSON object, got {type(values).__name__}")
+    return values, str(path)
+
+
+def model_type(values: dict, source: str) -> str:
+    """The family of a config: its ``model_type``, else its first known ``architectures`` entry."""
+    kind = values.get("model_type")
+    if not kind:
+        for name in values.get("architectures") or ():
+            if name in ARCHITECTURE_TYPES:
+                return ARCHITECTURE_TYPES[name]
+        raise InputError(f"{source}: config has no 'model_type' (nor a known 'architectures' entry); supported: {', '.join(SUPPORTED)}")
+    return str(kind)
+
+
+def record_from_config(config) -> dict:
+    """The architecture fields (a dict with ``name``) that ``config`` maps onto."""
+    values, source = load_config(config)
+    kind = model_type(values, source)
+    cfg = _Config(values, source)
+    if kind in ("deepseek_v2", "deepseek_v3"):
+        stated = [name for name in MLA_FIELDS if name in values] or list(MLA_FIELDS[:2])
+        cfg.fail(f"{kind} uses multi-head latent attention, which llmcost's architecture record cannot express "
+                 f"(cannot interpret {', '.join(stated)})")
+    if kind not in SUPPORTED:
+        cfg.fail(f"model_type {kind!r} is not supported; supported: {', '.join(SUPPORTED)}")
+    name = values.get("_name_or_path") or (Path(source).parent.name if source != "the given config" else "") or kind
+    fields = {"name": f"{name} ({kind} config)"}
+    fields.update(_FAMILIES[kind if kind not in LLAMA_LIKE else "llama"](cfg, kind))
+    tied = cfg.flag("tie_word_embeddings", TIED_BY_DEFAULT.get(kind, False))
+    fields["embedding_matrices"] = 1 if tied else 2
+    return fields
+
+
+def architecture_from_config(config) -> _architecture.Architecture:
+    """The architecture record of a Hugging Face ``config.json`` (a dict, or a path to the file)."""
+    fields = record_from_config(config)
+    source = config if not isinstance(config, dict) else "the given config"
+    try:
+        return _architecture.architecture(fields)
+    except InputError as error:
+        raise InputError(f"{source}: {error}") from None
+
+
+def model_record(config) -> dict:
+    """A model record like the dataset's (:func:`llmcost.model`) for a ``config.json``: ``id``
+    (the path as given), ``name``, ``kind`` (dense or moe), ``params_total`` and ``params_active``
+    derived from the architecture (counts), and the architecture fields; no training facts
+    (tokens, hours), which a config does not state."""
+    arch = architecture_from_config(config)
+    counts = _architecture.parameter_counts(arch)
+    fields = {name: getattr(arch, name) for name in _architecture.FIELDS if getattr(arch, name) is not None}
+    kind = "moe" if arch.experts > 1 else "dense"
+    return {**fields, "id": str(config), "name": arch.name, "kind": kind,
+            "params_total": counts["total"], "params_active": counts["active"]}
+
+
+def _llama_like(cfg: _Config, kind: str) -> dict:
+    heads = cfg.count("num_attention_heads", family=kind)
+    d = cfg.count("hidden_size", family=kind)
+    fields = {
+        "layers": cfg.count("num_hidden_layers", family=kind), "d_model": d, "heads": heads,
+        "kv_heads": cfg.count("num_key_value_heads", default=heads), "head_dim": cfg.count("head_dim", default=0) or None,
+        "ffn_dim": cfg.count("intermediate_size", family=kind), "mlp_matrices": 3,
+        "vocab": cfg.count("vocab_size", family=kind), "position_embeddings": 0,
+        "linear_biases": 1 if (kind == "qwen2" or cfg.flag("attention_bias", False)) else 0,
+        "context": cfg.count("max_position_embeddings", default=0) or None,
+    }
+    if fields["head_dim"] is None and d % heads:
+        cfg.fail(f"config has no 'head_dim' and num_attention_heads ({heads}) does not divide hidden_size ({d})")
+    if kind == "mixtral":
+        fields["experts"] = cfg.count("num_local_experts", family=kind)
+        fields["experts_routed"] = cfg.count("num_experts_per_tok", family=kind)
+    if kind == "qwen3_moe":
+        if cfg.values.get("mlp_only_layers") or cfg.count("decoder_sparse_step", default=1) != 1:
+            cfg.fail("fields 'mlp_only_layers'/'decoder_sparse_step' make some layers dense, which the record cannot express")
+        fields["experts"] = cfg.count("num_experts", family=kind)
+        fields["experts_routed"] = cfg.count("num_experts_per_tok", family=kind)
+        fields["ffn_dim"] = cfg.count("moe_intermediate_size", family=kind)
+    return fields
+
+
+def _gpt2(cfg: _Config, kind: str) -> dict:
+    d = cfg.count("n_embd", "hidden_size", family=kind)
+    return {
+        "layers": cfg.count("n_layer", "num_hidden_layers", family=kind), "d_model": d,
+        "heads": cfg.count("n_head", "num_attention_heads", family=kind), "ffn_dim": cfg.count("n_inner", default=4 * d),
+        "mlp_matrices": 2, "vocab": cfg.count("vocab_size", family=kind),
+        "position_embeddings": cfg.count("n_positions", family=kind), "linear_biases": 1,
+        "context": cfg.count("n_ctx", "n_positions", family=kind),
+    }
+
+
+def _opt(cfg: _Config, kind: str) -> dict:
+    d = cfg.count("hidden_size", family=kind)
+    projection = cfg.count("word_embed_proj_dim", default=d)
+    if projection != d:
+        cfg.fail(f"field 'word_embed_proj_dim' ({projection}) differs from hidden_size ({d}): "
+                 "projected embeddings are not expressible in the record")
+    positions = cfg.count("max_position_embeddings", family=kind)
+    return {
+        "layers": cfg.count("num_hidden_layers", family=kind), "d_model": d,
+        "heads": cfg.count("num_attention_heads", family=kind), "ffn_dim": cfg.count("ffn_dim", family=kind),
+        "mlp_matrices": 2, "vocab": cfg.count("vocab_size", family=kind),
+        "position_embeddings": positions + 2,  # OPT's learned positions are offset by 2
+        "linear_biases": 1 if cfg.flag("enable_bias", True) else 0, "context": positions,
+    }
+
+
+def _falcon(cfg: _Config, kind: str) -> dict:
+    d = cfg.count("hidden_size", "n_embed", family=kind)
+    heads = cfg.count("num_attention_heads", "n_head", family=kind)
+    if cfg.flag("new_decoder_architecture", False):
+        kv = cfg.count("num_kv_heads", "n_head_kv", family=kind)
+    elif cfg.flag("multi_query", True):
+        kv = 1
+    else:
+        kv = heads
+    return {
+        "layers": cfg.count("num_hidden_layers", "n_layer", family=kind), "d_model": d, "heads": heads,
+        "kv_heads": kv, "ffn_dim": cfg.count("ffn_hidden_size", default=4 * d), "mlp_matrices": 2,
+        "vocab": cfg.count("vocab_size", family=kind), "position_embeddings": 0,
+        "linear_biases": 1 if cfg.flag("bias", False) else 0,
+        "context": cfg.count("max_position_embeddings", default=2048),
+    }
+
+
+def _gpt_neox(cfg: _Config, kind: str) -> dict:
+    return {
+        "layers": cfg.count("num_hidden_layers", family=kind), "d_model": cfg.count("hidden_size", family=kind),
+        "heads": cfg.count("num_attention_heads", family=kind), "ffn_dim": cfg.count("intermediate_size", family=kind),
+        "mlp_matrices": 2, "vocab": cfg.count("vocab_size", family=kind), "position_embeddings": 0,
+        "linear_biases": 1 if cfg.flag("attention_bias", True) else 0,
+        "context": cfg.count("max_position_embeddings", default=0) or None,
+    }
+
+
+_FAMILIES = {"llama": _llama_like, "gpt2": _gpt2, "opt": _opt, "falcon": _falcon, "gpt_neox": _gpt_neox}

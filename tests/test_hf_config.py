@@ -1,0 +1,165 @@
+"""A reader's own model from a Hugging Face config.json (llmcost.running.hf_config): real config
+files of each family (tests/data/hf_configs, sources in SOURCES.md) give their published counts."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from llmcost.core.validate import InputError
+from llmcost.running import hf_config
+from llmcost.running.architecture import architecture, parameter_counts
+
+CONFIGS = Path(__file__).parent / "data" / "hf_configs"
+
+PUBLISHED = {  # family: (total, active or None); SOURCES.md says where each count is published
+    "llama": (8.03e9, None),
+    "mistral": (7.24e9, None),
+    "mixtral": (46.7e9, 12.9e9),
+    "qwen2": (7.61e9, None),
+    "gemma": (2_506_434_560, None),
+    "gemma2": (9_241_705_984, None),
+    "phi3": (3.8e9, None),
+    "gpt_neox": (2.8e9, None),
+    "gpt2": (124_439_808, None),
+    "qwen3_moe": (30.5e9, None),
+}
+
+
+def counts(family):
+    return parameter_counts(architecture(str(CONFIGS / f"{family}.json")))
+
+
+@pytest.mark.parametrize("family", sorted(PUBLISHED))
+def test_derived_counts_within_one_percent_of_published(family):
+    total, active = PUBLISHED[family]
+    derived = counts(family)
+    assert derived["total"] == pytest.approx(total, rel=0.01)
+    if active is not None:
+        assert derived["active"] == pytest.approx(active, rel=0.01)
+
+
+def test_qwen3_published_to_truncated_tenth_of_billion():
+    """Qwen states 1.7B total and 1.4B non-embedding for Qwen3-1.7B (tied), 3.3B active for
+    Qwen3-30B-A3B: truncated, so the derived count lies within their last digit."""
+    dense = counts("qwen3")
+    assert 1.7e9 <= dense["total"] < 1.8e9
+    assert dense["total"] - dense["embeddings"] == pytest.approx(1.4e9, rel=0.01)
+    moe = counts("qwen3_moe")
+    assert 3.3e9 <= moe["active"] < 3.4e9
+    assert moe["total"] - moe["embeddings"] == pytest.approx(29.9e9, rel=0.01)
+
+
+def test_family_specifics():
+    gemma = architecture(CONFIGS / "gemma.json")
+    assert (gemma.head_dim, gemma.kv_heads, gemma.embedding_matrices) == (256, 1, 1)
+    gpt2 = architecture(CONFIGS / "gpt2.json")
+    assert (gpt2.position_embeddings, gpt2.linear_biases, gpt2.ffn_dim, gpt2.embedding_matrices) == (1024, 1, 3072, 1)
+    neox = architecture(CONFIGS / "gpt_neox.json")
+    assert (neox.embedding_matrices, neox.mlp_matrices, neox.linear_biases) == (2, 2, 1)
+    mixtral = architecture(CONFIGS / "mixtral.json")
+    assert (mixtral.experts, mixtral.experts_routed, mixtral.kv_heads) == (8, 2, 8)
+    moe = architecture(CONFIGS / "qwen3_moe.json")
+    assert (moe.experts, moe.experts_routed, moe.ffn_dim, moe.head_dim) == (128, 8, 768, 128)
+
+
+def test_opt_and_falcon_mappings():
+    """No published OPT/Falcon config file was found to pin (SOURCES.md); the mappings' specifics."""
+    opt = {"model_type": "opt", "hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12,
+           "ffn_dim": 3072, "max_position_embeddings": 2048, "vocab_size": 50272, "word_embed_proj_dim": 768}
+    record = hf_config.architecture_from_config(opt)
+    assert (record.position_embeddings, record.linear_biases, record.embedding_matrices) == (2050, 1, 1)
+    with pytest.raises(InputError, match="word_embed_proj_dim"):
+        hf_config.architecture_from_config({**opt, "hidden_size": 1024, "word_embed_proj_dim": 512, "num_attention_heads": 16})
+    falcon = {"model_type": "falcon", "hidden_size": 4544, "num_hidden_layers": 32, "num_attention_heads": 71,
+              "multi_query": True, "new_decoder_architecture": False, "parallel_attn": True, "bias": False, "vocab_size": 65024}
+    record = hf_config.architecture_from_config(falcon)
+    assert (record.kv_heads, record.linear_biases, record.ffn_dim, record.embedding_matrices) == (1, 0, 4 * 4544, 1)
+    wide = hf_config.architecture_from_config({**falcon, "new_decoder_architecture": True, "num_kv_heads": 8,
+                                               "num_attention_heads": 128, "hidden_size": 8192})
+    assert wide.kv_heads == 8
+
+
+def test_deepseek_refused_naming_its_latent_attention_fields():
+    with pytest.raises(InputError, match="kv_lora_rank") as error:
+        architecture(str(CONFIGS / "deepseek_v2.json"))
+    assert "deepseek_v2.json" in str(error.value) and "\n" not in str(error.value)
+    with pytest.raises(InputError, match="q_lora_rank"):
+        hf_config.architecture_from_config({"model_type": "deepseek_v3", "q_lora_rank": 1536, "kv_lora_rank": 512})
+
+
+def test_missing_field_names_file_and_field(tmp_path):
+    values = json.loads((CONFIGS / "llama.json").read_text())
+    del values["intermediate_size"]
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(values))
+    with pytest.raises(InputError, match="intermediate_size") as error:
+        architecture(path)
+    assert str(path) in str(error.value) and "\n" not in str(error.value)
+
+
+def test_bad_value_names_field(tmp_path):
+    values = json.loads((CONFIGS / "mistral.json").read_text())
+    values["num_hidden_layers"] = "32"
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(values))
+    with pytest.raises(InputError, match="num_hidden_layers"):
+        architecture(str(path))
+
+
+def test_unknown_model_type_lists_supported(tmp_path):
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"model_type": "mamba", "hidden_size": 768}))
+    with pytest.raises(InputError, match="not supported") as error:
+        architecture(str(path))
+    for family in hf_config.SUPPORTED:
+        assert family in str(error.value)
+
+
+def test_unreadable_or_not_json(tmp_path):
+    with pytest.raises(InputError, match="cannot read"):
+        architecture(str(tmp_path / "absent.json"))
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    with pytest.raises(InputError, match="not a JSON config"):
+        architecture(bad)
+
+
+def test_architecture_accepts_a_config_path_like_a_name():
+    path = CONFIGS / "llama.json"
+    assert parameter_counts(str(path)) == parameter_counts(path)
+    assert architecture(str(path)).kv_width == 8 * 128
+
+
+CONFIG_FILES = sorted(CONFIGS.glob("*.json"))
+
+
+def _cli(*argv) -> int:
+    from llmcost import cli
+
+    try:
+        return cli.main(list(argv))
+    except SystemExit as exc:  # refused while parsing
+        return exc.code
+
+
+@pytest.mark.parametrize("path", [p for p in CONFIG_FILES if not p.stem.startswith("deepseek")], ids=lambda path: path.stem)
+def test_the_cli_trains_a_model_from_its_config(path, capsys):
+    counts = parameter_counts(str(path))
+    assert _cli("train", "--model", str(path), "--tokens", "1e12", "--json") == 0
+    inputs = json.loads(capsys.readouterr().out)["inputs"]
+    assert inputs["params"] == counts["total"] and inputs["active_params"] == counts["active"]
+    assert _cli("train", "--model", str(path)) == 2
+    assert "--tokens is required (a config.json states none)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("config, says", [
+    ({"model_type": "llama", "hidden_size": 4096}, "num_attention_heads"),
+    ({"model_type": "deepseek_v3", "kv_lora_rank": 512}, "kv_lora_rank"),
+])
+def test_the_cli_names_what_a_config_lacks_in_one_line(tmp_path, capsys, config, says):
+    broken = tmp_path / "config.json"
+    broken.write_text(json.dumps(config), encoding="utf-8")
+    assert _cli("train", "--model", str(broken), "--tokens", "1e12") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and says in err[0] and str(broken) in err[0]
