@@ -27,6 +27,12 @@ PUBLISHED = {
     "llama-3.1-405b": (None, 0.003),
     "llama-3-70b": (70.6e9, 0.002),  # the model card's 70.6B; the dataset holds the nominal 70e9
     "llama-3-8b": (8.03e9, 0.002),
+    "opt-175b": (None, 0.003),  # 175e9, Zhang et al. 2022 Table 1 (same shape as GPT-3, vocab 50272, 2050 positions)
+    "llama-13b": (None, 0.002),  # 13.0e9
+    "llama-33b": (None, 0.002),  # 32.5e9
+    "llama-2-7b": (6.7e9, 0.01),  # LLaMA 7B's 6.7B (Touvron et al. 2023a Table 2), the same shape; the dataset holds the nominal 7e9
+    "llama-2-13b": (None, 0.002),  # 13e9 nominal; 13.016e9 counted
+    "gpt-1": (None, 0.005),  # 117e6 (Radford et al. 2019 Table 2); the released weights hold 116.53e6
 }
 
 
