@@ -49,14 +49,10 @@ OUT_OF_RANGE = {
     "02_training_stages": {
         "params": [0, 1e16],
         "pretrain_tokens": [0, 1e18],
-        "sft_examples": [0, 2.5, 1e10],
         "sft_epochs": [0, 2.5, 1001],
         "rm_params": [0, 1e16],
-        "rm_prompts": [0, 1e10],
         "rm_responses_per_prompt": [1, 101],
-        "rm_epochs": [0, 1001],
         "value_params": [0, 1e16],
-        "ppo_prompts": [0, 1_000_000],  # more prompts than rollouts
         "ppo_episodes": [0, 1000, 1e10],
         "ppo_epochs": [0, 1001],
         "ptx_ratio": [-1, 1001],

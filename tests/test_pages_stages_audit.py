@@ -163,10 +163,9 @@ def test_ch01_attention_flops_example_follows_the_formulas():
 
 # --- chapter 2 --------------------------------------------------------------------------------
 
-DEFAULTS_02 = dict(params=175e9, pretrain_tokens=300e9, sft_examples=12725, sft_epochs=16, rm_params=6e9, rm_prompts=33207,
-                   rm_responses_per_prompt=9, rm_epochs=1, value_params=6e9, ppo_prompts=31144, ppo_episodes=256000,
-                   ppo_epochs=1, ptx_ratio=8, tokens_per_sequence=2048, gpu="a100", precision="bf16", mfu=0.462,
-                   pretrain_gpus=1024, finetune_gpus=64)
+DEFAULTS_02 = dict(params=175e9, pretrain_tokens=300e9, sft_epochs=16, rm_params=6e9, rm_responses_per_prompt=9,
+                   value_params=6e9, ppo_episodes=256000, ppo_epochs=1, ptx_ratio=8, tokens_per_sequence=2048, gpu="a100",
+                   precision="bf16", mfu=0.462, pretrain_gpus=1024, finetune_gpus=64)
 
 
 def test_ch02_check_parameters_refuses_bad_values():

@@ -39,30 +39,26 @@ POST_TRAINING = ("sft", "reward_model", "rl")
 """The stages after pretraining."""
 
 
-def check_parameters(params, pretrain_tokens, sft_examples, sft_epochs, rm_params, rm_prompts, rm_responses_per_prompt,
-                     rm_epochs, value_params, ppo_prompts, ppo_episodes, ppo_epochs, ptx_ratio, tokens_per_sequence,
-                     gpu, precision, mfu, pretrain_gpus, finetune_gpus) -> None:
+def check_parameters(params, pretrain_tokens, sft_epochs, rm_params, rm_responses_per_prompt, value_params,
+                     ppo_episodes, ppo_epochs, ptx_ratio, tokens_per_sequence, gpu, precision, mfu, pretrain_gpus,
+                     finetune_gpus) -> None:
     """Check the chapter's parameters (raises :class:`llmcost.validate.InputError` naming the bad one).
 
-    Parameters as in :func:`stage_table`: counts of parameters, tokens, examples, prompts,
-    rollouts, epochs and GPUs within :data:`llmcost.parameters.QUANTITIES`' bounds; 2 to 100
+    Parameters as in :func:`stage_table`: counts of parameters, tokens, rollouts, epochs and GPUs within :data:`llmcost.parameters.QUANTITIES`' bounds; 2 to 100
     responses ranked per prompt; at least one rollout per PPO prompt; 0 to 1,000 pretraining
     examples per rollout; 1 to 10 million tokens per sequence; an accelerator with a peak rate
     at ``precision``; ``mfu`` a fraction in (0, 1].
     """
     parameters.check_quantity("params", params, "params")
     parameters.check_quantity("pretrain_tokens", pretrain_tokens, "tokens")
-    parameters.check_quantity("sft_examples", sft_examples, "examples")
     parameters.check_quantity("sft_epochs", sft_epochs, "epochs")
     parameters.check_quantity("rm_params", rm_params, "params")
-    parameters.check_quantity("rm_prompts", rm_prompts, "examples")
     parameters.check_number("rm_responses_per_prompt", rm_responses_per_prompt, validate.check_positive, 2, 100,
                             why="a ranking compares at least 2 responses; InstructGPT ranks 4 to 9")
-    parameters.check_quantity("rm_epochs", rm_epochs, "epochs")
     parameters.check_quantity("value_params", value_params, "params")
-    parameters.check_quantity("ppo_prompts", ppo_prompts, "examples")
     parameters.check_quantity("ppo_episodes", ppo_episodes, "examples")
-    parameters.check_above("ppo_episodes", ppo_episodes, "ppo_prompts", ppo_prompts, equal=True, why="each prompt is rolled out at least once")
+    parameters.check_above("ppo_episodes", ppo_episodes, "ppo_prompts", stages.INSTRUCTGPT["ppo_prompts"], equal=True,
+                           why="each of InstructGPT's prompts is rolled out at least once")
     parameters.check_quantity("ppo_epochs", ppo_epochs, "epochs")
     parameters.check_number("ptx_ratio", ptx_ratio, validate.check_non_negative, high=1000, why="pretraining examples per rollout; InstructGPT mixes in 8")
     parameters.check_number("tokens_per_sequence", tokens_per_sequence, validate.check_positive, 1, 1e7, why="tokens in one sequence")
@@ -131,20 +127,22 @@ def calibration_table(check: pd.DataFrame) -> pd.DataFrame:
     return check.assign(stage=check["stage"].map(CALIBRATION_STAGES))
 
 
-def stage_table(params, pretrain_tokens, sft_examples, sft_epochs, rm_params, rm_prompts, rm_responses_per_prompt,
-                rm_epochs, value_params, ppo_prompts, ppo_episodes, ppo_epochs, ptx_ratio, tokens_per_sequence,
-                gpu, precision, mfu, pretrain_gpus, finetune_gpus) -> pd.DataFrame:
+def stage_table(params, pretrain_tokens, sft_epochs, rm_params, rm_responses_per_prompt, value_params, ppo_episodes,
+                ppo_epochs, ptx_ratio, tokens_per_sequence, gpu, precision, mfu, pretrain_gpus, finetune_gpus) -> pd.DataFrame:
     """Every stage's compute and time, one row per stage of :data:`llmcost.stages.STAGES`: stage
     (reader name), data (its size in words), flop (FLOP, :func:`llmcost.stages.pipeline_flops`),
     share (of pretraining), gpu_days, gpus, days (wall clock, :func:`llmcost.stages.stage_time`).
 
     params, rm_params, value_params: parameters of the policy, reward and value models;
-    pretrain_tokens: pretraining tokens; sft_examples, rm_prompts, ppo_prompts, ppo_episodes:
-    demonstrations, ranked prompts, PPO prompts and rollouts; *_epochs: passes; ptx_ratio:
+    pretrain_tokens: pretraining tokens; ppo_episodes: PPO rollouts; sft_epochs, ppo_epochs:
+    passes; InstructGPT's data sizes (demonstrations, ranked prompts, PPO prompts) and its one
+    reward-model epoch come from :data:`llmcost.stages.INSTRUCTGPT`; ptx_ratio:
     pretraining examples per rollout; tokens_per_sequence: tokens of every sequence; gpu,
     precision, mfu: the accelerator, the precision of its dense peak and the utilization;
     pretrain_gpus, finetune_gpus: GPUs of pretraining and of each later stage.
     """
+    igpt = stages.INSTRUCTGPT
+    sft_examples, rm_prompts, rm_epochs, ppo_prompts = (igpt[k] for k in ("sft_examples", "rm_prompts", "rm_epochs", "ppo_prompts"))
     per_stage = stages.pipeline_flops(params, pretrain_tokens, sft_examples, sft_epochs, rm_params, rm_prompts,
                                       rm_responses_per_prompt, rm_epochs, value_params, ppo_episodes, ppo_epochs,
                                       ptx_ratio, tokens_per_sequence)
