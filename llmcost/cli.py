@@ -219,7 +219,8 @@ def _add_serve(sub) -> None:
     _number(serve, "--compute-efficiency", check_fraction, "compute_efficiency", f"achieved share of peak FLOP/s (default {serving.COMPUTE_EFFICIENCY}, Pope et al. 2023)")
     _number(serve, "--memory-efficiency", check_fraction, "memory_efficiency", f"achieved share of HBM bandwidth (default {serving.MEMORY_EFFICIENCY}: the bound)")
     _number(serve, "--allreduce-latency-us", check_non_negative, "allreduce_latency_us",
-            "fixed microseconds per all-reduce (default: NCCL's cost model, 15 us for 8 GPUs)")
+            f"fixed microseconds per all-reduce (default: NCCL's cost model, "
+            f"{serving.allreduce_latency_seconds(8) * 1e6:g} us for 8 GPUs)")
     _number(serve, "--price", check_positive, "usd_per_gpu_hour", "USD per accelerator-hour -> usd_per_1k_input_tokens, usd_per_1k_output_tokens")
     _number(serve, "--power-w", check_non_negative, "power_w", "W per accelerator -> Wh per 1k tokens")
     serve.add_argument("--json", action="store_true", help="print one JSON object (strict JSON)")

@@ -168,11 +168,8 @@ def check_known(namespace: dict) -> None:
                 raise InputError(f"unknown parameter {unknown[0]!r}; this chapter accepts: {', '.join(sorted(declared))}")
 
 
-def check_flag(name: str, value) -> bool:
-    """``True`` or ``False`` (not 1, not the text ``"False"``)."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise InputError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
+check_flag = validate.check_flag
+"""``True`` or ``False`` (not 1, not the text ``"False"``): :func:`llmcost.validate.check_flag`."""
 
 
 def check_above(name: str, value, other_name: str, other, *, equal=False, why=""):

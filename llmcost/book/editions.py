@@ -17,6 +17,7 @@ read. An edition needs the book's sources, so it runs from a clone of the reposi
 from __future__ import annotations
 
 import ast
+import functools
 import html
 import os
 import re
@@ -29,7 +30,7 @@ from pathlib import Path
 from ..catalog.defaults import BOOK
 from .folders import check_target, move_into_place, staging_beside
 from .tables import glued_values
-from ..core.validate import InputError, RunFailed
+from ..core.validate import DECIMAL_TEXT, WHOLE_NUMBER_TEXT, InputError, RunFailed
 
 ROOT = Path(__file__).resolve().parents[2]
 """The repository: the book's sources (``_config.yml``, ``_toc.yml``, ``chapters/``)."""
@@ -81,9 +82,17 @@ def select_chapters(wanted=None) -> list[str]:
 
 
 def _notebook(chapter: str):
+    """The committed notebook of ``chapter``, read once per process while the file is unchanged
+    (callers only read it; a validation run reads it several times)."""
+    path = book_root() / "chapters" / f"{chapter}.ipynb"
+    return _read_notebook(path, path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=32)
+def _read_notebook(path: Path, mtime_ns: int):
     import nbformat
 
-    return nbformat.read(book_root() / "chapters" / f"{chapter}.ipynb", as_version=4)
+    return nbformat.read(path, as_version=4)
 
 
 def _code_cells(nb) -> list:
@@ -100,8 +109,6 @@ MAX_SETTING_CHARS = 10_000
 """Longest ``--set`` value, characters: a list of every model's name fits many times over."""
 MAX_PARAMS_BYTES = 1_000_000
 """Largest ``--params`` file, bytes (read no further: ``/dev/zero`` is refused at once)."""
-_INTEGER = re.compile(r"[+-]?[0-9]+")
-_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 
 def _plain_scalar(text: str):
@@ -112,9 +119,9 @@ def _plain_scalar(text: str):
         return lowered == "true"
     if lowered in ("null", "~", ""):
         return None
-    if _INTEGER.fullmatch(text) and len(text) <= 30:
+    if WHOLE_NUMBER_TEXT.fullmatch(text) and len(text) <= 30:
         return int(text, 10)
-    if _DECIMAL.fullmatch(text):
+    if DECIMAL_TEXT.fullmatch(text):
         return float(text)
     return text
 

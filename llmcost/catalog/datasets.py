@@ -53,7 +53,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ..core.validate import InputError
+from ..core.validate import DECIMAL_TEXT, WHOLE_NUMBER_TEXT, InputError
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 
@@ -160,12 +160,10 @@ class _CellError(Exception):
     """One cell's problem; the loader adds file, line and column."""
 
 
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
-_INTEGER = re.compile(r"[+-]?\d+")
 
 
 def _number(text: str, field: dict) -> float:
-    if not _NUMBER.fullmatch(text):
+    if not DECIMAL_TEXT.fullmatch(text):
         special = text.strip().lstrip("+-").lower() in ("inf", "infinity", "nan")
         raise _CellError(f"{text!r} is not a {'finite ' if special else ''}number")
     value = float(text)
@@ -175,7 +173,7 @@ def _number(text: str, field: dict) -> float:
 
 
 def _integer(text: str, field: dict) -> int:
-    if not _INTEGER.fullmatch(text):
+    if not WHOLE_NUMBER_TEXT.fullmatch(text):
         raise _CellError(f"{text!r} is not a whole number")
     return int(text)
 

@@ -17,8 +17,15 @@ together, and results must be finite.
 from __future__ import annotations
 
 import functools
+import re
 
 import numpy as np
+
+
+WHOLE_NUMBER_TEXT = re.compile(r"[+-]?[0-9]+")
+"""A whole number as a person or a CSV writes it, decimal (``010`` is ten)."""
+DECIMAL_TEXT = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+"""A decimal number as a person or a CSV writes it (``0.4``, ``.5``, ``1e3``): no ``inf``, ``nan``, ``1_000``."""
 
 
 class InputError(ValueError):
