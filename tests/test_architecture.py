@@ -61,8 +61,43 @@ def test_moe_active_parameters_follow_the_routed_experts():
 
 
 def test_a_record_that_cannot_be_expressed_says_why():
-    with pytest.raises(InputError, match=r"deepseek-v3.*no architecture llmcost can count with.*latent attention"):
-        arch.params_from_architecture("deepseek-v3")
+    with pytest.raises(InputError, match=r"t5-11b.*no architecture llmcost can count with: Encoder-decoder"):
+        arch.params_from_architecture("t5-11b")
+    with pytest.raises(InputError, match=r"gpt-4.*OpenAI published no architecture"):
+        arch.kv_cache_bytes_per_token("gpt-4")
+
+
+def test_every_dataset_model_is_complete_or_says_why():
+    for ident in datasets.model_ids():
+        gap = datasets.model(ident).get("architecture_gap")
+        assert (arch.counts_if_complete(ident) is None) == bool(gap), ident
+
+
+def test_deepseek_v3_counts_its_latent_attention_and_dense_first_layers():
+    """671 B total and 37 B activated (DeepSeek-AI 2024, abstract); the activated count leaves out
+    the input embedding, a lookup: 36.6 B, which is '37B' to the figure's precision."""
+    counts = arch.parameter_counts("deepseek-v3")
+    assert counts["total"] == pytest.approx(671e9, rel=0.001)
+    assert 36.5e9 <= counts["matmul_active"] < 37.5e9
+    record = arch.architecture("deepseek-v3")
+    per_layer_attention = (7168 * 1536 + 1536 + 1536 * 128 * 192 + 7168 * 576 + 512 + 512 * 128 * 256 + 128 * 128 * 7168)
+    assert counts["attention"] == 61 * per_layer_attention
+    assert counts["mlp"] == 3 * 3 * 7168 * 18432 + 58 * 257 * 3 * 7168 * 2048
+    assert arch.kv_cache_bytes_per_token("deepseek-v3", "bf16") == 61 * (512 + 64) * 2
+    assert record.attention_flops_width() == 128 * (192 + 128) / 2
+    assert record.attention_flops_width(decode=True) == 128 * (512 + 64 + 512) / 2
+
+
+def test_relative_position_projection_explains_gopher_and_chinchilla():
+    """12 L d^2 falls 22 B short of Gopher's 280 B; Transformer-XL's per-layer W_kR (d x d) closes it."""
+    for model, published in (("gopher-280b", 280e9), ("chinchilla-70b", 70e9)):
+        record = arch.architecture(model)
+        assert record.relative_position_projection == 1
+        counts = arch.parameter_counts(model)
+        assert counts["total"] == pytest.approx(published, rel=0.01)
+        without = arch.parameter_counts({f: getattr(record, f) for f in arch.FIELDS} | {"relative_position_projection": 0})
+        assert counts["total"] - without["total"] == record.layers * record.d_model ** 2
+        assert without["total"] < 0.95 * published
 
 
 
@@ -167,10 +202,10 @@ def test_cli_train_names_its_convention_and_pairs_the_utilization(capsys):
 
 
 def test_an_inexpressible_model_has_no_attention_term():
-    assert not arch.has_attention_dims("deepseek-v3")
-    assert arch.has_attention_dims("palm-540b")
-    with pytest.raises(InputError, match="latent attention"):
-        arch.attention_for_convention("6PD+attention", "deepseek-v3")
+    assert not arch.has_attention_dims("t5-11b")
+    assert arch.has_attention_dims("palm-540b") and arch.has_attention_dims("deepseek-v3")
+    with pytest.raises(InputError, match="Encoder-decoder"):
+        arch.attention_for_convention("6PD+attention", "t5-11b")
 
 
 
@@ -185,13 +220,13 @@ def test_convention_table_counts_attention_with_the_head_width():
     assert palm.loc["6PD + attention, causal half", "flops"] == pytest.approx(base + per_token / 2 * 780e9)
     counts = arch.parameter_counts("palm-540b")
     assert palm.loc["6ND, N counted without embeddings", "flops"] == pytest.approx(6 * (counts["active"] - counts["embeddings"]) * 780e9)
-    deepseek = calibration.convention_table("deepseek-v3").set_index("convention")
-    assert np.isnan(deepseek.loc["6PD + attention, full score matrix", "flops"])
+    gpt4 = calibration.convention_table("gpt-4").set_index("convention")
+    assert np.isnan(gpt4.loc["6PD + attention, full score matrix", "flops"])
 
 
 
 def test_counts_if_complete_is_none_for_an_incomplete_or_inexpressible_record():
     assert arch.counts_if_complete("llama-2-70b") == arch.parameter_counts("llama-2-70b")
     assert arch.counts_if_complete("gpt-4") is None  # no d_model, heads, ... in its record
-    assert arch.counts_if_complete("deepseek-v3") is None  # multi-head latent attention
+    assert arch.counts_if_complete("t5-11b") is None  # an encoder-decoder
 

@@ -37,8 +37,8 @@ def test_serving_chapter_for_gpt3_follows_its_multi_head_cache(tmp_path):
 @pytest.mark.parametrize(
     ("parameters", "message"),
     [
-        ({"model": "gpt-4"}, "model 'gpt-4': model 'gpt-4' has no d_model"),
-        ({"model": "deepseek-v3"}, "latent attention"),
+        ({"model": "gpt-4"}, "model 'gpt-4': model 'gpt-4' has no architecture llmcost can count with: OpenAI published no architecture"),
+        ({"model": "t5-11b"}, "model 't5-11b' has no architecture llmcost can count with: Encoder-decoder"),
         ({"tensor_parallel": 1}, "tensor_parallel must give room for batch: 1 x a100-80gb-sxm hold the weights"),
         ({"batch": 5000}, "tensor_parallel must give room for batch"),
         ({"gpu": "tpu-v4"}, "gpu 'tpu-v4' has no interconnect_gbps in the accelerators dataset"),

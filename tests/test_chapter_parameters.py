@@ -130,7 +130,7 @@ OUT_OF_RANGE = {
         "whatif_models": [["chinchilla-70b"], ["abacus"], ["gpt-3", "gpt-3"]],
     },
     "08_serving": {
-        "model": ["gpt-4", "deepseek-v3", "abacus"],  # no architecture record; MLA not expressible
+        "model": ["gpt-4", "t5-11b", "abacus"],  # no architecture record; an encoder-decoder
         "gpu": ["tpu-v4", "abacus", "v100"],  # tpu-v4: no interconnect; v100: no bf16 rate
         "gpu_compare": ["tpu-v3", "abacus"],
         "tensor_parallel": [0, 1, 65, 2.5],  # 1: 70 billion bf16 parameters do not fit in 80 GB

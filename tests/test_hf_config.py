@@ -23,6 +23,9 @@ PUBLISHED = {  # family: (total, active or None); SOURCES.md says where each cou
     "gpt_neox": (2.8e9, None),
     "gpt2": (124_439_808, None),
     "qwen3_moe": (30.5e9, None),
+    "deepseek_v3": (671e9, None),
+    "deepseek_v2_236b": (236e9, None),
+    "deepseek_v2": (15.7e9, None),
 }
 
 
@@ -80,12 +83,35 @@ def test_opt_and_falcon_mappings():
     assert wide.kv_heads == 8
 
 
-def test_deepseek_refused_naming_its_latent_attention_fields():
-    with pytest.raises(InputError, match="kv_lora_rank") as error:
-        architecture(str(CONFIGS / "deepseek_v2.json"))
-    assert "deepseek_v2.json" in str(error.value) and "\n" not in str(error.value)
-    with pytest.raises(InputError, match="q_lora_rank"):
-        hf_config.architecture_from_config({"model_type": "deepseek_v3", "q_lora_rank": 1536, "kv_lora_rank": 512})
+def test_deepseek_v2_lite_counts_with_latent_attention():
+    """15.7 B total, 2.4 B activated (DeepSeek-V2-Lite): no query latent (q_lora_rank null), one
+    dense first layer; the activated count leaves out the input embedding (a lookup)."""
+    lite = architecture(str(CONFIGS / "deepseek_v2.json"))
+    assert (lite.q_lora_rank, lite.kv_lora_rank, lite.head_dim, lite.v_head_dim, lite.dense_layers) == (0, 512, 192, 128, 1)
+    derived = counts("deepseek_v2")
+    assert 2.4e9 <= derived["matmul_active"] < 2.5e9
+
+
+def test_deepseek_activated_counts_leave_out_the_input_embedding():
+    """DeepSeek's README_WEIGHTS: 'Activation parameters: 36.6B (including 0.9B for the output
+    Head)' for V3, stated as 37B in the paper; V2: '21B are activated for each token'."""
+    assert counts("deepseek_v3")["matmul_active"] == pytest.approx(36.6e9, rel=0.005)
+    assert counts("deepseek_v3")["active"] - counts("deepseek_v3")["matmul_active"] == 129280 * 7168
+    assert round(counts("deepseek_v2_236b")["matmul_active"] / 1e9) == 21
+
+
+def test_falcon_is_multi_query_with_its_embeddings_tied():
+    """Falcon-7B-Instruct: multi_query (one key/value head) and tied embeddings, 6.92 B: its card's
+    '7B' to the one digit it is stated to (untied, it would count 7.22 B)."""
+    falcon = architecture(CONFIGS / "falcon.json")
+    assert (falcon.kv_heads, falcon.embedding_matrices, falcon.linear_biases) == (1, 1, 0)
+    assert round(counts("falcon")["total"] / 1e9) == 7
+
+
+def test_dense_layers_among_sparse_ones_are_refused():
+    values = {**json.loads((CONFIGS / "deepseek_v2.json").read_text()), "moe_layer_freq": 2}
+    with pytest.raises(InputError, match="moe_layer_freq"):
+        hf_config.architecture_from_config(values)
 
 
 def test_missing_field_names_file_and_field(tmp_path):
@@ -143,7 +169,7 @@ def _cli(*argv) -> int:
         return exc.code
 
 
-@pytest.mark.parametrize("path", [p for p in CONFIG_FILES if not p.stem.startswith("deepseek")], ids=lambda path: path.stem)
+@pytest.mark.parametrize("path", CONFIG_FILES, ids=lambda path: path.stem)
 def test_the_cli_trains_a_model_from_its_config(path, capsys):
     counts = parameter_counts(str(path))
     assert _cli("train", "--model", str(path), "--tokens", "1e12", "--json") == 0
@@ -155,7 +181,7 @@ def test_the_cli_trains_a_model_from_its_config(path, capsys):
 
 @pytest.mark.parametrize("config, says", [
     ({"model_type": "llama", "hidden_size": 4096}, "num_attention_heads"),
-    ({"model_type": "deepseek_v3", "kv_lora_rank": 512}, "kv_lora_rank"),
+    ({"model_type": "deepseek_v3", "num_attention_heads": 128}, "qk_rope_head_dim"),
 ])
 def test_the_cli_names_what_a_config_lacks_in_one_line(tmp_path, capsys, config, says):
     broken = tmp_path / "config.json"

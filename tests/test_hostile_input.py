@@ -228,6 +228,7 @@ FLAG_CALLS = {
     "ranges.training_range": {"params": 1e9, "tokens": 1e9, "peak_flops": 1e14, "utilization": 0.5},
     "memory.activation_bytes_per_layer": {"seq": 16, "batch": 1, "hidden": 8, "heads": 2, "tensor_parallel": 2},
     "parallelism.tensor_parallel_allreduce_bytes": {"batch": 1, "seq": 16, "hidden": 8, "layers": 2},
+    "parallelism.expert_alltoall_bytes": {"tokens": 16, "hidden": 8, "experts_routed": 2, "moe_layers": 2, "expert_parallel": 4},
     "transformer.attention_weights": {"q": np.ones((3, 4)), "k": np.ones((3, 4))},
     "transformer.scaled_dot_product_attention": {"q": np.ones((3, 4)), "k": np.ones((3, 4)), "v": np.ones((3, 2))},
     "calibration.flops_table": {},

@@ -60,7 +60,16 @@ def full_sweep(seed):
 
 
 def test_check_parameters_returns_canonical_ids():
-    assert ch08.check_parameters(**CHAPTER_DEFAULTS) == (LLAMA, A100, H100)
+    assert ch08.check_parameters(**CHAPTER_DEFAULTS) == (LLAMA, A100, H100, 3968)
+
+
+def test_no_prompt_length_fills_each_models_context():
+    """prompt_tokens None: the context less the output, so a 2,048-token model runs the chapter."""
+    no_prompt = {**CHAPTER_DEFAULTS, "prompt_tokens": None}
+    assert ch08.check_parameters(**no_prompt)[3] == 4096 - CHAPTER_DEFAULTS["output_tokens"]
+    assert ch08.check_parameters(**{**no_prompt, "model": "opt-175b"}) == ("opt-175b", A100, H100, 2048 - CHAPTER_DEFAULTS["output_tokens"])
+    with pytest.raises(InputError, match="output_tokens must leave room for a prompt in the context of opt-175b, 2,048 tokens; got 2,048"):
+        ch08.check_parameters(**{**no_prompt, "model": "opt-175b", "output_tokens": 2048})
 
 
 @pytest.mark.parametrize(

@@ -612,7 +612,7 @@ def _check_relations() -> None:
                 raise _error("model_facts.csv", line, "value", said)
 
 
-EXPERT_QUANTITIES = ("experts", "experts_routed", "experts_shared")
+EXPERT_QUANTITIES = ("experts", "experts_routed", "experts_shared", "dense_layers", "dense_ffn_dim")
 """Quantities of model_facts.csv that only a mixture-of-experts model has."""
 
 

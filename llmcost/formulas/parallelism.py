@@ -91,3 +91,41 @@ def tensor_parallel_allreduce_bytes(batch, seq, hidden, layers, bytes_per_value=
     per_pass = 2 * b * s * h * bytes_per_value
     return per_pass * (2 if training else 1) * layers
 
+
+
+@finite_result
+def expert_alltoall_bytes(tokens, hidden, experts_routed, moe_layers, expert_parallel, bytes_per_value=2.0, training=True):
+    """Bytes one accelerator sends per step in the all-to-alls of expert parallelism.
+
+    Each mixture-of-experts layer sends every routed copy of a token's hidden vector to the
+    accelerator holding its expert (dispatch) and back (combine); with the experts spread over
+    ``expert_parallel`` accelerators and routing even, ``(ep - 1) / ep`` of the copies leave:
+    ``2 x tokens x k x hidden x bytes x (ep - 1) / ep`` per layer and pass (Lepikhin et al. 2020,
+    ``lepikhin2021gshard``, section 2.2: dispatch and combine). The backward pass repeats both.
+    tokens: tokens this accelerator holds per step; hidden: width (d_model); experts_routed: k;
+    moe_layers: layers with experts; training: True (forward and backward) or False. Bytes.
+    """
+    training = check_flag("training", training)
+    tokens = check_positive("tokens", tokens)
+    hidden = check_count("hidden", hidden)
+    k = check_count("experts_routed", experts_routed)
+    layers = check_count("moe_layers", moe_layers)
+    ep = np.asarray(check_count("expert_parallel", expert_parallel), dtype=float)
+    per_pass = 2 * tokens * k * hidden * check_positive("bytes_per_value", bytes_per_value) * (ep - 1) / ep
+    return per_pass * (2 if training else 1) * layers
+
+
+@finite_result
+def expert_parallel_params_per_gpu(total_params, routed_params, expert_parallel, tensor_parallel=1, pipeline_parallel=1):
+    """Parameters one accelerator holds when the routed experts are spread over
+    ``expert_parallel`` accelerators and everything is split ``tensor_parallel x
+    pipeline_parallel`` ways: ``(total - routed) / (t p) + routed / (t p ep)``, count. The rest
+    (attention, shared experts, embeddings) is replicated across the expert-parallel ranks, as
+    the data-parallel ranks they are. Mixtral 8x7B on 8 ranks: 46.7 B -> 7.2 B.
+    """
+    total = check_positive("total_params", total_params)
+    routed = check_positive("routed_params", routed_params)
+    if np.any(np.asarray(routed) > np.asarray(total)):
+        raise InputError(f"routed_params must be at most total_params, got {routed!r} of {total!r}")
+    split = check_count("tensor_parallel", tensor_parallel) * np.asarray(check_count("pipeline_parallel", pipeline_parallel), dtype=float)
+    return ((total - routed) + routed / check_count("expert_parallel", expert_parallel)) / split

@@ -18,8 +18,21 @@ d_model, ``f`` = ffn_dim, ``m`` = MLP matrices):
 Embeddings add ``vocab x d`` per embedding matrix (1 tied, 2 untied) and ``positions x d``
 for a learned position table; the final norm adds one more norm. Dense published counts are
 reproduced to well under 1 % (tests: GPT-3, BLOOM, LLaMA, Llama 2 and 3, PaLM, Mixtral).
-DeepSeek-V3's multi-head latent attention and dense first layers are not expressible here: its
-record lacks the fields, and asking for its count says so.
+
+Three extensions, each off by default:
+
+* **Multi-head latent attention** (DeepSeek-V2/V3, Kimi K2; ``kv_lora_rank`` > 0): keys and
+  values are rebuilt from a latent of ``r_kv`` values per token, and only that latent plus one
+  shared rotary key of ``e_R`` = ``qk_rope_head_dim`` values is cached. Per layer: queries
+  ``d r_q + r_q + r_q h e`` through a latent of ``r_q`` = ``q_lora_rank`` (or ``d h e`` without
+  one), keys/values ``d (r_kv + e_R) + r_kv + r_kv h (e - e_R + e_v)``, output ``h e_v d``, where
+  ``e`` is the query/key head width (non-rotary + rotary parts) and ``e_v`` = ``v_head_dim``
+  (DeepSeek-AI 2024, ``deepseek2024v3``, section 2.1.1, equations 1-11).
+* **Dense first layers** of a mixture-of-experts model (``dense_layers``, MLP width
+  ``dense_ffn_dim``): DeepSeek-V3's first 3 of 61, Kimi K2's first 1.
+* **Relative positions** (Transformer-XL, Gopher, Chinchilla; ``relative_position_projection``
+  = 1): a ``d x (h e)`` matrix per layer projecting the relative position encodings to keys
+  (Dai et al. 2019, ``dai2019transformerxl``, section 3.3, ``W_{k,R}``).
 """
 
 from __future__ import annotations
@@ -45,16 +58,21 @@ DEFAULTS = {
     "experts": 1,
     "experts_routed": "experts",
     "experts_shared": 0,
+    "v_head_dim": "head_dim",
+    "q_lora_rank": 0,
+    "kv_lora_rank": 0,
+    "qk_rope_head_dim": 0,
+    "dense_layers": 0,
+    "dense_ffn_dim": "ffn_dim",
+    "relative_position_projection": 0,
 }
 """Fields a record may leave out, and what they then are (papers state the exceptions)."""
 
-CHOICES = {"mlp_matrices": (2, 3), "embedding_matrices": (1, 2), "linear_biases": (0, 1)}
+CHOICES = {"mlp_matrices": (2, 3), "embedding_matrices": (1, 2), "linear_biases": (0, 1), "relative_position_projection": (0, 1)}
 """Fields that take one of a few values: plain or gated MLP, tied or untied embeddings, biases or none."""
 
-NOT_EXPRESSIBLE = {
-    "deepseek-v3": "its multi-head latent attention (compressed keys and values), its dense first three "
-    "layers and its multi-token-prediction module are not expressible in this record",
-}
+WHOLE_OR_ZERO = ("position_embeddings", "experts_shared", "q_lora_rank", "kv_lora_rank", "qk_rope_head_dim", "dense_layers")
+"""Fields that are whole numbers that may be 0 (the others, but the choices, are counts >= 1)."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +95,15 @@ class Architecture:
     experts: object = 1
     experts_routed: object = None
     experts_shared: object = 0
+    v_head_dim: object = None
+    q_lora_rank: object = 0
+    kv_lora_rank: object = 0
+    qk_rope_head_dim: object = 0
+    dense_layers: object = 0
+    dense_ffn_dim: object = None
+    relative_position_projection: object = 0
     stated: tuple = ()  # the fields the record gave (the others took DEFAULTS)
+    gap: str = ""  # why the record is incomplete, as the dataset says (models.csv architecture_gap)
 
     @property
     def attention_width(self):
@@ -86,8 +112,44 @@ class Architecture:
 
     @property
     def kv_width(self):
-        """``kv_heads x head_dim``: the width of the keys and of the values each layer caches, count."""
+        """``kv_heads x head_dim``: the width of the keys each layer computes, count (the values'
+        is ``kv_heads x v_head_dim``)."""
         return self.require("kv_heads", "head_dim") and self.kv_heads * self.head_dim
+
+    @property
+    def latent(self):
+        """True (or a boolean array) where the record has multi-head latent attention."""
+        return np.asarray(self.kv_lora_rank) > 0
+
+    @property
+    def cached_values_per_layer(self):
+        """Values one token leaves in one layer's cache, count: ``kv_heads x (head_dim +
+        v_head_dim)`` (keys and values), or with latent attention the latent and the shared
+        rotary key, ``kv_lora_rank + qk_rope_head_dim`` (576 for DeepSeek-V3, not 32,768)."""
+        self.require("kv_heads", "head_dim")
+        return plain(np.where(self.latent, self.kv_lora_rank + self.qk_rope_head_dim,
+                              self.kv_heads * (self.head_dim + self.v_head_dim)))
+
+    def attention_flops_width(self, decode: bool = False):
+        """The width ``w`` in the attention FLOP per token ``4 L w x context`` (``2 L x context``
+        per score width and per value width), count: the mean of the query-key width ``h e`` and
+        the value width ``h e_v`` (``h e`` when they are equal). With latent attention a decode
+        step works on the cached latent itself, as serving kernels do (keys' up-projection
+        absorbed into the queries, values' into the output; FlashMLA): scores over
+        ``r_kv + e_R`` and values of ``r_kv`` per head (``decode=True``); training and prefill
+        rebuild full keys and values."""
+        self.require("heads", "head_dim")
+        h = np.asarray(self.heads, dtype=float)
+        full = h * (self.head_dim + self.v_head_dim) / 2
+        if not decode:
+            return plain(full)
+        absorbed = h * (2 * np.asarray(self.kv_lora_rank, dtype=float) + self.qk_rope_head_dim) / 2
+        return plain(np.where(self.latent, absorbed, full))
+
+    @property
+    def moe_layers(self):
+        """Layers whose MLP is a mixture of experts (a dense model's MLP counts as one expert), count."""
+        return self.layers - self.dense_layers
 
     @functools.cached_property
     def counts(self) -> dict:
@@ -95,10 +157,10 @@ class Architecture:
         return _counted(self)
 
     def require(self, *names: str) -> bool:
-        """Raise InputError naming the model and each missing field; True when all are there."""
-        why = NOT_EXPRESSIBLE.get(self.name)
-        if why:
-            raise InputError(f"model {self.name!r} has no architecture llmcost can count with: {why}")
+        """Raise InputError naming the model and each missing field (or, for a record its dataset
+        calls incomplete, why); True when all are there."""
+        if self.gap:
+            raise InputError(f"model {self.name!r} has no architecture llmcost can count with: {self.gap}")
         missing = [name for name in names if getattr(self, name) is None]
         if missing:
             raise InputError(
@@ -108,7 +170,7 @@ class Architecture:
         return True
 
 
-FIELDS = tuple(f.name for f in fields(Architecture)[1:-1])
+FIELDS = tuple(f.name for f in fields(Architecture) if f.name not in ("name", "stated", "gap"))
 """The fields of an architecture record (the quantities of ``model_facts.csv`` of the same names)."""
 
 
@@ -143,13 +205,14 @@ def architecture(model) -> Architecture:
     return _built(name, given)
 
 
-def _built(name: str, given: dict) -> Architecture:
-    """A checked record from ``given`` fields, the others from :data:`DEFAULTS`."""
+def _built(name: str, given: dict, gap: str = "") -> Architecture:
+    """A checked record from ``given`` fields, the others from :data:`DEFAULTS`; ``gap``: why it
+    is incomplete, when its source says."""
     values = {key: _checked(key, value) for key, value in given.items() if value is not None}
     stated = tuple(key for key in FIELDS if key in values)
     _fill_defaults(values)
     _check_relations(name, values)
-    return Architecture(name=name, stated=stated, **values)
+    return Architecture(name=name, stated=stated, gap=gap, **values)
 
 
 @lru_cache(maxsize=None)
@@ -157,7 +220,7 @@ def _of_model(ident: str) -> Architecture:
     """The record of a dataset model, built once per process (frozen, so shared safely; its
     derived counts are cached on it): a name is resolved to its record once."""
     record = datasets.model(ident)
-    return _built(record["id"], {k: record[k] for k in FIELDS if k in record})
+    return _built(record["id"], {k: record[k] for k in FIELDS if k in record}, record.get("architecture_gap") or "")
 
 
 datasets.ON_CLEAR.append(_of_model.cache_clear)
@@ -169,7 +232,7 @@ def _checked(key: str, value):
         if not np.all(np.isin(np.asarray(number), CHOICES[key])):
             raise InputError(f"{key} must be one of {', '.join(map(str, CHOICES[key]))}; got {value!r}")
         return number
-    if key in ("position_embeddings", "experts_shared"):
+    if key in WHOLE_OR_ZERO:
         number = check_non_negative(key, value)
         if np.any(np.asarray(number) != np.round(number)):
             raise InputError(f"{key} must be a whole number >= 0, got {value!r}")
@@ -180,11 +243,13 @@ def _checked(key: str, value):
 def _fill_defaults(values: dict) -> None:
     values.setdefault("kv_heads", values.get("heads"))
     values.setdefault("experts_routed", values.get("experts", 1))
+    values.setdefault("dense_ffn_dim", values.get("ffn_dim"))
     if "head_dim" not in values and values.get("d_model") is not None and values.get("heads") is not None:
         head_dim = np.asarray(values["d_model"], dtype=float) / values["heads"]
         if np.any(head_dim != np.round(head_dim)):
             raise InputError("head_dim must be given when heads does not divide d_model")
         values["head_dim"] = float(head_dim) if np.ndim(head_dim) == 0 else head_dim
+    values.setdefault("v_head_dim", values.get("head_dim"))
 
 
 def _check_relations(name: str, values: dict) -> None:
@@ -193,6 +258,17 @@ def _check_relations(name: str, values: dict) -> None:
         raise InputError(f"kv_heads must divide heads for {name}: got kv_heads={kv!r}, heads={heads!r}")
     if np.any(np.asarray(values.get("experts_routed", 1)) > np.asarray(values.get("experts", 1))):
         raise InputError(f"experts_routed must be at most experts for {name}")
+    if np.any(np.asarray(values.get("dense_layers", 0)) > 0) and (
+            np.any(np.asarray(values.get("experts", 1)) == 1)
+            or (values.get("layers") is not None and np.any(np.asarray(values["dense_layers"]) >= values["layers"]))):
+        raise InputError(f"dense_layers must be fewer than layers, and only a mixture-of-experts model has them, for {name}; "
+                         f"got dense_layers={values['dense_layers']!r}")
+    rope, head_dim = values.get("qk_rope_head_dim", 0), values.get("head_dim")
+    if head_dim is not None and np.any(np.asarray(rope) >= head_dim):
+        raise InputError(f"qk_rope_head_dim must be less than head_dim (the rotary part of a query/key head) for {name}; "
+                         f"got {rope!r} of {head_dim!r}")
+    if np.any((np.asarray(values.get("q_lora_rank", 0)) > 0) & (np.asarray(values.get("kv_lora_rank", 0)) == 0)):
+        raise InputError(f"q_lora_rank needs kv_lora_rank (latent attention) for {name}; got q_lora_rank={values['q_lora_rank']!r}")
 
 
 def _norm_params(arch: Architecture):
@@ -214,31 +290,52 @@ def expert_params(arch: Architecture):
     """Parameters of one expert's MLP in one layer (of a dense model: its MLP), count:
     ``m d f`` weights plus ``(m - 1) f + d`` biases when the model has them."""
     arch.require("d_model", "ffn_dim", "mlp_matrices")
-    d, f, m = arch.d_model, arch.ffn_dim, arch.mlp_matrices
-    return m * d * f + arch.linear_biases * ((m - 1) * f + d)
+    return _mlp_params(arch, arch.ffn_dim)
+
+
+def _mlp_params(arch: Architecture, width):
+    d, m = arch.d_model, arch.mlp_matrices
+    return m * d * width + arch.linear_biases * ((m - 1) * width + d)
+
+
+def routed_expert_params(arch: Architecture):
+    """Parameters of all routed experts of all mixture-of-experts layers, count (0 for a dense
+    model, whose one MLP per layer every token uses)."""
+    return plain(np.where(np.asarray(arch.experts) > 1, arch.moe_layers * expert_params(arch) * arch.experts, 0.0))
+
+
+def _attention_params(arch: Architecture):
+    """Parameters of one layer's attention, count: Q, K, V, O (with biases), or the latent
+    projections of multi-head latent attention; plus a relative-position key projection."""
+    d, h, k, e, ev = arch.d_model, arch.heads, arch.kv_heads, arch.head_dim, arch.v_head_dim
+    q_rank, kv_rank, rope = (np.asarray(x, dtype=float) for x in (arch.q_lora_rank, arch.kv_lora_rank, arch.qk_rope_head_dim))
+    queries = np.where(q_rank > 0, d * q_rank + q_rank + q_rank * h * e, d * h * e)
+    latent_kv = d * (kv_rank + rope) + kv_rank + kv_rank * h * (e - rope + ev)
+    plain_kv = d * k * (e + ev) + arch.linear_biases * (h * e + k * (e + ev) + d)
+    relative = arch.relative_position_projection * d * h * e
+    return queries + np.where(arch.latent, latent_kv, plain_kv) + h * ev * d + relative
 
 
 @finite_result
 def _counted(arch: Architecture) -> dict:
     """:func:`parameter_counts` of one record, computed."""
     arch.require("layers", "d_model", "heads", "head_dim", "kv_heads", "ffn_dim", "mlp_matrices", "vocab", "embedding_matrices")
-    d, b = arch.d_model, arch.linear_biases
-    attention = 2 * d * arch.attention_width + 2 * d * arch.kv_width + b * (arch.attention_width + 2 * arch.kv_width + d)
+    d = arch.d_model
     expert = expert_params(arch)
     router = np.where(np.asarray(arch.experts) > 1, d * arch.experts, 0.0)
-    norms = 2 * _norm_params(arch)
     embedding_table = arch.vocab * d
     embeddings = embedding_table * arch.embedding_matrices + arch.position_embeddings * d
     final_norm = _norm_params(arch)
-    per_layer_fixed = attention + router + norms
-    total = arch.layers * (per_layer_fixed + expert * (arch.experts + arch.experts_shared)) + embeddings + final_norm
-    active = arch.layers * (per_layer_fixed + expert * (arch.experts_routed + arch.experts_shared)) + embeddings + final_norm
+    fixed = arch.layers * (_attention_params(arch) + 2 * _norm_params(arch)) + arch.dense_layers * _mlp_params(arch, arch.dense_ffn_dim)
+    mlp_all = arch.moe_layers * expert * (arch.experts + arch.experts_shared) + arch.dense_layers * _mlp_params(arch, arch.dense_ffn_dim)
+    total = fixed + arch.moe_layers * (router + expert * (arch.experts + arch.experts_shared)) + embeddings + final_norm
+    active = fixed + arch.moe_layers * (router + expert * (arch.experts_routed + arch.experts_shared)) + embeddings + final_norm
     looked_up = arch.position_embeddings * d + np.where(np.asarray(arch.embedding_matrices) == 2, embedding_table, 0.0)
     parts = {
-        "attention": arch.layers * attention,
-        "mlp": arch.layers * expert * (arch.experts + arch.experts_shared),
-        "router": arch.layers * router,
-        "norms": arch.layers * norms + final_norm,
+        "attention": arch.layers * _attention_params(arch),
+        "mlp": mlp_all,
+        "router": arch.moe_layers * router,
+        "norms": arch.layers * 2 * _norm_params(arch) + final_norm,
         "embeddings": embeddings,
         "total": total,
         "active": active,
@@ -273,28 +370,34 @@ def attention_training_flops_per_token(model, context=None, causal=False):
     """
     arch = architecture(model)
     arch.require("layers")
-    return attention_flops_per_token(arch.layers, arch.attention_width, _context(arch, context), training=True, causal=causal)
+    return attention_flops_per_token(arch.layers, arch.attention_flops_width(), _context(arch, context), training=True, causal=causal)
 
 
-def forward_flops_per_token(model, context, causal=True):
+def forward_flops_per_token(model, context, causal=True, decode=False):
     """Forward FLOP per token at ``context`` tokens of attention span: ``2 x matmul_active``
-    plus ``4 L (h e) x context`` (``context`` = the keys it attends to; halved when ``causal``
-    and ``context`` is a whole sequence processed at once)."""
+    plus ``4 L w x context`` (``w``: :meth:`Architecture.attention_flops_width`, ``h e`` for
+    ordinary attention; ``context`` = the keys it attends to; halved when ``causal`` and
+    ``context`` is a whole sequence processed at once). decode: a decode step (latent attention
+    then works on the cached latent)."""
     arch = architecture(model)
     matmuls = 2 * parameter_counts(arch)["matmul_active"]
-    attention = attention_flops_per_token(arch.layers, arch.attention_width, check_count("context", context), training=False, causal=causal)
+    width = arch.attention_flops_width(decode=check_flag("decode", decode))
+    attention = attention_flops_per_token(arch.layers, width, check_count("context", context), training=False, causal=causal)
     return plain(matmuls + attention)
 
 
 def kv_cache_bytes_per_token(model, precision="bf16"):
-    """Bytes of keys and values one token leaves in the cache: ``2 x layers x kv_heads x head_dim x bytes``.
+    """Bytes of keys and values one token leaves in the cache: ``layers x kv_heads x (head_dim +
+    v_head_dim) x bytes`` (``2 x layers x kv_heads x head_dim x bytes`` when the widths agree).
 
     Grouped-query attention divides it by ``heads / kv_heads`` (8 for Llama-2-70B), multi-query
-    attention by ``heads`` (48 for PaLM).
+    attention by ``heads`` (48 for PaLM); latent attention caches ``kv_lora_rank +
+    qk_rope_head_dim`` values per layer instead (DeepSeek-V3: 576, 70 KB a token in BF16 where
+    its 128 heads of 192 + 128 would take 4.9 MB).
     """
     arch = architecture(model)
     arch.require("layers")
-    return plain(2.0 * arch.layers * arch.kv_width * bytes_per_value(precision))
+    return plain(np.asarray(arch.layers, dtype=float) * arch.cached_values_per_layer * bytes_per_value(precision))
 
 
 def counts_if_complete(model) -> dict | None:

@@ -32,8 +32,15 @@ Families, by ``model_type`` (see :data:`SUPPORTED`):
 Approximations (each far under 1 % of the total): Qwen2's Q/K/V biases are counted as all
 linear biases (an O, MLP and norm-shift bias more, ``~0.02 %``); Qwen3's per-head Q/K norms,
 Gemma 2's extra pre/post norms and a router's absence of bias are ignored or counted as the
-record's two norms per layer. DeepSeek-V2/V3 (``deepseek_v2``, ``deepseek_v3``) use multi-head
-latent attention, which the record cannot express: they are refused, naming the fields.
+record's two norms per layer.
+* ``deepseek_v2``, ``deepseek_v3``, ``kimi_k2`` (Kimi K2 is a DeepSeek-V3 layout): multi-head
+  latent attention (``kv_lora_rank``, ``q_lora_rank`` or none, ``qk_nope_head_dim`` +
+  ``qk_rope_head_dim`` = the query/key head width, ``v_head_dim``), ``n_routed_experts`` of width
+  ``moe_intermediate_size`` with ``num_experts_per_tok`` routed and ``n_shared_experts`` shared,
+  the first ``first_k_dense_replace`` layers dense (``intermediate_size``), untied embeddings. A
+  ``moe_layer_freq`` other than 1 (dense layers among the sparse ones) is refused. DeepSeek-V3's
+  multi-token-prediction module (``num_nextn_predict_layers``), 14 B parameters used only in
+  training, is not counted: the 671 B DeepSeek-AI state leaves it out too.
 
 Every field that a family needs and the config lacks or states in a form that is not a whole
 number raises :class:`~llmcost.core.validate.InputError` naming the file and the field.
@@ -49,11 +56,9 @@ from ..core.validate import InputError
 from . import architecture as _architecture
 
 LLAMA_LIKE = ("llama", "mistral", "mixtral", "qwen2", "qwen3", "qwen3_moe", "gemma", "gemma2", "phi3")
-SUPPORTED = LLAMA_LIKE + ("gpt2", "opt", "falcon", "gpt_neox")
+LATENT = ("deepseek_v2", "deepseek_v3", "kimi_k2")
+SUPPORTED = LLAMA_LIKE + ("gpt2", "opt", "falcon", "gpt_neox") + LATENT
 """The ``model_type`` values :func:`architecture_from_config` reads."""
-
-MLA_FIELDS = ("kv_lora_rank", "q_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim")
-"""DeepSeek-V2/V3 fields of multi-head latent attention, which a record cannot express."""
 
 ARCHITECTURE_TYPES = {
     "LlamaForCausalLM": "llama", "MistralForCausalLM": "mistral", "MixtralForCausalLM": "mixtral",
@@ -61,6 +66,7 @@ ARCHITECTURE_TYPES = {
     "GemmaForCausalLM": "gemma", "Gemma2ForCausalLM": "gemma2", "Phi3ForCausalLM": "phi3",
     "GPT2LMHeadModel": "gpt2", "OPTForCausalLM": "opt", "FalconForCausalLM": "falcon",
     "GPTNeoXForCausalLM": "gpt_neox", "DeepseekV2ForCausalLM": "deepseek_v2", "DeepseekV3ForCausalLM": "deepseek_v3",
+    "KimiK2ForCausalLM": "kimi_k2",
 }
 """``architectures`` entries, for a config that states no ``model_type``."""
 
@@ -133,15 +139,12 @@ def record_from_config(config) -> dict:
     values, source = load_config(config)
     kind = model_type(values, source)
     cfg = _Config(values, source)
-    if kind in ("deepseek_v2", "deepseek_v3"):
-        stated = [name for name in MLA_FIELDS if name in values] or list(MLA_FIELDS[:2])
-        cfg.fail(f"{kind} uses multi-head latent attention, which llmcost's architecture record cannot express "
-                 f"(cannot interpret {', '.join(stated)})")
     if kind not in SUPPORTED:
         cfg.fail(f"model_type {kind!r} is not supported; supported: {', '.join(SUPPORTED)}")
     name = values.get("_name_or_path") or (Path(source).parent.name if source != "the given config" else "") or kind
     fields = {"name": f"{name} ({kind} config)"}
-    fields.update(_FAMILIES[kind if kind not in LLAMA_LIKE else "llama"](cfg, kind))
+    family = "llama" if kind in LLAMA_LIKE else "deepseek" if kind in LATENT else kind
+    fields.update(_FAMILIES[family](cfg, kind))
     tied = cfg.flag("tie_word_embeddings", TIED_BY_DEFAULT.get(kind, False))
     fields["embedding_matrices"] = 1 if tied else 2
     return fields
@@ -250,4 +253,28 @@ def _gpt_neox(cfg: _Config, kind: str) -> dict:
     }
 
 
-_FAMILIES = {"llama": _llama_like, "gpt2": _gpt2, "opt": _opt, "falcon": _falcon, "gpt_neox": _gpt_neox}
+def _deepseek(cfg: _Config, kind: str) -> dict:
+    if cfg.count("moe_layer_freq", default=1) != 1:
+        cfg.fail("field 'moe_layer_freq' other than 1 puts dense layers among the sparse ones, which the record cannot express")
+    heads = cfg.count("num_attention_heads", family=kind)
+    rope = cfg.count("qk_rope_head_dim", family=kind)
+    fields = {
+        "layers": cfg.count("num_hidden_layers", family=kind), "d_model": cfg.count("hidden_size", family=kind),
+        "heads": heads, "kv_heads": heads, "head_dim": cfg.count("qk_nope_head_dim", family=kind) + rope,
+        "v_head_dim": cfg.count("v_head_dim", family=kind), "qk_rope_head_dim": rope,
+        "kv_lora_rank": cfg.count("kv_lora_rank", family=kind), "q_lora_rank": cfg.count("q_lora_rank", default=0),
+        "ffn_dim": cfg.count("moe_intermediate_size", family=kind), "mlp_matrices": 3,
+        "vocab": cfg.count("vocab_size", family=kind), "position_embeddings": 0,
+        "linear_biases": 1 if cfg.flag("attention_bias", False) else 0,
+        "context": cfg.count("max_position_embeddings", default=0) or None,
+        "experts": cfg.count("n_routed_experts", family=kind), "experts_routed": cfg.count("num_experts_per_tok", family=kind),
+        "experts_shared": cfg.count("n_shared_experts", default=0),
+    }
+    dense = cfg.values.get("first_k_dense_replace", 0)
+    if dense:
+        fields["dense_layers"] = cfg.count("first_k_dense_replace", family=kind)
+        fields["dense_ffn_dim"] = cfg.count("intermediate_size", family=kind)
+    return fields
+
+
+_FAMILIES = {"llama": _llama_like, "gpt2": _gpt2, "opt": _opt, "falcon": _falcon, "gpt_neox": _gpt_neox, "deepseek": _deepseek}

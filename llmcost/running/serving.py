@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..catalog import datasets
-from .architecture import architecture, expert_params, forward_flops_per_token, kv_cache_bytes_per_token, parameter_counts
+from .architecture import architecture, forward_flops_per_token, kv_cache_bytes_per_token, parameter_counts, routed_expert_params
 from ..formulas.cluster import SECONDS_PER_HOUR
 from ..formulas.cost import TOKENS_PER_KTOK, usd_per_1k_tokens
 from ..formulas.flops import flops_per_param_per_token
@@ -84,12 +84,15 @@ def kv_copies(model, gpus, name: str = "gpus"):
     holds the one KV head its query heads read, ``gpus / kv_heads`` copies of each (Shoeybi et
     al. 2019 section 3; Ainslie et al. 2023 section 3.1: grouped-query attention under model
     parallelism). Anything else (3 accelerators for 64 heads) cannot be laid out: an InputError
-    naming ``name``, the parameter the caller was given.
+    naming ``name``, the parameter the caller was given. Latent attention caches one latent per
+    token that every head reads: each accelerator keeps all of it, ``gpus`` copies (systems that
+    avoid the copies run attention data-parallel, which this roofline does not model).
     """
     arch = architecture(model)
     arch.require("heads", "kv_heads")
     gpus = np.asarray(check_count(name, gpus), dtype=float)
-    heads, kv_heads = float(arch.heads), float(arch.kv_heads)
+    heads = float(arch.heads)
+    kv_heads = 1.0 if np.all(arch.latent) else float(arch.kv_heads)
     bad_query = np.mod(heads, gpus) != 0
     bad_kv = (np.mod(kv_heads, gpus) != 0) & (np.mod(gpus, kv_heads) != 0)
     if np.any(bad_query | bad_kv):
@@ -182,7 +185,7 @@ def _weights_read(arch, tokens, weight_precision):
     """Bytes of the weights a forward pass over ``tokens`` tokens reads: every weight but the
     routed experts, and of those only the ones the tokens use (:func:`experts_touched`); a dense
     model (one expert, routed to every token) reads all of them."""
-    routed_all = arch.layers * expert_params(arch) * arch.experts
+    routed_all = routed_expert_params(arch)
     touched = experts_touched(arch.experts, arch.experts_routed, tokens) / np.asarray(arch.experts, dtype=float)
     return (parameter_counts(arch)["total"] - routed_all * (1 - touched)) * bytes_per_value(weight_precision)
 
@@ -233,8 +236,10 @@ def _check_fits(arch, record, gpus, batch, tokens, fits, weight_bytes, kv_bytes_
     sequences' caches, saying which (bytes: all copies of the cache across the group)."""
     memory = gpus * record["memory_gb"] * GB
     if np.any(memory < weight_bytes):
+        need = np.max(np.ceil(weight_bytes / (record["memory_gb"] * GB)))
         raise InputError(f"gpus must hold the weights: {weight_bytes / GB:,.4g} GB of {arch.name} do not fit in "
-                         f"{np.min(gpus):.0f} x {record['memory_gb']:g} GB; got gpus={np.min(gpus):.0f} (use more, or a lower precision)")
+                         f"{np.min(gpus):.0f} x {record['memory_gb']:g} GB; got gpus={np.min(gpus):.0f} "
+                         f"(more than {need - 1:.0f} are needed, or a lower precision)")
     if np.any(fits == 0):
         longest = float(np.max(tokens))
         raise InputError(f"prompt_tokens + output_tokens must leave room for one sequence's KV cache: {longest:,.0f} tokens need "
@@ -328,7 +333,7 @@ def serving_estimate(
     prefill_read = _bytes_read(arch, batch * prompt, batch * prompt, weight_precision, kv_precision, copies)
     prefill_s, _ = _phase_seconds(prefill_flops, prefill_read, prefill_comm_s, compute_rate, memory_rate)
     context = prompt + (output + 1) / 2
-    step_flops = batch * forward_flops_per_token(arch, np.ceil(context), causal=False)
+    step_flops = batch * forward_flops_per_token(arch, np.ceil(context), causal=False, decode=True)
     step_comm_s = comm(1)
     step_read = _bytes_read(arch, batch, np.asarray(batch, dtype=float) * context, weight_precision, kv_precision, copies)
     step_s, compute_bound = _phase_seconds(step_flops, step_read, step_comm_s, compute_rate, memory_rate)

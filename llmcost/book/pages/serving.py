@@ -57,11 +57,16 @@ def check_room(model: str, gpu: str, gpu_compare: str, tensor_parallel: int, bat
 
 
 def check_parameters(*, model, gpu, gpu_compare, tensor_parallel, batch, prompt_tokens, short_prompt_tokens, output_tokens,
-                     precision, compute_efficiency, memory_efficiency, usd_per_gpu_hour, pue) -> tuple[str, str, str]:
+                     precision, compute_efficiency, memory_efficiency, usd_per_gpu_hour, pue) -> tuple[str, str, str, int]:
     """Check every parameter of chapter 8 (each as :mod:`llmcost.parameters` does, then the
     layout: heads split evenly, context within the model's, room for the batch, :func:`check_room`).
-    Returns the canonical ids ``(model, gpu, gpu_compare)``; raises InputError naming the parameter."""
+    ``prompt_tokens`` None: the model's context less ``output_tokens`` (a full context for any model).
+    Returns the canonical ids ``(model, gpu, gpu_compare)`` and the prompt tokens; raises
+    InputError naming the parameter."""
     model = parameters.check_architecture("model", model)
+    parameters.check_count("output_tokens", output_tokens, 1_000_000, why="tokens per sequence")
+    if prompt_tokens is None:
+        prompt_tokens = full_context_prompt(model, output_tokens)
     gpu = parameters.check_name("gpu", gpu, "gpu", facts=SERVING_SPECS, precision=precision)
     gpu_compare = parameters.check_name("gpu_compare", gpu_compare, "gpu", facts=SERVING_SPECS, precision=precision)
     parameters.check_count("tensor_parallel", tensor_parallel, 64, why="a tensor-parallel group of at most 64 accelerators")
@@ -71,14 +76,25 @@ def check_parameters(*, model, gpu, gpu_compare, tensor_parallel, batch, prompt_
     parameters.check_count("short_prompt_tokens", short_prompt_tokens, 1_000_000, why="tokens per sequence")
     parameters.check_above("prompt_tokens", prompt_tokens, "short_prompt_tokens", short_prompt_tokens,
                            why="the long context of the curves must be the longer one")
-    parameters.check_count("output_tokens", output_tokens, 1_000_000, why="tokens per sequence")
     serving.check_context(model, prompt_tokens + output_tokens, "prompt_tokens + output_tokens")
     parameters.check_quantity("compute_efficiency", compute_efficiency, "utilization")
     parameters.check_quantity("memory_efficiency", memory_efficiency, "utilization")
     parameters.check_quantity("usd_per_gpu_hour", usd_per_gpu_hour, "usd_per_gpu_hour")
     parameters.check_quantity("pue", pue, "pue")
     check_room(model, gpu, gpu_compare, tensor_parallel, batch, prompt_tokens + output_tokens, precision)
-    return model, gpu, gpu_compare
+    return model, gpu, gpu_compare, int(prompt_tokens)
+
+
+def full_context_prompt(model: str, output_tokens: int) -> int:
+    """Prompt tokens that fill ``model``'s context with ``output_tokens`` after them (Llama 2 70B:
+    4,096 - 128 = 3,968), count; InputError when the context has no room for them."""
+    context = architecture.architecture(model).context
+    if context is None:
+        raise InputError(f"prompt_tokens must be given for {model}: its record states no context length to fill")
+    context = int(context)
+    if output_tokens >= context:
+        raise InputError(f"output_tokens must leave room for a prompt in the context of {model}, {context:,} tokens; got {output_tokens:,}")
+    return context - int(output_tokens)
 
 
 # --- one request, phase by phase ---------------------------------------------------------------
