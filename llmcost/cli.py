@@ -44,7 +44,7 @@ OPTIONS = {
     "tokens_per_word": "--tokens-per-word", "model": "--model", "convention": "--convention",
     "batch": "--batch", "prompt_tokens": "--prompt-tokens", "output_tokens": "--output-tokens",
     "compute_efficiency": "--compute-efficiency", "memory_efficiency": "--memory-efficiency",
-    "allreduce_latency_us": "--allreduce-latency-us",
+    "allreduce_latency_us": "--allreduce-latency-us", "context": "--context",
 }
 """The library parameter each option feeds: its range (``RANGES``) applies to the option, and a
 library message naming the parameter is reworded to name the option."""
@@ -173,6 +173,9 @@ def _add_train(sub) -> None:
     _number(train, "--params", check_positive, "params", "total parameters, count (a dense model's active ones too; with an MoE --model only its total)")
     _number(train, "--active-params", check_positive, "params_active", "parameters active per token, count (MoE)")
     _number(train, "--tokens", check_positive, "tokens", "training tokens, count")
+    _number(train, "--context", lambda name, value: int(check_count(name, value)), "context",
+            "tokens per training sequence, for the attention term (default: the model's pre-training context; "
+            "a config.json states none, so without it a config is counted as 6PD)")
     train.add_argument("--recompute", action="store_true", help="count activation recomputation: 8PD instead of 6PD (--mfu is then HFU)")
     train.add_argument("--convention", type=_choice("convention", flops.CONVENTIONS),
                        help=f"how FLOPs are counted: {', '.join(flops.CONVENTIONS)} (default: 6PD+attention when --model's "
@@ -223,6 +226,7 @@ def _add_serve(sub) -> None:
             f"{serving.allreduce_latency_seconds(8) * 1e6:g} us for 8 GPUs)")
     _number(serve, "--price", check_positive, "usd_per_gpu_hour", "USD per accelerator-hour -> usd_per_1k_input_tokens, usd_per_1k_output_tokens")
     _number(serve, "--power-w", check_non_negative, "power_w", "W per accelerator -> Wh per 1k tokens")
+    _number(serve, "--pue", check_at_least_one, "pue", "data-centre PUE >= 1 for the Wh per 1k tokens (default 1.0; with --power-w)")
     serve.add_argument("--json", action="store_true", help="print one JSON object (strict JSON)")
     serve.set_defaults(handler=run_serve)
 
@@ -363,7 +367,7 @@ def run_train(args) -> dict:
     else:
         inputs.set("tokens", record.get("tokens"), f"dataset: {record.get('id')}")
     if inputs["tokens"] is None:
-        where = "a config.json states none" if str(record.get("id", "")).endswith(".json") else "the model has no token count in the dataset"
+        where = "a config.json states none" if _from_config(record) else "the model has no token count in the dataset"
         raise InputError(f"--tokens is required ({where})")
     inputs.set("recompute", args.recompute, "option --recompute" if args.recompute else "default")
     _convention(args, inputs)
@@ -394,12 +398,21 @@ def _convention(args, inputs: Inputs) -> None:
         inputs.set("convention", args.convention, "option --convention")
     elif arch is not None and replaced:
         inputs.set("convention", "6PD", f"default (the architecture of {name} does not describe a model of another size: {replaced})")
+    elif arch is not None and _from_config(args.model) and args.context is None:
+        inputs.set("convention", "6PD", "default (a config.json states no training sequence length: give --context to count attention)")
     elif arch is not None and architecture.has_attention_dims(arch):
         inputs.set("convention", "6PD+attention", f"default (the architecture of {name} is known)")
     else:
         inputs.set("convention", "6PD", "default (no architecture to count attention with)")
-    inputs.set("attention_flops_per_token", architecture.attention_for_convention(inputs["convention"], arch),
+    if args.context is not None:
+        inputs.set("context", args.context, "option --context")
+    inputs.set("attention_flops_per_token", architecture.attention_for_convention(inputs["convention"], arch, args.context),
                f"dataset: architecture of {name}" if inputs["convention"] != "6PD" else "the 6PD convention")
+
+
+def _from_config(record: dict) -> bool:
+    """True for a model read from a Hugging Face config.json (its id is the path)."""
+    return str(record.get("id", "")).endswith(".json")
 
 
 def _tokens_per_day(args, inputs: Inputs) -> float:
@@ -472,11 +485,14 @@ def run_serve(args) -> dict:
         inputs.set("allreduce_latency_s", serving.allreduce_latency_seconds(inputs["gpus"]), "default (NCCL's cost model for the group's size)")
     inputs.set("price_usd_per_gpu_hour", args.price, "option --price")
     inputs.set("power_w", args.power_w, "option --power-w")
+    if args.pue is not None and args.power_w is None:
+        raise InputError("--pue needs --power-w: the energy per token is computed from the accelerators' power")
+    inputs.set("pue", _first(args.pue, 1.0), "option --pue" if args.pue is not None else "default")
     result = serving.serving_estimate(
         arch, gpu, gpus=inputs["gpus"], batch=inputs["batch"], prompt_tokens=inputs["prompt_tokens"],
         output_tokens=inputs["output_tokens"], precision=inputs["precision"],
         compute_efficiency=inputs["compute_efficiency"], memory_efficiency=inputs["memory_efficiency"],
-        allreduce_latency_s=inputs["allreduce_latency_s"], usd_per_gpu_hour=args.price, power_w=args.power_w,
+        allreduce_latency_s=inputs["allreduce_latency_s"], usd_per_gpu_hour=args.price, power_w=args.power_w, pue=inputs["pue"],
     )
     return {**result, "inputs": dict(inputs), "input_sources": inputs.sources}
 

@@ -144,6 +144,23 @@ OUT_OF_RANGE = {
         "usd_per_gpu_hour": [0, 1e5],
         "pue": [0.9, 6],
     },
+    "09_own_model": {
+        "model": ["qwen2.5-7b", "abacus.json", "/nonexistent/config.json"],  # a name, not a config; no such file
+        "tokens": [0, 1e20],
+        "context": [0, 2.5, 1e9],
+        "gpu": ["tpu-v4", "abacus"],  # tpu-v4: no interconnect
+        "precision": ["fp4", "int8"],
+        "gpus": [0, 1e9],
+        "mfu": [0, 1.5],
+        "usd_per_gpu_hour": [0, 1e5],
+        "power_w": [0, 1e6],
+        "pue": [0.9, 6],
+        "grid_kg_per_kwh": [-0.1, 3],
+        "serving_gpus": [0, 3, 65],  # 3: does not split 28 query heads and 4 key/value heads
+        "batch": [0, 2.5, 1e7],
+        "prompt_tokens": [0, 2e6],
+        "output_tokens": [0, 2e6],
+    },
     "90_claims_audit": {
         "tolerance": [-0.1, 1, 1.5],
     },

@@ -5,6 +5,8 @@ matrix takes seconds; :func:`coverage` prints it for a report."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import llmcost
@@ -12,7 +14,9 @@ from chapter_runs import ALL_CHAPTERS
 from llmcost.book.editions import check_parameters, declared_parameters
 from llmcost.core.validate import InputError
 
-MODEL_CHAPTERS = [chapter for chapter in ALL_CHAPTERS if "model" in declared_parameters(chapter)]
+OWN_MODEL = "09_own_model"  # its model is a config.json: tested with every family's file below
+MODEL_CHAPTERS = [chapter for chapter in ALL_CHAPTERS if "model" in declared_parameters(chapter) and chapter != OWN_MODEL]
+CONFIGS = sorted((Path(__file__).parent / "data" / "hf_configs").glob("*.json"))
 MODELS = list(llmcost.models()["id"])
 
 
@@ -44,3 +48,23 @@ def test_the_models_with_a_complete_architecture_run_everywhere_but_beyond_their
     matrix = coverage()
     assert all(matrix[chapter, "llama-2-7b"] == "ok" for chapter in MODEL_CHAPTERS), \
         {chapter: matrix[chapter, "llama-2-7b"] for chapter in MODEL_CHAPTERS}
+
+
+def test_opt_175b_serves_in_chapter_8():
+    """OPT-175B, one of the six models the book explains, with a 2,048-token context: chapter 8's
+    prompt fills it (issue 18)."""
+    assert coverage()["08_serving", "opt-175b"] == "ok"
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=lambda path: path.stem)
+def test_every_config_family_is_costed_or_refused_in_one_line(config):
+    """Chapters 8 and 9 take a config.json: each family's file runs, or (a model too large for the
+    default group, heads that 8 accelerators do not split, GPT-2's 1,024-token context) stops
+    naming the parameter."""
+    for chapter in ("08_serving", OWN_MODEL):
+        try:
+            check_parameters({"model": str(config)}, [chapter])
+        except InputError as error:
+            message = str(error)
+            assert "\n" not in message and any(word in message for word in ("tensor_parallel", "serving_gpus", "at most the context")), \
+                f"{chapter} x {config.stem}: {message}"

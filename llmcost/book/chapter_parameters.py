@@ -322,9 +322,16 @@ def check_names(name: str, values, kind: str = "model", *, facts=(), precision=N
 
 def check_architecture(name: str, value) -> str:
     """A model name whose architecture record counts (``llmcost.architecture.parameter_counts``)
-    -> its canonical id; the message names the parameter and the models that have one."""
+    -> its canonical id, or a path to a Hugging Face ``config.json`` -> the path; the message
+    names the parameter and the models that have one."""
     from ..running import architecture  # architecture imports the estimate chain; a chapter without it should not pay
 
+    if isinstance(value, str) and value.endswith(".json"):
+        try:
+            architecture.parameter_counts(value)
+        except InputError as error:
+            raise InputError(f"{name} {value!r}: {error}") from None
+        return value
     ident = check_name(name, value)
     try:
         architecture.parameter_counts(ident)

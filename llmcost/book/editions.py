@@ -207,7 +207,15 @@ def parse_settings(settings=(), params_file=None) -> dict:
             params[name] = _load_values(value)
         except InputError as exc:
             raise InputError(f"--set {name}: cannot read the value {value[:60]!r}: {exc}") from None
-    return params
+    return {name: _absolute_config(value) for name, value in params.items()}
+
+
+def _absolute_config(value):
+    """A ``.json`` path that exists from here made absolute, since chapters run in their own
+    folders (``--set model=my/config.json``); any other value as it is."""
+    if isinstance(value, str) and value.endswith(".json") and Path(value).is_file():
+        return str(Path(value).resolve())
+    return value
 
 
 def check_parameters(params: dict, chapters: list[str]) -> dict[str, dict]:

@@ -54,6 +54,8 @@ EXCEPTIONS = {
                                        "H100's and B200's fp16 and bf16 rates are equal)",
     ("08_serving", "model"): "serving is shown for a model with grouped-query attention, as served today and as measured "
                              "in the calibration table (Llama 2 70B)",
+    ("09_own_model", "model"): "None: the worked example's config.json (Qwen2.5-7B, a model not in the dataset); "
+                               "a reader gives the path of their own",
     ("91_calibration", "power_w"): "None: each model's published power (else its accelerator's TDP)",
     ("91_calibration", "pue"): "None: each model's published PUE (else 1)",
 }

@@ -484,3 +484,10 @@ def transformer_params(layers, d_model, vocab, ffn_dim=None, context=0, tied_emb
         "position_embeddings": context, "linear_biases": 1,
     }
     return params_from_architecture(record)
+
+
+def display_name(model) -> str:
+    """A model's name for a reader: the dataset's display name, or a config's record name."""
+    if isinstance(model, str) and not model.endswith(".json"):
+        return datasets.model(model)["name"]
+    return architecture(model).name

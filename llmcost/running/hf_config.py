@@ -141,13 +141,18 @@ def record_from_config(config) -> dict:
     cfg = _Config(values, source)
     if kind not in SUPPORTED:
         cfg.fail(f"model_type {kind!r} is not supported; supported: {', '.join(SUPPORTED)}")
-    name = values.get("_name_or_path") or (Path(source).parent.name if source != "the given config" else "") or kind
+    name = values.get("_name_or_path") or (_file_name(Path(source)) if source != "the given config" else "") or kind
     fields = {"name": f"{name} ({kind} config)"}
     family = "llama" if kind in LLAMA_LIKE else "deepseek" if kind in LATENT else kind
     fields.update(_FAMILIES[family](cfg, kind))
     tied = cfg.flag("tie_word_embeddings", TIED_BY_DEFAULT.get(kind, False))
     fields["embedding_matrices"] = 1 if tied else 2
     return fields
+
+
+def _file_name(path: Path) -> str:
+    """A model's name from its config's path: the file's stem, or its folder's for ``config.json``."""
+    return path.parent.name if path.stem == "config" else path.stem
 
 
 def architecture_from_config(config) -> _architecture.Architecture:

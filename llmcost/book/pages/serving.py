@@ -164,7 +164,7 @@ def worked_example(model, gpu, example: dict, *, gpus, batch, prompt_tokens, out
     costs = output_token_costs(example, model, gpu, precision=precision, compute_efficiency=compute_efficiency,
                                usd_per_gpu_hour=usd_per_gpu_hour)
     return {
-        "c8_model": datasets.model(model)["name"],
+        "c8_model": architecture.display_name(model),
         "c8_gpu": record["name"],
         "c8_gpus": (gpus, ",.0f"),
         "c8_batch": (batch, ",.0f"),
@@ -298,7 +298,7 @@ def cost_chart(curves: pd.DataFrame, model, gpus, usd_per_gpu_hour):
         y=alt.Y("usd:Q", scale=alt.Scale(type="log"), title="USD per 1,000 output tokens (log scale)"),
         color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom", columns=2, labelLimit=400)),
     )
-    title = alt.Title(f"Serving {datasets.model(model)['name']} on {gpus} accelerators: cost per output token vs batch",
+    title = alt.Title(f"Serving {architecture.display_name(model)} on {gpus} accelerators: cost per output token vs batch",
                       subtitle=f"{usd_per_gpu_hour:.2f} USD per accelerator-hour; a dot marks the first compute-bound batch")
     dots = alt.Chart(marks).mark_point(size=60, filled=True).encode(x="batch:Q", y="usd:Q", color="series:N")
     return (base.mark_line() + dots).properties(width=440, height=300, title=title)
