@@ -97,7 +97,7 @@ def worked_example(config, gpu, run: dict, serve: dict, *, tokens, context, gpus
         "c9_flops": (run["flops"], "sci", "FLOP"),
         "c9_gpu": datasets.accelerator(gpu)["name"],
         "c9_gpus": (gpus, ",.0f"),
-        "c9_gpu_hours": (run["gpu_hours"], ",.3g"),
+        "c9_gpu_hours": (run["gpu_hours"], ",.0f"),
         "c9_days": (run["wall_days"], ",.1f", "days"),
         "c9_cost": (run["cost_usd"] / 1e6, ",.2f", "million USD"),
         "c9_mwh": (run["energy_mwh"], ",.0f", "MWh"),
