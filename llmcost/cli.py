@@ -28,6 +28,7 @@ from .core.validate import (
     check_non_negative,
     check_positive,
     has_non_finite,
+    is_config_path,
 )
 
 DEFAULT_GPU = defaults.value("gpu")
@@ -128,7 +129,7 @@ _precision = _choice("precision", hardware.PRECISIONS)
 
 def _model_record(text: str) -> dict:
     """--model: a model of the dataset by name, or a Hugging Face config.json by path."""
-    if text.endswith(".json"):
+    if is_config_path(text):
         from .running import hf_config
 
         return hf_config.model_record(text)
@@ -412,7 +413,7 @@ def _convention(args, inputs: Inputs) -> None:
 
 def _from_config(record: dict) -> bool:
     """True for a model read from a Hugging Face config.json (its id is the path)."""
-    return str(record.get("id", "")).endswith(".json")
+    return is_config_path(str(record.get("id", "")))
 
 
 def _tokens_per_day(args, inputs: Inputs) -> float:

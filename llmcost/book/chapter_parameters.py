@@ -326,7 +326,7 @@ def check_architecture(name: str, value) -> str:
     names the parameter and the models that have one."""
     from ..running import architecture  # architecture imports the estimate chain; a chapter without it should not pay
 
-    if isinstance(value, str) and value.endswith(".json"):
+    if isinstance(value, str) and validate.is_config_path(value):
         try:
             architecture.parameter_counts(value)
         except InputError as error:

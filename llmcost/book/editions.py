@@ -30,7 +30,7 @@ from pathlib import Path
 from ..catalog.defaults import BOOK
 from .folders import check_target, move_into_place, staging_beside
 from .tables import glued_values
-from ..core.validate import DECIMAL_TEXT, WHOLE_NUMBER_TEXT, InputError, RunFailed
+from ..core.validate import DECIMAL_TEXT, WHOLE_NUMBER_TEXT, InputError, RunFailed, is_config_path
 
 ROOT = Path(__file__).resolve().parents[2]
 """The repository: the book's sources (``_config.yml``, ``_toc.yml``, ``chapters/``)."""
@@ -213,7 +213,7 @@ def parse_settings(settings=(), params_file=None) -> dict:
 def _absolute_config(value):
     """A ``.json`` path that exists from here made absolute, since chapters run in their own
     folders (``--set model=my/config.json``); any other value as it is."""
-    if isinstance(value, str) and value.endswith(".json") and Path(value).is_file():
+    if isinstance(value, str) and is_config_path(value) and Path(value).is_file():
         return str(Path(value).resolve())
     return value
 

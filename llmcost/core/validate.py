@@ -17,6 +17,7 @@ together, and results must be finite.
 from __future__ import annotations
 
 import functools
+import os
 import re
 
 import numpy as np
@@ -235,6 +236,12 @@ def check_one_count(name: str, value) -> int:
     if np.ndim(number):
         raise InputError(f"{name} must be one whole number >= 1, not an array; got {_describe(number)}")
     return int(number)
+
+
+def is_config_path(value) -> bool:
+    """True when ``value`` names a Hugging Face ``config.json`` (a ``str`` or path ending in
+    ``.json``) rather than a model of the dataset: where llmcost takes a model, either works."""
+    return isinstance(value, (str, os.PathLike)) and os.fspath(value).endswith(".json")
 
 
 def check_flag(name: str, value) -> bool:

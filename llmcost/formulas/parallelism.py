@@ -100,8 +100,8 @@ def expert_alltoall_bytes(tokens, hidden, experts_routed, moe_layers, expert_par
     Each mixture-of-experts layer sends every routed copy of a token's hidden vector to the
     accelerator holding its expert (dispatch) and back (combine); with the experts spread over
     ``expert_parallel`` accelerators and routing even, ``(ep - 1) / ep`` of the copies leave:
-    ``2 x tokens x k x hidden x bytes x (ep - 1) / ep`` per layer and pass (Lepikhin et al. 2020,
-    ``lepikhin2021gshard``, section 2.2: dispatch and combine). The backward pass repeats both.
+    ``2 x tokens x k x hidden x bytes x (ep - 1) / ep`` per layer and pass (the dispatch and
+    combine all-to-alls of Lepikhin et al. 2021, ``lepikhin2021gshard``). The backward pass repeats both.
     tokens: tokens this accelerator holds per step; hidden: width (d_model); experts_routed: k;
     moe_layers: layers with experts; training: True (forward and backward) or False. Bytes.
     """

@@ -38,7 +38,6 @@ Three extensions, each off by default:
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass, fields
 from functools import lru_cache
 
@@ -48,7 +47,8 @@ from ..catalog import datasets
 from ..formulas.estimate import utilization_in_convention
 from ..formulas.flops import CONVENTIONS, attention_flops_per_token
 from ..formulas.memory import bytes_per_value
-from ..core.validate import InputError, as_number, check_choice, check_count, check_flag, check_non_negative, finite_result, plain
+from ..core.validate import (InputError, as_number, check_choice, check_count, check_flag, check_non_negative, finite_result,
+                             is_config_path, plain)
 
 DEFAULTS = {
     "kv_heads": "heads",  # multi-head attention unless the record says otherwise
@@ -104,11 +104,6 @@ class Architecture:
     relative_position_projection: object = 0
     stated: tuple = ()  # the fields the record gave (the others took DEFAULTS)
     gap: str = ""  # why the record is incomplete, as the dataset says (models.csv architecture_gap)
-
-    @property
-    def attention_width(self):
-        """``heads x head_dim``: the width of the queries (and of the attention output), count."""
-        return self.require("heads", "head_dim") and self.heads * self.head_dim
 
     @property
     def kv_width(self):
@@ -187,7 +182,7 @@ def architecture(model) -> Architecture:
     """
     if isinstance(model, Architecture):
         return model
-    if isinstance(model, (str, os.PathLike)) and os.fspath(model).endswith(".json"):
+    if is_config_path(model):
         from .hf_config import architecture_from_config  # hf_config builds on this module
 
         return architecture_from_config(model)
@@ -324,23 +319,19 @@ def _counted(arch: Architecture) -> dict:
     expert = expert_params(arch)
     router = np.where(np.asarray(arch.experts) > 1, d * arch.experts, 0.0)
     embedding_table = arch.vocab * d
-    embeddings = embedding_table * arch.embedding_matrices + arch.position_embeddings * d
-    final_norm = _norm_params(arch)
-    fixed = arch.layers * (_attention_params(arch) + 2 * _norm_params(arch)) + arch.dense_layers * _mlp_params(arch, arch.dense_ffn_dim)
-    mlp_all = arch.moe_layers * expert * (arch.experts + arch.experts_shared) + arch.dense_layers * _mlp_params(arch, arch.dense_ffn_dim)
-    total = fixed + arch.moe_layers * (router + expert * (arch.experts + arch.experts_shared)) + embeddings + final_norm
-    active = fixed + arch.moe_layers * (router + expert * (arch.experts_routed + arch.experts_shared)) + embeddings + final_norm
-    looked_up = arch.position_embeddings * d + np.where(np.asarray(arch.embedding_matrices) == 2, embedding_table, 0.0)
     parts = {
         "attention": arch.layers * _attention_params(arch),
-        "mlp": mlp_all,
+        "dense_mlp": arch.dense_layers * _mlp_params(arch, arch.dense_ffn_dim),
         "router": arch.moe_layers * router,
-        "norms": arch.layers * 2 * _norm_params(arch) + final_norm,
-        "embeddings": embeddings,
-        "total": total,
-        "active": active,
-        "matmul_active": active - looked_up,
+        "norms": (2 * arch.layers + 1) * _norm_params(arch),  # two a layer and the final one
+        "embeddings": embedding_table * arch.embedding_matrices + arch.position_embeddings * d,
     }
+    shared = sum(parts.values())
+    total = shared + arch.moe_layers * expert * (arch.experts + arch.experts_shared)
+    active = shared + arch.moe_layers * expert * (arch.experts_routed + arch.experts_shared)
+    looked_up = arch.position_embeddings * d + np.where(np.asarray(arch.embedding_matrices) == 2, embedding_table, 0.0)
+    parts["mlp"] = parts.pop("dense_mlp") + arch.moe_layers * expert * (arch.experts + arch.experts_shared)
+    parts.update(total=total, active=active, matmul_active=active - looked_up)
     return {key: plain(value) for key, value in parts.items()}
 
 
@@ -488,6 +479,6 @@ def transformer_params(layers, d_model, vocab, ffn_dim=None, context=0, tied_emb
 
 def display_name(model) -> str:
     """A model's name for a reader: the dataset's display name, or a config's record name."""
-    if isinstance(model, str) and not model.endswith(".json"):
+    if isinstance(model, str) and not is_config_path(model):
         return datasets.model(model)["name"]
     return architecture(model).name

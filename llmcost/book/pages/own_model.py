@@ -4,18 +4,17 @@ and as ``llmcost train`` / ``llmcost serve``, whose commands the chapter prints.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
 from .. import chapter_parameters as parameters
+from .serving import SERVING_SPECS
 from ...catalog import datasets, hardware
 from ...core.validate import InputError
 from ...formulas.estimate import training_estimate
 from ...running import architecture, serving
 
-EXAMPLE = Path(datasets.__file__).resolve().parents[1] / "data" / "configs" / "qwen2.5-7b.json"
-"""The worked example's config.json: Qwen2.5-7B, a model that is not in the dataset."""
+EXAMPLE = "configs/qwen2.5-7b.json"
+"""The worked example's config.json in the data directory: Qwen2.5-7B, a model that is not in the dataset."""
 
 
 def check_parameters(*, model, tokens, context, gpu, precision, gpus, mfu, usd_per_gpu_hour, power_w, pue, grid_kg_per_kwh,
@@ -24,8 +23,8 @@ def check_parameters(*, model, tokens, context, gpu, precision, gpus, mfu, usd_p
     config's path and the accelerator's id; raises InputError naming the parameter."""
     if model is not None and not (isinstance(model, str) and model.endswith(".json")):
         raise InputError(f"model must be a path to a Hugging Face config.json (or None for the worked example), got {model!r}")
-    config = parameters.check_architecture("model", str(EXAMPLE) if model is None else model)
-    gpu = parameters.check_name("gpu", gpu, "gpu", facts=serving_specs(), precision=precision)
+    config = parameters.check_architecture("model", str(datasets.data_path(EXAMPLE)) if model is None else model)
+    gpu = parameters.check_name("gpu", gpu, "gpu", facts=SERVING_SPECS, precision=precision)
     parameters.check_quantity("tokens", tokens, "tokens")
     parameters.check_count("context", context, 10_000_000, why="tokens per training sequence")
     parameters.check_quantity("gpus", gpus, "gpus")
@@ -41,17 +40,11 @@ def check_parameters(*, model, tokens, context, gpu, precision, gpus, mfu, usd_p
     parameters.check_count("output_tokens", output_tokens, 1_000_000, why="tokens per sequence")
     serving.check_context(config, prompt_tokens + output_tokens, "prompt_tokens + output_tokens")
     try:
-        serving.max_batch(config, gpu, serving_gpus, prompt_tokens + output_tokens, precision, precision)
         served(config, gpu, serving_gpus=serving_gpus, batch=batch, prompt_tokens=prompt_tokens, output_tokens=output_tokens,
                precision=precision, usd_per_gpu_hour=usd_per_gpu_hour, power_w=power_w, pue=pue)
     except InputError as error:
         raise InputError(f"serving_gpus={serving_gpus} with batch={batch}: {error}") from None
     return config, gpu
-
-
-def serving_specs() -> tuple[str, ...]:
-    """What the accelerator's record must hold to serve on it."""
-    return ("memory_gb", "bandwidth_gbps", "interconnect_gbps")
 
 
 def parts_table(config) -> pd.DataFrame:
