@@ -45,7 +45,7 @@ OPTIONS = {
     "tokens_per_word": "--tokens-per-word", "model": "--model", "convention": "--convention",
     "batch": "--batch", "prompt_tokens": "--prompt-tokens", "output_tokens": "--output-tokens",
     "compute_efficiency": "--compute-efficiency", "memory_efficiency": "--memory-efficiency",
-    "allreduce_latency_us": "--allreduce-latency-us", "context": "--context",
+    "allreduce_latency_us": "--allreduce-latency-us", "context": "--context", "layout": "--layout",
 }
 """The library parameter each option feeds: its range (``RANGES``) applies to the option, and a
 library message naming the parameter is reworded to name the option."""
@@ -216,7 +216,10 @@ def _add_serve(sub) -> None:
     serve.add_argument("--model", type=MODEL, required=True, help="a model from the dataset with its architecture (see `llmcost models`), or a Hugging Face config.json")
     serve.add_argument("--gpu", type=GPU, help=f"accelerator name or alias (default {DEFAULT_GPU}; see `llmcost gpus`)")
     serve.add_argument("--precision", type=_precision, help=f"one of {', '.join(hardware.PRECISIONS)} (default {DEFAULT_PRECISION}): arithmetic, weights and KV cache")
-    _number(serve, "--gpus", lambda name, value: int(check_count(name, value)), "gpus", "accelerators in the tensor-parallel group (default 1)")
+    _number(serve, "--gpus", lambda name, value: int(check_count(name, value)), "gpus", "accelerators in the group (default 1)")
+    serve.add_argument("--layout", type=_choice("layout", serving.LAYOUTS),
+                       help="how the group shares the model: tensor (every matrix split, the default) or expert (a mixture of "
+                            "experts: attention data-parallel, the experts spread over the group)")
     _number(serve, "--batch", lambda name, value: int(check_count(name, value)), "batch", "sequences decoded together (default 1)")
     _number(serve, "--prompt-tokens", lambda name, value: int(check_count(name, value)), "prompt_tokens", "prompt tokens per sequence")
     _number(serve, "--output-tokens", lambda name, value: int(check_count(name, value)), "output_tokens", "generated tokens per sequence")
@@ -471,6 +474,7 @@ def run_serve(args) -> dict:
     gpu = args.gpu or datasets.accelerator(DEFAULT_GPU)
     inputs.set("gpu", gpu["id"], "option --gpu" if args.gpu else "default")
     inputs.set("precision", args.precision or DEFAULT_PRECISION, "option --precision" if args.precision else "default")
+    inputs.set("layout", args.layout or "tensor", "option --layout" if args.layout else "default")
     for key, value, default, why in (
         ("gpus", args.gpus, 1, "default"), ("batch", args.batch, 1, "default"),
         ("prompt_tokens", args.prompt_tokens, None, ""), ("output_tokens", args.output_tokens, None, ""),
@@ -493,7 +497,8 @@ def run_serve(args) -> dict:
         arch, gpu, gpus=inputs["gpus"], batch=inputs["batch"], prompt_tokens=inputs["prompt_tokens"],
         output_tokens=inputs["output_tokens"], precision=inputs["precision"],
         compute_efficiency=inputs["compute_efficiency"], memory_efficiency=inputs["memory_efficiency"],
-        allreduce_latency_s=inputs["allreduce_latency_s"], usd_per_gpu_hour=args.price, power_w=args.power_w, pue=inputs["pue"],
+        allreduce_latency_s=inputs["allreduce_latency_s"], layout=inputs["layout"], usd_per_gpu_hour=args.price,
+        power_w=args.power_w, pue=inputs["pue"],
     )
     return {**result, "inputs": dict(inputs), "input_sources": inputs.sources}
 

@@ -27,18 +27,23 @@ output tokens, which is why APIs price them differently.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..catalog import datasets
-from .architecture import architecture, forward_flops_per_token, kv_cache_bytes_per_token, parameter_counts, routed_expert_params
+from .architecture import (architecture, expert_params, forward_flops_per_token, kv_cache_bytes_per_token, parameter_counts,
+                           routed_expert_params)
 from ..formulas.cluster import SECONDS_PER_HOUR
 from ..formulas.cost import TOKENS_PER_KTOK, usd_per_1k_tokens
 from ..formulas.flops import flops_per_param_per_token
 from ..catalog.hardware import peak_flops as datasheet_peak_flops
 from ..formulas.memory import GB, bytes_per_value
+from ..formulas.parallelism import expert_alltoall_bytes
 from ..core.validate import (
     InputError,
     check_at_least_one,
+    check_choice,
     check_count,
     check_fraction,
     check_non_negative,
@@ -62,6 +67,13 @@ its low-latency protocol (``nvidia2026nccltuning``: src/graph/tuning.cc, ``baseL
 NCCL_NVLINK_STEP_LATENCY_S = 0.6e-6
 """Latency of each of a ring all-reduce's ``2 (gpus - 1)`` steps over NVLink in NCCL's cost
 model, seconds (``nvidia2026nccltuning``: ``hwLat``, NVLink, Ring/LL)."""
+
+LAYOUTS = ("tensor", "expert")
+"""How a group of accelerators shares a model: ``tensor``, every matrix split across the group
+(Megatron tensor parallelism); ``expert``, a mixture of experts' routed experts spread over the
+group whole and everything else copied on each accelerator, which runs its own sequences'
+attention (data-parallel attention with expert parallelism, as DeepSeek-AI 2024 section 3.4
+serves DeepSeek-V3)."""
 
 ALLREDUCES_PER_LAYER = 2
 """Tensor-parallel all-reduces per layer in a forward pass: after attention and after the MLP
@@ -258,6 +270,143 @@ def _phase_seconds(flops, bytes_moved, comm_s, compute_rate, memory_rate):
     return np.maximum(compute_s, memory_s) + comm_s, compute_s >= memory_s
 
 
+@dataclass(frozen=True)
+class _Run:
+    """The checked inputs of one :func:`serving_estimate` (``gpus`` a float array; rates per accelerator)."""
+
+    arch: object
+    record: dict
+    gpus: object
+    batch: object
+    prompt: object
+    output: object
+    precision: str
+    weight_precision: str
+    kv_precision: str
+    peak: object
+    compute_efficiency: object
+    memory_efficiency: object
+    latency_s: object
+
+    @property
+    def context(self):
+        """The mean context of a decode step, tokens: ``prompt + (output + 1) / 2``."""
+        return self.prompt + (self.output + 1) / 2
+
+    def seconds(self, flops, bytes_moved, comm_s, accelerators):
+        """:func:`_phase_seconds` of work spread over ``accelerators`` of the group."""
+        return _phase_seconds(flops, bytes_moved, comm_s, accelerators * self.peak * self.compute_efficiency,
+                              accelerators * self.record["bandwidth_gbps"] * GB * self.memory_efficiency)
+
+    def interconnect(self):
+        """The accelerator's interconnect, GB/s both directions (InputError when a group needs one it lacks)."""
+        if self.record.get("interconnect_gbps") is None and np.any(self.gpus > 1):
+            raise InputError(f"gpu {self.record.get('id')!r} has no interconnect_gbps in the dataset: give gpus=1")
+        return self.record.get("interconnect_gbps")
+
+
+def _bound(compute_bound):
+    return np.where(compute_bound, "compute", "memory") if np.ndim(compute_bound) else ("compute" if compute_bound else "memory")
+
+
+def _tensor_layout(run: _Run, copies) -> dict:
+    """The phases of a tensor-parallel group: every matrix split, two all-reduces a layer."""
+    arch, batch, prompt, output, gpus = run.arch, run.batch, run.prompt, run.output, run.gpus
+    weight_bytes = _weight_bytes(arch, run.weight_precision)
+    kv_per_token = kv_cache_bytes_per_token(arch, run.kv_precision)
+    fits = _max_batch(arch, run.record, gpus, prompt + output, run.weight_precision, run.kv_precision, copies)
+    _check_fits(arch, run.record, gpus, batch, prompt + output, fits, weight_bytes, kv_per_token * copies)
+    activation_bytes = bytes_per_value(run.precision) * arch.d_model
+
+    def comm(tokens):
+        interconnect = run.interconnect()
+        if interconnect is None:
+            return 0.0
+        return ALLREDUCES_PER_LAYER * arch.layers * _ring_seconds(batch * tokens * activation_bytes, gpus, interconnect, run.latency_s)
+
+    prefill_flops = batch * prompt * forward_flops_per_token(arch, prompt, causal=True)
+    prefill_read = _bytes_read(arch, batch * prompt, batch * prompt, run.weight_precision, run.kv_precision, copies)
+    prefill_comm_s, step_comm_s = comm(prompt), comm(1)
+    prefill_s, _ = run.seconds(prefill_flops, prefill_read, prefill_comm_s, gpus)
+    step_flops = batch * forward_flops_per_token(arch, np.ceil(run.context), causal=False, decode=True)
+    step_read = _bytes_read(arch, batch, np.asarray(batch, dtype=float) * run.context, run.weight_precision, run.kv_precision, copies)
+    step_s, compute_bound = run.seconds(step_flops, step_read, step_comm_s, gpus)
+    return {
+        "weights_gb_per_gpu": weight_bytes / gpus / GB,
+        "kv_cache_gb_per_gpu": batch * (prompt + output) * kv_per_token * copies / gpus / GB,
+        "weights_read_gb_per_step": _weights_read(arch, batch, run.weight_precision) / GB,
+        "max_batch": fits,
+        "prefill_s": prefill_s,
+        "prefill_comm_s": prefill_comm_s,
+        "decode_s_per_step": step_s,
+        "decode_comm_s_per_step": step_comm_s,
+        "decode_s": output * step_s,
+        "bound": _bound(compute_bound),
+    }
+
+
+def _expert_layout(run: _Run) -> dict:
+    """The phases of data-parallel attention with expert parallelism: each accelerator holds a
+    copy of every weight but the routed experts, ``experts / gpus`` whole experts, and the KV cache
+    of its own ``ceil(batch / gpus)`` sequences (one copy: latent attention's cache is not
+    replicated). A step takes as long as the busiest accelerator: its sequences' share of the
+    non-expert work, ``1 / gpus`` of the experts' (routing even), and two all-to-alls a mixture-of-
+    experts layer (:func:`llmcost.parallelism.expert_alltoall_bytes`, over one direction of the
+    interconnect, each after ``latency_s``)."""
+    arch, batch, prompt, output, gpus = run.arch, run.batch, run.prompt, run.output, run.gpus
+    if np.any(np.asarray(arch.experts) <= 1):
+        raise InputError(f"layout 'expert' spreads the experts of a mixture-of-experts model; {arch.name} is dense (use layout 'tensor')")
+    if np.any(np.mod(arch.experts, gpus) != 0):
+        allowed = [str(g) for g in range(1, int(arch.experts) + 1) if arch.experts % g == 0]
+        raise InputError(f"gpus must divide the {float(arch.experts):.0f} experts of {arch.name} with layout 'expert' "
+                         f"({', '.join(allowed)}); got {np.max(gpus):.0f}")
+    bpv = bytes_per_value(run.weight_precision)
+    routed = routed_expert_params(arch)
+    copied = (parameter_counts(arch)["total"] - routed) * bpv
+    weights = copied + routed * bpv / gpus
+    kv_per_token = kv_cache_bytes_per_token(arch, run.kv_precision)
+    memory = run.record["memory_gb"] * GB
+    if np.any(memory < weights):
+        need = np.max(np.ceil(routed * bpv / np.maximum(memory - copied, 1.0)))
+        raise InputError(f"gpus must hold the weights: each accelerator holds {copied / GB:,.4g} GB of {arch.name} besides its "
+                         f"experts, {weights.max() / GB:,.4g} GB in all, more than {run.record['memory_gb']:g} GB; got "
+                         f"gpus={np.min(gpus):.0f} (more than {need - 1:.0f} are needed, or a lower precision)")
+    fits = gpus * np.maximum(np.floor((memory - weights) / (kv_per_token * (prompt + output))), 0.0)
+    _check_fits(arch, run.record, gpus, batch, prompt + output, fits, weights * gpus, kv_per_token)
+    seqs = np.ceil(np.asarray(batch, dtype=float) / gpus)  # the busiest accelerator's sequences
+    routed_active = arch.moe_layers * arch.experts_routed * expert_params(arch)
+    interconnect = run.interconnect()
+
+    def phase(tokens, per_token_flops, cached):
+        """Seconds of a phase over ``tokens`` tokens a sequence, and its all-to-all part."""
+        flops = seqs * tokens * (per_token_flops - 2 * routed_active) + batch * tokens * 2 * routed_active / gpus
+        touched = _weights_read(arch, batch * tokens, run.weight_precision) - copied
+        read = copied + touched / gpus + seqs * cached * kv_per_token
+        comm = 0.0
+        if interconnect is not None:
+            sent = expert_alltoall_bytes(seqs * tokens, arch.d_model, arch.experts_routed, arch.moe_layers, gpus,
+                                         bytes_per_value(run.precision), training=False)
+            comm = np.where(gpus > 1, sent / (interconnect * GB / 2) + 2 * arch.moe_layers * run.latency_s, 0.0)
+        seconds, compute_bound = run.seconds(flops, read, comm, 1.0)
+        return seconds, comm, compute_bound
+
+    prefill_s, prefill_comm_s, _ = phase(prompt, forward_flops_per_token(arch, prompt, causal=True), prompt)
+    step_s, step_comm_s, compute_bound = phase(1, forward_flops_per_token(arch, np.ceil(run.context), causal=False, decode=True),
+                                               run.context)
+    return {
+        "weights_gb_per_gpu": weights / GB,
+        "kv_cache_gb_per_gpu": seqs * (prompt + output) * kv_per_token / GB,
+        "weights_read_gb_per_step": (gpus * copied + _weights_read(arch, batch, run.weight_precision) - copied) / GB,
+        "max_batch": fits,
+        "prefill_s": prefill_s,
+        "prefill_comm_s": prefill_comm_s,
+        "decode_s_per_step": step_s,
+        "decode_comm_s_per_step": step_comm_s,
+        "decode_s": output * step_s,
+        "bound": _bound(compute_bound),
+    }
+
+
 @finite_result
 def serving_estimate(
     model,
@@ -274,11 +423,14 @@ def serving_estimate(
     compute_efficiency=COMPUTE_EFFICIENCY,
     memory_efficiency=MEMORY_EFFICIENCY,
     allreduce_latency_s=None,
+    layout="tensor",
     usd_per_gpu_hour=None,
     power_w=None,
     pue=1.0,
 ) -> dict:
-    """Roofline estimate of serving ``model`` on ``gpus`` accelerators ``gpu`` (tensor parallel).
+    """Roofline estimate of serving ``model`` on ``gpus`` accelerators ``gpu`` laid out as
+    ``layout`` (:data:`LAYOUTS`: tensor parallel, or data-parallel attention with expert
+    parallelism, :func:`_expert_layout`).
 
     model: a name from the dataset or an architecture dict; gpu: a name or a dict with
     ``bandwidth_gbps`` (GB/s), ``memory_gb`` (GB) and ``interconnect_gbps`` (GB/s, both directions).
@@ -287,7 +439,8 @@ def serving_estimate(
     accelerator, is given); weight_precision, kv_precision: storage (default ``precision``).
     compute_efficiency, memory_efficiency: achieved shares of peak FLOP/s and of HBM bandwidth.
     allreduce_latency_s: fixed seconds per all-reduce (default :func:`allreduce_latency_seconds`,
-    NCCL's cost model for the group's size). usd_per_gpu_hour -> USD per 1k tokens;
+    NCCL's cost model for the group's size; with ``layout="expert"`` the fixed seconds of each
+    all-to-all). usd_per_gpu_hour -> USD per 1k tokens;
     power_w (W per accelerator) and pue -> Wh per 1k tokens. Numeric arguments broadcast.
 
     Keys: weights_gb_per_gpu, kv_cache_gb_per_gpu (at the last token), weights_read_gb_per_step
@@ -301,56 +454,20 @@ def serving_estimate(
     arch = architecture(model)
     record = _gpu_record(gpu)
     parameter_counts(arch)  # names every field the record lacks, before any other check
-    copies = kv_copies(arch, gpus)
+    layout = check_choice("layout", layout, LAYOUTS)
+    copies = kv_copies(arch, gpus) if layout == "tensor" else 1.0
     gpus = np.asarray(check_count("gpus", gpus), dtype=float)
     batch = check_count("batch", batch)
     prompt = check_count("prompt_tokens", prompt_tokens)
     output = check_count("output_tokens", output_tokens)
     check_context(arch, np.asarray(prompt) + np.asarray(output))
-    compute_efficiency = check_fraction("compute_efficiency", compute_efficiency)
-    memory_efficiency = check_fraction("memory_efficiency", memory_efficiency)
-    peak = datasheet_peak_flops(record, precision) if peak_flops is None else check_positive("peak_flops", peak_flops)
-    weight_precision, kv_precision = weight_precision or precision, kv_precision or precision
-    weight_bytes = _weight_bytes(arch, weight_precision)
-    kv_per_token = kv_cache_bytes_per_token(arch, kv_precision)
-    fits = _max_batch(arch, record, gpus, prompt + output, weight_precision, kv_precision, copies)
-    _check_fits(arch, record, gpus, batch, prompt + output, fits, weight_bytes, kv_per_token * copies)
-    latency_s = allreduce_latency_seconds(gpus) if allreduce_latency_s is None else allreduce_latency_s
-    compute_rate = gpus * peak * compute_efficiency
-    memory_rate = gpus * record["bandwidth_gbps"] * GB * memory_efficiency
-    activation_bytes = bytes_per_value(precision) * arch.d_model
-
-    def comm(tokens):
-        if record.get("interconnect_gbps") is None:
-            if np.any(gpus > 1):
-                raise InputError(f"gpu {record.get('id')!r} has no interconnect_gbps in the dataset: give gpus=1")
-            return 0.0
-        one = _ring_seconds(batch * tokens * activation_bytes, gpus, record["interconnect_gbps"], latency_s)
-        return ALLREDUCES_PER_LAYER * arch.layers * one
-
-    prefill_flops = batch * prompt * forward_flops_per_token(arch, prompt, causal=True)
-    prefill_comm_s = comm(prompt)
-    prefill_read = _bytes_read(arch, batch * prompt, batch * prompt, weight_precision, kv_precision, copies)
-    prefill_s, _ = _phase_seconds(prefill_flops, prefill_read, prefill_comm_s, compute_rate, memory_rate)
-    context = prompt + (output + 1) / 2
-    step_flops = batch * forward_flops_per_token(arch, np.ceil(context), causal=False, decode=True)
-    step_comm_s = comm(1)
-    step_read = _bytes_read(arch, batch, np.asarray(batch, dtype=float) * context, weight_precision, kv_precision, copies)
-    step_s, compute_bound = _phase_seconds(step_flops, step_read, step_comm_s, compute_rate, memory_rate)
-    decode_s = output * step_s
-    result = {
-        "weights_gb_per_gpu": weight_bytes / gpus / GB,
-        "kv_cache_gb_per_gpu": batch * (prompt + output) * kv_per_token * copies / gpus / GB,
-        "weights_read_gb_per_step": _weights_read(arch, batch, weight_precision) / GB,
-        "max_batch": fits,
-        "prefill_s": prefill_s,
-        "prefill_comm_s": prefill_comm_s,
-        "decode_s_per_step": step_s,
-        "decode_comm_s_per_step": step_comm_s,
-        "decode_s": decode_s,
-        "bound": np.where(compute_bound, "compute", "memory") if np.ndim(compute_bound) else ("compute" if compute_bound else "memory"),
-        "output_tokens_per_s": batch * output / (prefill_s + decode_s),
-    }
+    run = _Run(arch, record, gpus, batch, prompt, output, precision, weight_precision or precision, kv_precision or precision,
+               datasheet_peak_flops(record, precision) if peak_flops is None else check_positive("peak_flops", peak_flops),
+               check_fraction("compute_efficiency", compute_efficiency), check_fraction("memory_efficiency", memory_efficiency),
+               allreduce_latency_seconds(gpus) if allreduce_latency_s is None else allreduce_latency_s)
+    result = _tensor_layout(run, copies) if layout == "tensor" else _expert_layout(run)
+    prefill_s, decode_s = result["prefill_s"], result["decode_s"]
+    result["output_tokens_per_s"] = batch * output / (prefill_s + decode_s)
     result["output_tokens_per_s_per_gpu"] = result["output_tokens_per_s"] / gpus
     group_seconds = {"input": (prefill_s, batch * prompt), "output": (decode_s, batch * output)}
     if usd_per_gpu_hour is not None:
@@ -370,8 +487,11 @@ def batch_sweep(model, gpu, *, gpus=1, prompt_tokens, output_tokens, **options) 
     other keyword arguments of :func:`serving_estimate` (precision, prices, efficiencies...).
     """
     precision = options.get("precision", "bf16")
-    fits = max_batch(model, gpu, gpus, check_count("prompt_tokens", prompt_tokens) + check_count("output_tokens", output_tokens),
-                     options.get("weight_precision") or precision, options.get("kv_precision") or precision)
+    if options.get("layout", "tensor") == "tensor":
+        fits = max_batch(model, gpu, gpus, check_count("prompt_tokens", prompt_tokens) + check_count("output_tokens", output_tokens),
+                         options.get("weight_precision") or precision, options.get("kv_precision") or precision)
+    else:  # the layout's own room: a sequence's cache is held once, by one accelerator
+        fits = serving_estimate(model, gpu, gpus=gpus, prompt_tokens=prompt_tokens, output_tokens=output_tokens, **options)["max_batch"]
     if np.ndim(fits):
         raise InputError(f"gpus must be one number for a batch sweep, got {gpus!r}")
     if fits < 1:
