@@ -305,8 +305,11 @@ class _Run:
         return self.record.get("interconnect_gbps")
 
 
-def _bound(compute_bound):
-    return np.where(compute_bound, "compute", "memory") if np.ndim(compute_bound) else ("compute" if compute_bound else "memory")
+def _phases(prefill_s, prefill_comm_s, step_s, step_comm_s, compute_bound, output) -> dict:
+    """The time keys of :func:`serving_estimate` (seconds), whatever the layout."""
+    bound = np.where(compute_bound, "compute", "memory") if np.ndim(compute_bound) else ("compute" if compute_bound else "memory")
+    return {"prefill_s": prefill_s, "prefill_comm_s": prefill_comm_s, "decode_s_per_step": step_s,
+            "decode_comm_s_per_step": step_comm_s, "decode_s": output * step_s, "bound": bound}
 
 
 def _tensor_layout(run: _Run, copies) -> dict:
@@ -336,12 +339,7 @@ def _tensor_layout(run: _Run, copies) -> dict:
         "kv_cache_gb_per_gpu": batch * (prompt + output) * kv_per_token * copies / gpus / GB,
         "weights_read_gb_per_step": _weights_read(arch, batch, run.weight_precision) / GB,
         "max_batch": fits,
-        "prefill_s": prefill_s,
-        "prefill_comm_s": prefill_comm_s,
-        "decode_s_per_step": step_s,
-        "decode_comm_s_per_step": step_comm_s,
-        "decode_s": output * step_s,
-        "bound": _bound(compute_bound),
+        **_phases(prefill_s, prefill_comm_s, step_s, step_comm_s, compute_bound, output),
     }
 
 
@@ -398,12 +396,7 @@ def _expert_layout(run: _Run) -> dict:
         "kv_cache_gb_per_gpu": seqs * (prompt + output) * kv_per_token / GB,
         "weights_read_gb_per_step": (gpus * copied + _weights_read(arch, batch, run.weight_precision) - copied) / GB,
         "max_batch": fits,
-        "prefill_s": prefill_s,
-        "prefill_comm_s": prefill_comm_s,
-        "decode_s_per_step": step_s,
-        "decode_comm_s_per_step": step_comm_s,
-        "decode_s": output * step_s,
-        "bound": _bound(compute_bound),
+        **_phases(prefill_s, prefill_comm_s, step_s, step_comm_s, compute_bound, output),
     }
 
 
