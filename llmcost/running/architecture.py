@@ -116,7 +116,7 @@ class Architecture:
         """True (or a boolean array) where the record has multi-head latent attention."""
         return np.asarray(self.kv_lora_rank) > 0
 
-    @property
+    @functools.cached_property
     def cached_values_per_layer(self):
         """Values one token leaves in one layer's cache, count: ``kv_heads x (head_dim +
         v_head_dim)`` (keys and values), or with latent attention the latent and the shared
@@ -274,7 +274,8 @@ def _norm_params(arch: Architecture):
 def parameter_counts(model) -> dict:
     """Parameters of ``model`` by part, counts: ``attention``, ``mlp`` (all experts), ``router``,
     ``norms``, ``embeddings`` (incl. a learned position table), ``total``, ``active`` (per token:
-    routed + shared experts only) and ``matmul_active`` (active minus tables only looked up: the
+    routed + shared experts only), ``routed_experts`` (all routed experts, 0 for a dense model)
+    and ``matmul_active`` (active minus tables only looked up: the
     position table and, when untied, the input embedding), the ``P`` of ``2 P`` FLOP per token.
     Computed once per record (:attr:`Architecture.counts`); a new dict each call.
     """
@@ -295,8 +296,8 @@ def _mlp_params(arch: Architecture, width):
 
 def routed_expert_params(arch: Architecture):
     """Parameters of all routed experts of all mixture-of-experts layers, count (0 for a dense
-    model, whose one MLP per layer every token uses)."""
-    return plain(np.where(np.asarray(arch.experts) > 1, arch.moe_layers * expert_params(arch) * arch.experts, 0.0))
+    model, whose one MLP per layer every token uses); computed once per record."""
+    return arch.counts["routed_experts"]
 
 
 def _attention_params(arch: Architecture):
@@ -331,7 +332,8 @@ def _counted(arch: Architecture) -> dict:
     active = shared + arch.moe_layers * expert * (arch.experts_routed + arch.experts_shared)
     looked_up = arch.position_embeddings * d + np.where(np.asarray(arch.embedding_matrices) == 2, embedding_table, 0.0)
     parts["mlp"] = parts.pop("dense_mlp") + arch.moe_layers * expert * (arch.experts + arch.experts_shared)
-    parts.update(total=total, active=active, matmul_active=active - looked_up)
+    parts.update(total=total, active=active, matmul_active=active - looked_up,
+                 routed_experts=np.where(np.asarray(arch.experts) > 1, arch.moe_layers * expert * arch.experts, 0.0))
     return {key: plain(value) for key, value in parts.items()}
 
 
