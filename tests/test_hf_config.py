@@ -26,6 +26,7 @@ PUBLISHED = {  # family: (total, active or None); SOURCES.md says where each cou
     "deepseek_v3": (671e9, None),
     "deepseek_v2_236b": (236e9, None),
     "deepseek_v2": (15.7e9, None),
+    "opt": (125e6, None),
 }
 
 
