@@ -72,8 +72,8 @@ LAYOUTS = ("tensor", "expert")
 """How a group of accelerators shares a model: ``tensor``, every matrix split across the group
 (Megatron tensor parallelism); ``expert``, a mixture of experts' routed experts spread over the
 group whole and everything else copied on each accelerator, which runs its own sequences'
-attention (data-parallel attention with expert parallelism, as DeepSeek-AI 2024 section 3.4
-serves DeepSeek-V3)."""
+attention (data-parallel attention with expert parallelism; close to DeepSeek-V3's deployment,
+DeepSeek-AI 2024 section 3.4, which also splits attention four ways inside each data-parallel group)."""
 
 ALLREDUCES_PER_LAYER = 2
 """Tensor-parallel all-reduces per layer in a forward pass: after attention and after the MLP
