@@ -15,7 +15,7 @@ import os
 import sys
 
 from .running import architecture, serving
-from .formulas import cluster, cost, demand, estimate, flops
+from .formulas import cluster, cost, demand, estimate, flops, memory
 from .catalog import datasets, defaults, hardware
 from .core.validate import (
     RANGES,
@@ -46,6 +46,7 @@ OPTIONS = {
     "batch": "--batch", "prompt_tokens": "--prompt-tokens", "output_tokens": "--output-tokens",
     "compute_efficiency": "--compute-efficiency", "memory_efficiency": "--memory-efficiency",
     "allreduce_latency_us": "--allreduce-latency-us", "context": "--context", "layout": "--layout",
+    "weight_precision": "--weight-precision", "kv_precision": "--kv-precision",
 }
 """The library parameter each option feeds: its range (``RANGES``) applies to the option, and a
 library message naming the parameter is reworded to name the option."""
@@ -125,6 +126,11 @@ def _choice(name: str, allowed):
 
 
 _precision = _choice("precision", hardware.PRECISIONS)
+
+
+def _storage(name: str):
+    """An option's type: a storage format of ``memory.STORAGE_FORMATS`` (bytes per value known)."""
+    return _choice(name, memory.STORAGE_FORMATS)
 
 
 def _model_record(text: str) -> dict:
@@ -215,7 +221,12 @@ def _add_serve(sub) -> None:
     serve = sub.add_parser("serve", help=COMMANDS["serve"])
     serve.add_argument("--model", type=MODEL, required=True, help="a model from the dataset with its architecture (see `llmcost models`), or a Hugging Face config.json")
     serve.add_argument("--gpu", type=GPU, help=f"accelerator name or alias (default {DEFAULT_GPU}; see `llmcost gpus`)")
-    serve.add_argument("--precision", type=_precision, help=f"one of {', '.join(hardware.PRECISIONS)} (default {DEFAULT_PRECISION}): arithmetic, weights and KV cache")
+    serve.add_argument("--precision", type=_precision, help=f"one of {', '.join(hardware.PRECISIONS)} (default {DEFAULT_PRECISION}): the arithmetic, "
+                                                            "and the weights and KV cache unless set apart")
+    serve.add_argument("--weight-precision", type=_storage("weight_precision"),
+                       help=f"storage of the weights, one of {', '.join(memory.STORAGE_FORMATS)} (default: --precision)")
+    serve.add_argument("--kv-precision", type=_storage("kv_precision"),
+                       help=f"storage of the KV cache, one of {', '.join(memory.STORAGE_FORMATS)} (default: --precision)")
     _number(serve, "--gpus", lambda name, value: int(check_count(name, value)), "gpus", "accelerators in the group (default 1)")
     serve.add_argument("--layout", type=_choice("layout", serving.LAYOUTS),
                        help="how the group shares the model: tensor (every matrix split, the default) or expert (a mixture of "
@@ -474,6 +485,9 @@ def run_serve(args) -> dict:
     gpu = args.gpu or datasets.accelerator(DEFAULT_GPU)
     inputs.set("gpu", gpu["id"], "option --gpu" if args.gpu else "default")
     inputs.set("precision", args.precision or DEFAULT_PRECISION, "option --precision" if args.precision else "default")
+    for key in ("weight_precision", "kv_precision"):
+        value = getattr(args, key)
+        inputs.set(key, value or inputs["precision"], f"option {OPTIONS[key]}" if value else "default (--precision)")
     inputs.set("layout", args.layout or "tensor", "option --layout" if args.layout else "default")
     for key, value, default, why in (
         ("gpus", args.gpus, 1, "default"), ("batch", args.batch, 1, "default"),
@@ -496,6 +510,7 @@ def run_serve(args) -> dict:
     result = serving.serving_estimate(
         arch, gpu, gpus=inputs["gpus"], batch=inputs["batch"], prompt_tokens=inputs["prompt_tokens"],
         output_tokens=inputs["output_tokens"], precision=inputs["precision"],
+        weight_precision=inputs["weight_precision"], kv_precision=inputs["kv_precision"],
         compute_efficiency=inputs["compute_efficiency"], memory_efficiency=inputs["memory_efficiency"],
         allreduce_latency_s=inputs["allreduce_latency_s"], layout=inputs["layout"], usd_per_gpu_hour=args.price,
         power_w=args.power_w, pue=inputs["pue"],

@@ -109,10 +109,42 @@ def test_falcon_is_multi_query_with_its_embeddings_tied():
     assert round(counts("falcon")["total"] / 1e9) == 7
 
 
-def test_dense_layers_among_sparse_ones_are_refused():
-    values = {**json.loads((CONFIGS / "deepseek_v2.json").read_text()), "moe_layer_freq": 2}
-    with pytest.raises(InputError, match="moe_layer_freq"):
-        hf_config.architecture_from_config(values)
+@pytest.mark.parametrize("family, changes, dense", [
+    # DeepSeek: layer i >= first_k_dense_replace is sparse when i % moe_layer_freq == 0 (27 layers, first 1 dense)
+    ("deepseek_v2", {"moe_layer_freq": 2}, 1 + 13),
+    ("deepseek_v2", {"moe_layer_freq": 1, "first_k_dense_replace": 0}, 0),
+    # Qwen3-MoE: sparse unless in mlp_only_layers, and only when (i + 1) % decoder_sparse_step == 0 (48 layers)
+    ("qwen3_moe", {"decoder_sparse_step": 2}, 24),
+    ("qwen3_moe", {"mlp_only_layers": [0, 1, 47]}, 3),
+    ("qwen3_moe", {"decoder_sparse_step": 2, "mlp_only_layers": [0, 1]}, 25),
+])
+def test_dense_layers_among_sparse_ones_follow_each_familys_rule(family, changes, dense):
+    """Where dense layers sit among the sparse ones, by each family's rule in transformers; the
+    record counts them (a count does not depend on where they sit)."""
+    values = {**json.loads((CONFIGS / f"{family}.json").read_text()), **changes}
+    arch = hf_config.architecture_from_config(values)
+    assert arch.dense_layers == dense
+    if dense:
+        assert arch.dense_ffn_dim == values["intermediate_size"]
+    published = architecture(str(CONFIGS / f"{family}.json"))
+    # each dense layer here is smaller than a sparse one (all its experts), so the total follows
+    assert (parameter_counts(arch)["total"] < counts(family)["total"]) == (dense > published.dense_layers)
+
+
+def test_a_multimodal_config_is_read_for_its_language_model():
+    """Llama 4 and Gemma 3 configs nest the language model in text_config; a config without one
+    is refused in one line naming the field."""
+    text = json.loads((CONFIGS / "llama.json").read_text())
+    text.update({"model_type": "llama4_text", "num_local_experts": 16, "num_experts_per_tok": 1,
+                 "interleave_moe_layer_step": 2, "intermediate_size_mlp": 2 * text["intermediate_size"]})
+    arch = hf_config.architecture_from_config({"model_type": "llama4", "text_config": text, "vision_config": {}})
+    assert (arch.experts, arch.experts_routed, arch.experts_shared) == (16, 1, 1)
+    assert (arch.dense_layers, arch.dense_ffn_dim) == (text["num_hidden_layers"] // 2, 2 * text["intermediate_size"])
+    listed = hf_config.architecture_from_config({"model_type": "llama4", "text_config": {**text, "moe_layers": [3, 7]}})
+    assert listed.dense_layers == text["num_hidden_layers"] - 2
+    with pytest.raises(InputError, match="text_config") as error:
+        hf_config.architecture_from_config({"model_type": "gemma3", "vision_config": {}})
+    assert "\n" not in str(error.value)
 
 
 def test_missing_field_names_file_and_field(tmp_path):

@@ -5,8 +5,9 @@ from __future__ import annotations
 from .datasets import accelerator
 from ..core.validate import InputError, check_choice
 
-PRECISIONS = ("fp32", "tf32", "fp16", "bf16", "fp8")
-"""Precisions with a dense peak rate in ``accelerator_specs.csv`` (column ``<precision>_tflops``)."""
+PRECISIONS = ("fp32", "tf32", "fp16", "bf16", "fp8", "fp4", "int8", "int4")
+"""Precisions with a dense peak rate in ``accelerator_specs.csv``: column ``<precision>_tflops``
+for the floating-point formats, ``<precision>_tops`` (operations per second) for the integer ones."""
 
 TERA = 1e12
 
@@ -19,7 +20,14 @@ def _spec(gpu) -> dict:
 def supported_precisions(gpu) -> list[str]:
     """Precisions for which the dataset lists a dense peak rate for ``gpu`` (a name or a record)."""
     spec = _spec(gpu)
-    return [p for p in PRECISIONS if spec.get(f"{p}_tflops") is not None]
+    return [p for p in PRECISIONS if spec.get(rate_column(p)) is not None]
+
+
+def rate_column(precision: str) -> str:
+    """The ``accelerator_specs.csv`` quantity holding the dense peak at ``precision``:
+    ``fp8_tflops`` (TFLOP/s), ``int8_tops`` (TOP/s)."""
+    precision = check_choice("precision", precision, PRECISIONS)
+    return f"{precision}_tops" if precision.startswith("int") else f"{precision}_tflops"
 
 
 def peak_flops(gpu, precision: str = "bf16") -> float:
@@ -27,11 +35,11 @@ def peak_flops(gpu, precision: str = "bf16") -> float:
 
     gpu: a name or alias from ``accelerators.csv`` (case-insensitive), or its record
     (:func:`llmcost.accelerator`).
-    precision: one of ``PRECISIONS``. fp16/bf16/fp8/tf32 are tensor-core rates, no sparsity.
+    precision: one of ``PRECISIONS``. fp16/bf16/fp8/fp4/tf32 are tensor-core rates, no sparsity;
+    int8/int4 are operations per second, counted like FLOP/s.
     """
-    precision = check_choice("precision", precision, PRECISIONS)
     spec = _spec(gpu)
-    tflops = spec.get(f"{precision}_tflops")
+    tflops = spec.get(rate_column(precision))
     if tflops is None:
         allowed = ", ".join(supported_precisions(spec)) or "none"
         raise InputError(f"precision {precision!r} has no peak rate for gpu {spec['id']!r}; allowed: {allowed}")

@@ -13,8 +13,15 @@ import numpy as np
 
 from ..core.validate import check_choice, check_count, check_flag, check_positive, finite_result, plain
 
-BYTES_PER_VALUE = {"fp32": 4.0, "tf32": 4.0, "fp16": 2.0, "bf16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5}
-"""Storage bytes of one number in each format (tf32 is stored as fp32)."""
+BYTES_PER_VALUE = {"fp32": 4.0, "tf32": 4.0, "fp16": 2.0, "bf16": 2.0, "fp8": 1.0, "int8": 1.0, "fp4": 0.5, "int4": 0.5,
+                   "mxfp4": 4.25 / 8, "nvfp4": 4.5 / 8}
+"""Storage bytes of one number in each format (tf32 is stored as fp32). ``fp4`` and ``int4`` count
+the 4-bit elements only; the block-scaled formats add their scales: ``mxfp4`` one 8-bit E8M0
+scale per 32 elements, 4.25 bits a value (ocp2023mx, Section 5), ``nvfp4`` one 8-bit E4M3 scale
+per 16 elements, 4.5 bits (nvidia2025nvfp4; its per-tensor FP32 scale is negligible)."""
+
+STORAGE_FORMATS = tuple(BYTES_PER_VALUE)
+"""Formats a weight or a cached value may be stored in."""
 
 OPTIMIZER_STATE_BYTES = {
     # (optimizer, mixed_precision) -> bytes of optimizer state per parameter
@@ -34,7 +41,8 @@ GB = 1e9
 
 
 def bytes_per_value(precision: str) -> float:
-    """Bytes to store one number in ``precision`` (fp32 4, bf16/fp16 2, fp8/int8 1, int4 0.5)."""
+    """Bytes to store one number in ``precision`` (fp32 4, bf16/fp16 2, fp8/int8 1, fp4/int4 0.5,
+    mxfp4 0.53125, nvfp4 0.5625)."""
     return BYTES_PER_VALUE[check_choice("precision", precision, BYTES_PER_VALUE)]
 
 

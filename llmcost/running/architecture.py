@@ -28,8 +28,9 @@ Three extensions, each off by default:
   one), keys/values ``d (r_kv + e_R) + r_kv + r_kv h (e - e_R + e_v)``, output ``h e_v d``, where
   ``e`` is the query/key head width (non-rotary + rotary parts) and ``e_v`` = ``v_head_dim``
   (DeepSeek-AI 2024, ``deepseek2024v3``, section 2.1.1, equations 1-11).
-* **Dense first layers** of a mixture-of-experts model (``dense_layers``, MLP width
-  ``dense_ffn_dim``): DeepSeek-V3's first 3 of 61, Kimi K2's first 1.
+* **Dense layers** of a mixture-of-experts model (``dense_layers``, MLP width
+  ``dense_ffn_dim``): DeepSeek-V3's first 3 of 61, Kimi K2's first 1, Llama 4 Maverick's every
+  other one (24 of 48). Where they sit does not change a count, so the record holds how many.
 * **Relative positions** (Transformer-XL, Gopher, Chinchilla; ``relative_position_projection``
   = 1): a ``d x (h e)`` matrix per layer projecting the relative position encodings to keys
   (Dai et al. 2019, ``dai2019transformerxl``, section 3.3, ``W_{k,R}``).

@@ -10,9 +10,24 @@ Families, by ``model_type`` (see :data:`SUPPORTED`):
   256, wider than ``hidden_size / heads``); untied embeddings unless ``tie_word_embeddings``
   (Gemma and Gemma 2 tie them by default). Phi-3 fuses Q, K, V (and gate and up) into one matrix:
   the same parameters. Mixtral: ``num_local_experts`` experts, ``num_experts_per_tok`` routed;
-  Qwen3-MoE: ``num_experts`` of width ``moe_intermediate_size``, ``num_experts_per_tok`` routed
-  (a config with ``mlp_only_layers`` or ``decoder_sparse_step`` > 1, i.e. dense layers among the
-  sparse ones, is refused: the record has one kind of layer).
+  Qwen3-MoE: ``num_experts`` of width ``moe_intermediate_size``, ``num_experts_per_tok`` routed;
+  the layers listed in ``mlp_only_layers`` or skipped by ``decoder_sparse_step`` are dense, of
+  width ``intermediate_size``.
+* ``llama4`` / ``llama4_text`` (Llama 4; of a multimodal config, its ``text_config``):
+  ``num_local_experts`` experts of width ``intermediate_size`` with ``num_experts_per_tok``
+  routed and one shared expert in every MoE layer; the MoE layers are ``moe_layers`` if listed,
+  else every ``interleave_moe_layer_step``-th layer, and the others are dense of width
+  ``intermediate_size_mlp``.
+* ``gpt_oss``: ``num_local_experts`` experts of width ``intermediate_size``,
+  ``num_experts_per_tok`` (or ``experts_per_token``) routed; biases on the attention and expert
+  matrices (``attention_bias``); the per-head attention sinks (one value a head) are not counted.
+* ``gemma3`` / ``gemma3_text`` (of a multimodal config, its ``text_config``), ``olmo2``: as
+  ``llama``; Gemma 3 ties its embeddings. A field that ``gemma3_text`` configs leave to
+  transformers' defaults (``vocab_size``) takes the default of its ``Gemma3TextConfig``
+  (:data:`FAMILY_DEFAULTS`).
+
+Multimodal configs are read for their language model only: a vision encoder (Llama 4's, Gemma 3's
+~0.4 B SigLIP) is not counted.
 * ``gpt2``: ``n_layer``, ``n_embd``, ``n_head``, ``n_inner`` (default ``4 n_embd``), a learned
   table of ``n_positions``, biases, LayerNorm, tied embeddings.
 * ``opt``: learned positions of ``max_position_embeddings + 2`` (OPT's offset of 2), biases
@@ -37,8 +52,8 @@ record's two norms per layer.
   latent attention (``kv_lora_rank``, ``q_lora_rank`` or none, ``qk_nope_head_dim`` +
   ``qk_rope_head_dim`` = the query/key head width, ``v_head_dim``), ``n_routed_experts`` of width
   ``moe_intermediate_size`` with ``num_experts_per_tok`` routed and ``n_shared_experts`` shared,
-  the first ``first_k_dense_replace`` layers dense (``intermediate_size``), untied embeddings. A
-  ``moe_layer_freq`` other than 1 (dense layers among the sparse ones) is refused. DeepSeek-V3's
+  the first ``first_k_dense_replace`` layers dense (``intermediate_size``), untied embeddings;
+  with a ``moe_layer_freq`` of k, of the others only every k-th is sparse (DeepSeek's rule). DeepSeek-V3's
   multi-token-prediction module (``num_nextn_predict_layers``), 14 B parameters used only in
   training, is not counted: the 671 B DeepSeek-AI state leaves it out too.
 
@@ -55,10 +70,17 @@ from pathlib import Path
 from ..core.validate import InputError
 from . import architecture as _architecture
 
-LLAMA_LIKE = ("llama", "mistral", "mixtral", "qwen2", "qwen3", "qwen3_moe", "gemma", "gemma2", "phi3")
+LLAMA_LIKE = ("llama", "mistral", "mixtral", "qwen2", "qwen3", "qwen3_moe", "gemma", "gemma2", "gemma3_text", "phi3",
+              "olmo2", "llama4_text", "gpt_oss")
 LATENT = ("deepseek_v2", "deepseek_v3", "kimi_k2")
-SUPPORTED = LLAMA_LIKE + ("gpt2", "opt", "falcon", "gpt_neox") + LATENT
+MULTIMODAL = {"llama4": "llama4_text", "gemma3": "gemma3_text"}
+"""Multimodal ``model_type`` -> the ``model_type`` of its ``text_config``, the part that is read."""
+SUPPORTED = LLAMA_LIKE + ("gpt2", "opt", "falcon", "gpt_neox") + LATENT + tuple(MULTIMODAL)
 """The ``model_type`` values :func:`architecture_from_config` reads."""
+
+FAMILY_DEFAULTS = {"gemma3_text": {"vocab_size": 262208}}
+"""Fields a family's published configs may leave out, at transformers' default for the family
+(``Gemma3TextConfig``: vocab_size=262_208, huggingface2025gemma3config)."""
 
 ARCHITECTURE_TYPES = {
     "LlamaForCausalLM": "llama", "MistralForCausalLM": "mistral", "MixtralForCausalLM": "mixtral",
@@ -66,11 +88,13 @@ ARCHITECTURE_TYPES = {
     "GemmaForCausalLM": "gemma", "Gemma2ForCausalLM": "gemma2", "Phi3ForCausalLM": "phi3",
     "GPT2LMHeadModel": "gpt2", "OPTForCausalLM": "opt", "FalconForCausalLM": "falcon",
     "GPTNeoXForCausalLM": "gpt_neox", "DeepseekV2ForCausalLM": "deepseek_v2", "DeepseekV3ForCausalLM": "deepseek_v3",
-    "KimiK2ForCausalLM": "kimi_k2",
+    "KimiK2ForCausalLM": "kimi_k2", "Llama4ForConditionalGeneration": "llama4", "Llama4ForCausalLM": "llama4_text",
+    "GptOssForCausalLM": "gpt_oss", "Gemma3ForConditionalGeneration": "gemma3", "Gemma3ForCausalLM": "gemma3_text",
+    "Olmo2ForCausalLM": "olmo2",
 }
 """``architectures`` entries, for a config that states no ``model_type``."""
 
-TIED_BY_DEFAULT = {"gemma": True, "gemma2": True, "gpt2": True, "opt": True, "falcon": True}
+TIED_BY_DEFAULT = {"gemma": True, "gemma2": True, "gemma3_text": True, "gpt2": True, "opt": True, "falcon": True}
 """``tie_word_embeddings`` when the config does not state it (transformers' defaults); others False."""
 
 
@@ -143,11 +167,25 @@ def record_from_config(config) -> dict:
         cfg.fail(f"model_type {kind!r} is not supported; supported: {', '.join(SUPPORTED)}")
     name = values.get("_name_or_path") or (_file_name(Path(source)) if source != "the given config" else "") or kind
     fields = {"name": f"{name} ({kind} config)"}
+    if kind in MULTIMODAL:
+        cfg, kind = _text_config(cfg, kind)
     family = "llama" if kind in LLAMA_LIKE else "deepseek" if kind in LATENT else kind
     fields.update(_FAMILIES[family](cfg, kind))
     tied = cfg.flag("tie_word_embeddings", TIED_BY_DEFAULT.get(kind, False))
     fields["embedding_matrices"] = 1 if tied else 2
     return fields
+
+
+def _text_config(cfg: _Config, kind: str) -> tuple[_Config, str]:
+    """The language model's config of a multimodal ``kind`` config, with the family's defaults."""
+    text = cfg.values.get("text_config")
+    if not isinstance(text, dict):
+        cfg.fail(f"a {kind} config holds its language model in 'text_config', which this config lacks")
+    inner = MULTIMODAL[kind]
+    values = {**FAMILY_DEFAULTS.get(inner, {}), **text}
+    if "tie_word_embeddings" in cfg.values and "tie_word_embeddings" not in text:
+        values["tie_word_embeddings"] = cfg.values["tie_word_embeddings"]
+    return _Config(values, f"{cfg.source} (text_config)"), inner
 
 
 def _file_name(path: Path) -> str:
@@ -195,12 +233,33 @@ def _llama_like(cfg: _Config, kind: str) -> dict:
         fields["experts"] = cfg.count("num_local_experts", family=kind)
         fields["experts_routed"] = cfg.count("num_experts_per_tok", family=kind)
     if kind == "qwen3_moe":
-        if cfg.values.get("mlp_only_layers") or cfg.count("decoder_sparse_step", default=1) != 1:
-            cfg.fail("fields 'mlp_only_layers'/'decoder_sparse_step' make some layers dense, which the record cannot express")
         fields["experts"] = cfg.count("num_experts", family=kind)
         fields["experts_routed"] = cfg.count("num_experts_per_tok", family=kind)
         fields["ffn_dim"] = cfg.count("moe_intermediate_size", family=kind)
+        dense_only = set(cfg.values.get("mlp_only_layers") or ())
+        step = cfg.count("decoder_sparse_step", default=1)
+        sparse = [i for i in range(fields["layers"]) if i not in dense_only and (i + 1) % step == 0]
+        _dense_layers(cfg, fields, fields["layers"] - len(sparse), "intermediate_size")
+    if kind == "llama4_text":
+        fields["experts"] = cfg.count("num_local_experts", family=kind)
+        fields["experts_routed"] = cfg.count("num_experts_per_tok", family=kind)
+        fields["experts_shared"] = 1
+        step = cfg.count("interleave_moe_layer_step", default=1)
+        listed = cfg.values.get("moe_layers")
+        sparse = listed if isinstance(listed, list) else list(range(step - 1, fields["layers"], step))
+        _dense_layers(cfg, fields, fields["layers"] - len(sparse), "intermediate_size_mlp")
+    if kind == "gpt_oss":
+        fields["experts"] = cfg.count("num_local_experts", family=kind)
+        fields["experts_routed"] = cfg.count("num_experts_per_tok", "experts_per_token", family=kind)
+        fields["linear_biases"] = 1 if cfg.flag("attention_bias", True) else 0
     return fields
+
+
+def _dense_layers(cfg: _Config, fields: dict, dense: int, width_field: str) -> None:
+    """Record ``dense`` dense layers of a mixture of experts, of width ``width_field``, if any."""
+    if dense:
+        fields["dense_layers"] = dense
+        fields["dense_ffn_dim"] = cfg.count(width_field, family="mixture-of-experts")
 
 
 def _gpt2(cfg: _Config, kind: str) -> dict:
@@ -259,8 +318,6 @@ def _gpt_neox(cfg: _Config, kind: str) -> dict:
 
 
 def _deepseek(cfg: _Config, kind: str) -> dict:
-    if cfg.count("moe_layer_freq", default=1) != 1:
-        cfg.fail("field 'moe_layer_freq' other than 1 puts dense layers among the sparse ones, which the record cannot express")
     heads = cfg.count("num_attention_heads", family=kind)
     rope = cfg.count("qk_rope_head_dim", family=kind)
     fields = {
@@ -275,10 +332,10 @@ def _deepseek(cfg: _Config, kind: str) -> dict:
         "experts": cfg.count("n_routed_experts", family=kind), "experts_routed": cfg.count("num_experts_per_tok", family=kind),
         "experts_shared": cfg.count("n_shared_experts", default=0),
     }
-    dense = cfg.values.get("first_k_dense_replace", 0)
-    if dense:
-        fields["dense_layers"] = cfg.count("first_k_dense_replace", family=kind)
-        fields["dense_ffn_dim"] = cfg.count("intermediate_size", family=kind)
+    first = cfg.count("first_k_dense_replace", default=0) if cfg.values.get("first_k_dense_replace") else 0
+    every = cfg.count("moe_layer_freq", default=1)
+    sparse = [i for i in range(first, fields["layers"]) if i % every == 0]
+    _dense_layers(cfg, fields, fields["layers"] - len(sparse), "intermediate_size")
     return fields
 
 
