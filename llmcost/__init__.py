@@ -63,7 +63,7 @@ MODULES = {
     "hardware": "catalog.hardware",
     "defaults": "catalog.defaults",
     **{name: f"formulas.{name}" for name in (
-        "flops", "memory", "parallelism", "cluster", "cost", "energy", "demand", "sizing", "ranges", "estimate")},
+        "flops", "memory", "parallelism", "cluster", "cost", "energy", "demand", "sizing", "ranges", "estimate", "decoding")},
     **{name: f"running.{name}" for name in ("architecture", "serving", "pipeline", "stages", "toynet", "transformer")},
     **{name: f"analysis.{name}" for name in ("audit", "calibration", "trends", "techniques")},
     "charts": "book.charts",

@@ -31,7 +31,7 @@ import llmcost
 from llmcost import cli, pipeline, serving, toynet, transformer
 from llmcost.core.validate import RANGES, InputError
 
-FORMULA_MODULES = ("flops", "cluster", "cost", "energy", "demand", "estimate", "memory", "parallelism", "sizing", "stages")
+FORMULA_MODULES = ("flops", "cluster", "cost", "energy", "demand", "estimate", "memory", "parallelism", "sizing", "stages", "decoding")
 """The modules of scalar formulas: every public function of theirs is driven here."""
 
 
@@ -117,8 +117,10 @@ def _choices(function, data=None) -> dict:
     return {}
 
 
-INFINITE_BY_DESIGN = {"sizing.min_data_parallel_for_zero", "sizing.rent_vs_buy_breakeven_hours"}
-"""Documented to return inf for "never" (no number of ranks fits; renting never costs more)."""
+INFINITE_BY_DESIGN = {"sizing.min_data_parallel_for_zero", "sizing.rent_vs_buy_breakeven_hours",
+                      "decoding.sustained_batch", "decoding.time_per_output_token"}
+"""Documented to return inf for "never" (no number of ranks fits; renting never costs more; the
+server cannot keep up with the request rate)."""
 
 
 def _same(scalar, array, infinite_allowed=False):
