@@ -138,7 +138,7 @@ OUT_OF_RANGE = {
         "prompt_tokens": [0, 2e6, 100],  # 100: shorter than short_prompt_tokens
         "short_prompt_tokens": [0, 5000],
         "output_tokens": [0, 2e6],
-        "precision": ["fp4", "int8"],
+        "precision": ["fp6", "int2"],
         "compute_efficiency": [0, 1.5],
         "memory_efficiency": [0, 1.5],
         "usd_per_gpu_hour": [0, 1e5],
@@ -149,7 +149,7 @@ OUT_OF_RANGE = {
         "tokens": [0, 1e20],
         "context": [0, 2.5, 1e9],
         "gpu": ["tpu-v4", "abacus"],  # tpu-v4: no interconnect
-        "precision": ["fp4", "int8"],
+        "precision": ["fp6", "int2"],
         "gpus": [0, 1e9],
         "mfu": [0, 1.5],
         "usd_per_gpu_hour": [0, 1e5],

@@ -89,7 +89,7 @@ def test_text_output_names_units(capsys):
         (["train", "--params", "-5", "--tokens", "1e9"], "--params: must be a finite number > 0 (at most 1e+15), got -5.0"),
         (["train", "--params", "abc", "--tokens", "1e9"], "--params: must be a number, got 'abc'"),
         (["train", "--model", "gpt-3", "--gpus", "2.5"], "--gpus: must be a whole number >= 1 (at most 1e+08), got 2.5"),
-        (["train", "--model", "gpt-3", "--precision", "fp4"], "--precision: must be one of fp32, tf32, fp16, bf16, fp8"),
+        (["train", "--model", "gpt-3", "--precision", "fp6"], "--precision: must be one of fp32, tf32, fp16, bf16, fp8, fp4, int8, int4"),
         (["train", "--model", "gpt-3", "--gpu", "v100", "--precision", "bf16"], "precision 'bf16' has no peak rate for gpu 'v100-sxm2-32gb'; allowed: "),
         (["train", "--model", "gpt-3", "--gpus", "8", "--days", "3"], "not allowed with argument --gpus"),
         (["train", "--tokens", "1e9"], "needs --model or --params"),

@@ -129,7 +129,7 @@ NUMERIC_CELLS = [
     ("model_facts.csv", {"subject": "gpt-3", "quantity": "train_flops"}, "value"),
     ("accelerator_specs.csv", {"subject": "a100-80gb-sxm", "quantity": "bf16_tflops"}, "value"),
     ("prices.csv", {"id": "aws-p4d-24xlarge-on-demand"}, "usd"),
-    ("api_prices.csv", {"id": "openai-davinci-2022"}, "usd_per_1k_tokens"),
+    ("api_prices.csv", {"id": "openai-davinci-2022"}, "usd_per_1m_output"),
     ("serving_measurements.csv", {"id": "trtllm-h200-llama-70b-b32-tp1-2048-128"}, "value"),
     ("claims.csv", {"id": "000-toynet-out-h2"}, "stated_value"),
     ("accelerators.csv", {"id": "a100-80gb-sxm"}, "release_year"),  # integer
@@ -240,7 +240,7 @@ def test_bytes_that_are_not_utf8(data):
     ("model_facts.csv", "primary"),
     ("accelerator_specs.csv", "unit"),
     ("claims.csv", "inputs"),
-    ("api_prices.csv", "usd_per_1k_tokens"),
+    ("api_prices.csv", "usd_per_1m_input"),
     ("techniques.csv", "source"),
 ])
 def test_missing_column(data, filename, column):
@@ -351,15 +351,15 @@ def test_frictionless_rejects_what_the_schema_states(data):
     wrong_unit = line_of(facts, subject="gpt-3", quantity="heads")
     set_cell(facts, wrong_unit, "unit", "W")
     api = line_of(data / "api_prices.csv", id="openai-davinci-2022")
-    set_cell(data / "api_prices.csv", api, "usd_per_1k_tokens", "20")  # x1000: above the schema's maximum 1
+    set_cell(data / "api_prices.csv", api, "usd_per_1m_output", "20000")  # x1000: above the schema's maximum 1000
     vocabulary = line_of(data / "quantities.csv", quantity="layers")
     set_cell(data / "quantities.csv", vocabulary, "type", "float")  # not integer or number
     report = validate(str(data / "datapackage.json"))
     found = {(row, kind) for row, kind in report.flatten(["rowNumber", "type"])}
     assert {(duplicate, "primary-key"), (unknown, "foreign-key"), (infinite, "constraint-error"), (wrong_unit, "foreign-key")} <= found
     cells = {(row, field) for row, field, kind in report.flatten(["rowNumber", "fieldName", "type"]) if kind == "constraint-error"}
-    assert {(api, "usd_per_1k_tokens"), (vocabulary, "type")} <= cells
-    with pytest.raises(DataError, match=rf"^api_prices.csv line {api}, column usd_per_1k_tokens: '20' is above the maximum 1$"):
+    assert {(api, "usd_per_1m_output"), (vocabulary, "type")} <= cells
+    with pytest.raises(DataError, match=rf"^api_prices.csv line {api}, column usd_per_1m_output: '20000' is above the maximum 1000$"):
         datasets.api_prices()
     # The loader stops at the first problem: cells are checked row by row before keys across rows.
     with pytest.raises(DataError, match=rf"^model_facts.csv line {infinite}, column value: 'inf' is not a finite number"):
@@ -479,8 +479,8 @@ def test_price_implausible_for_its_unit(data, ident, text, says):
 
 def test_api_price_x1000(data):
     line = line_of(data / "api_prices.csv", id="openai-davinci-2022")
-    set_cell(data / "api_prices.csv", line, "usd_per_1k_tokens", "20")
-    assert_rejected("api_prices.csv", line, "usd_per_1k_tokens", "'20' is above the maximum 1")
+    set_cell(data / "api_prices.csv", line, "usd_per_1m_output", "20000")
+    assert_rejected("api_prices.csv", line, "usd_per_1m_output", "'20000' is above the maximum 1000")
 
 
 @pytest.mark.parametrize("filename", sorted(READERS))

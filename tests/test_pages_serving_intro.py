@@ -289,9 +289,10 @@ def test_api_table_and_findings(full_sweep):
     prices = llmcost.api_prices()
     assert len(api) == len(prices)
     floor_out = full_sweep["usd_per_1k_output_tokens"][-1]
-    assert np.allclose(api["over_output"] * floor_out, prices["usd_per_1k_tokens"])
+    assert np.allclose(api["over_output"] * floor_out, prices["usd_per_1m_output"] / 1000)
+    assert np.allclose(api["over_input"] * full_sweep["usd_per_1k_input_tokens"][-1], prices["usd_per_1m_input"] / 1000)
     shown = texts(ch08.api_findings(api, full_sweep))
-    davinci = prices.set_index("id").loc["openai-davinci-2022", "usd_per_1k_tokens"]
+    davinci = prices.set_index("id").loc["openai-davinci-2022", "usd_per_1m_output"] / 1000
     assert shown["c8_davinci_over"] == f"{davinci / floor_out:,.1f}"
     assert shown["c8_api_floor_in"] == f"{full_sweep['usd_per_1k_input_tokens'][-1]:,.6f} USD"
 

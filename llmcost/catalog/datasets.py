@@ -53,7 +53,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ..core.validate import DECIMAL_TEXT, WHOLE_NUMBER_TEXT, InputError
+from ..core.validate import DECIMAL_TEXT, WHOLE_NUMBER_TEXT, InputError, check_choice
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 
@@ -778,9 +778,13 @@ def accelerator_ids() -> list[str]:
     return [row["id"] for row in _rows("accelerators.csv")]
 
 
-def api_price(ident: str) -> float:
-    """USD per 1k tokens of one row of ``api_prices.csv``, by its id."""
-    prices = {row["id"]: row["usd_per_1k_tokens"] for row in _table("api_prices.csv").values}
+API_DIRECTIONS = ("input", "output")
+
+
+def api_price(ident: str, direction: str = "output") -> float:
+    """USD per 1M ``direction`` tokens (input or output) of one row of ``api_prices.csv``, by its id."""
+    direction = check_choice("direction", direction, API_DIRECTIONS)
+    prices = {row["id"]: row[f"usd_per_1m_{direction}"] for row in _table("api_prices.csv").values}
     if ident not in prices:
         raise InputError(f"unknown api price {ident!r}; known: {', '.join(prices)}")
     return prices[ident]

@@ -55,7 +55,7 @@ def sustained_batch(request_rate, output_tokens, prefill_s, step_fixed_s, step_p
     seconds (T_p) on the same server; its decode step takes ``step_fixed_s + B step_per_sequence_s``
     seconds (a + b B) at batch B.
 
-    Little's law (little1961queue: sequences in the system = arrival rate x time each spends
+    Little's law (little1961proof: sequences in the system = arrival rate x time each spends
     there) with the server busy between prefills and steps: ``B = λ n a / (1 - λ (T_p + n b))``.
     Returns ``inf`` where ``λ (T_p + n b) >= 1``: the server cannot keep up at any batch.
     """

@@ -17,8 +17,8 @@ BYTES_PER_VALUE = {"fp32": 4.0, "tf32": 4.0, "fp16": 2.0, "bf16": 2.0, "fp8": 1.
                    "mxfp4": 4.25 / 8, "nvfp4": 4.5 / 8}
 """Storage bytes of one number in each format (tf32 is stored as fp32). ``fp4`` and ``int4`` count
 the 4-bit elements only; the block-scaled formats add their scales: ``mxfp4`` one 8-bit E8M0
-scale per 32 elements, 4.25 bits a value (ocp2023mx, Section 5), ``nvfp4`` one 8-bit E4M3 scale
-per 16 elements, 4.5 bits (nvidia2025nvfp4; its per-tensor FP32 scale is negligible)."""
+scale per 32 elements, 4.25 bits a value (ocp2023mx, Table 1), ``nvfp4`` one 8-bit E4M3 scale
+per 16 elements, 4.5 bits (nvidia2025nvfp4pretrain, Section 2; its per-tensor FP32 scale is negligible)."""
 
 STORAGE_FORMATS = tuple(BYTES_PER_VALUE)
 """Formats a weight or a cached value may be stored in."""

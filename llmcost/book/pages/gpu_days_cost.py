@@ -580,8 +580,9 @@ def fleet_table(claims: dict):
 
 
 def api_usd_per_1k(api_price: str) -> float:
-    """USD per 1,000 tokens of the row ``api_price`` of :func:`llmcost.api_prices`."""
-    return float(datasets.api_prices().set_index("id").loc[api_price, "usd_per_1k_tokens"])
+    """USD per 1,000 output tokens of the row ``api_price`` of :func:`llmcost.api_prices` (the
+    seed documents quote per 1,000 tokens)."""
+    return datasets.api_price(api_price, "output") / 1000
 
 
 def serving_claims_example(claims: dict, api_price: str) -> dict:

@@ -413,14 +413,14 @@ def fleet_findings(claims: dict, fleet: pd.DataFrame) -> dict:
 
 
 def api_table(sweep: dict) -> pd.DataFrame:
-    """Each API price of the dataset (USD per 1,000 tokens) over the roofline's cost of an output
-    and of an input token at the largest batch of ``sweep`` (:func:`seed_sweep`): columns price
-    (id), model sold, usd, over_output, over_input."""
+    """Each API price of the dataset (USD per 1,000 output tokens) over the roofline's cost of an
+    output token and its input price over that of an input token, at the largest batch of
+    ``sweep`` (:func:`seed_sweep`): columns price (id), model sold, usd, over_output, over_input."""
     prices = datasets.api_prices()
     floor_out, floor_in = sweep["usd_per_1k_output_tokens"][-1], sweep["usd_per_1k_input_tokens"][-1]
-    return pd.DataFrame({"price": prices["id"], "model sold": prices["model"], "usd": prices["usd_per_1k_tokens"],
-                         "over_output": prices["usd_per_1k_tokens"] / floor_out,
-                         "over_input": prices["usd_per_1k_tokens"] / floor_in})
+    per_1k_out, per_1k_in = prices["usd_per_1m_output"] / 1000, prices["usd_per_1m_input"] / 1000
+    return pd.DataFrame({"price": prices["id"], "model sold": prices["model"], "usd": per_1k_out,
+                         "over_output": per_1k_out / floor_out, "over_input": per_1k_in / floor_in})
 
 
 def api_findings(api: pd.DataFrame, sweep: dict) -> dict:
