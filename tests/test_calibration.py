@@ -120,7 +120,7 @@ def test_default_utilization_by_generation_pins_published_hours():
     assert ampere["count"] == 10 and ampere["min"] <= ampere["median"] <= ampere["max"]
     assert "opt-175b" in ampere["models"] and "falcon-180b" in ampere["models"]
     hopper = table.loc["Hopper"]
-    assert hopper["count"] == 4 and hopper["max"] == pytest.approx(3.79080e25 / (30.84e6 * 3600 * 989.5e12))
+    assert hopper["count"] == 8 and hopper["max"] == pytest.approx(3.79080e25 / (30.84e6 * 3600 * 989.5e12))
 
 
 def test_implied_utilization_is_a_lower_bound_of_reported_mfu():

@@ -65,7 +65,7 @@ OUT_OF_RANGE = {
     },
     "03_flop_accounting": {
         "model": ["gpt-1", "abacus"],
-        "trend_from": ["2099-01", "2024-12", "2018-13", "2018", "January 2018"],
+        "trend_from": ["2099-01", "2025-06", "2018-13", "2018", "January 2018"],
         "period_months": [0, 121],
         "causal": [1, 0],
     },

@@ -78,7 +78,7 @@ def test_fractions_and_counts_are_plausible():
     for quantity in ("mfu", "hfu"):
         assert facts.loc[facts["quantity"] == quantity, "value"].between(0, 1, inclusive="right").all()
     assert (facts.loc[facts["quantity"] == "pue", "value"] >= 1).all()
-    may_be_zero = {"position_embeddings", "linear_biases", "experts_shared"}  # rotary, no biases, no shared expert
+    may_be_zero = {"position_embeddings", "linear_biases", "experts_shared", "dense_layers"}  # rotary, no biases, no shared expert, all layers sparse
     assert (facts.loc[~facts["quantity"].isin(may_be_zero), "value"] > 0).all()
     assert facts.loc[facts["quantity"].isin(may_be_zero), "value"].notna().all()
 

@@ -9,6 +9,8 @@ import math
 import altair as alt
 import pytest
 
+import llmcost
+
 from llmcost.book import format_number
 from llmcost.book.pages import gpu_days_cost as ch05
 from llmcost.core.validate import InputError
@@ -191,7 +193,8 @@ def test_deadline_example():
 
 def test_rental_table_divides_instance_prices():
     shown = ch05.rental_table()
-    assert "seed002-a100-purchase" not in shown.index and len(shown) == 8
+    rentals = llmcost.prices().query("unit != 'usd_per_unit'")
+    assert "seed002-a100-purchase" not in shown.index and len(shown) == len(rentals) > 40
     assert shown.loc["aws-p4d-capacity-block", "USD per GPU-hour"] == f"{RENT:,.2f}"
     assert shown.loc["aws-p4d-capacity-block", "quoted (USD)"] == "14.75 per instance-hour"
     assert shown.loc["deepseek-v3-h800-rental", "quoted (USD)"] == "2.00 per GPU-hour"
