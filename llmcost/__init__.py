@@ -65,7 +65,7 @@ MODULES = {
     **{name: f"formulas.{name}" for name in (
         "flops", "memory", "parallelism", "cluster", "cost", "energy", "demand", "sizing", "ranges", "estimate", "decoding")},
     **{name: f"running.{name}" for name in ("architecture", "serving", "pipeline", "stages", "toynet", "transformer")},
-    **{name: f"analysis.{name}" for name in ("audit", "calibration", "trends", "techniques")},
+    **{name: f"analysis.{name}" for name in ("audit", "calibration", "trends", "techniques", "market")},
     "charts": "book.charts",
     "figures": "book.figures",
     "sliders": "book.sliders",

@@ -48,4 +48,4 @@ def edition_html(tmp_path_factory) -> Path:
     """A one-chapter edition of the book (the intro on an H100 at 40 % MFU), built once per session."""
     from llmcost.book import edition
 
-    return edition({"gpu": "h100", "mfu": 0.4}, chapters=["00_intro"], out=tmp_path_factory.mktemp("edition") / "html", jobs=1)
+    return edition({"gpu": "b200", "mfu": 0.4}, chapters=["00_intro"], out=tmp_path_factory.mktemp("edition") / "html", jobs=1)

@@ -30,7 +30,7 @@ OUT_OF_RANGE = {
     "00_intro": {
         "model": ["gpt-1", "abacus"],  # gpt-1: no tokens in the dataset
         "gpu": ["abacus", "v100"],  # the V100 has no bf16 rate
-        "precision": ["fp4", "fp8"],  # the A100 has no fp8 rate
+        "precision": ["fp4", "fp6"],  # the H100 has no fp4 rate; fp6 is no precision
         "mfu": [0, 1.5, 1e-5, NAN],
         "usd_per_gpu_hour": [0, 1e5, INF],
         "power_w": [0, 1e6],
@@ -118,7 +118,7 @@ OUT_OF_RANGE = {
     "07_energy_carbon": {
         "model": ["chinchilla-70b", "gpt-1", "abacus"],  # chinchilla: no accelerator
         "gpu": ["tpu-v5p", "abacus"],  # tpu-v5p: no TDP
-        "precision": ["fp4", "fp8"],
+        "precision": ["fp4", "fp6"],  # the H100 has no fp4 rate
         "mfu": [0, 1.5],
         "power_source": ["measured"],
         "pue_low": [0.9, 1.15],

@@ -29,14 +29,17 @@ def test_defaults_are_the_dataset_figures_they_cite():
         record = llmcost.model(ident) if kind == "model" else llmcost.accelerator(ident)
         assert record[quantity] == defaults.value(name), name
     assert llmcost.resolve_model(defaults.value("model")) == "gpt-3"
-    assert llmcost.peak_flops(defaults.value("gpu"), defaults.value("precision")) == 312e12
+    assert llmcost.peak_flops(defaults.value("gpu"), defaults.value("precision")) == 989.5e12
 
 
-def test_the_default_price_lies_among_the_quoted_a100_prices():
-    prices = datasets.prices()
-    a100 = prices[prices["accelerator"].str.startswith("a100") & (prices["unit"] != "usd_per_unit")]
-    per_gpu = [row.usd / (row.gpus_per_instance if row.unit == "usd_per_instance_hour" else 1) for row in a100.itertuples()]
-    assert min(per_gpu) <= defaults.value("usd_per_gpu_hour") <= max(per_gpu)
+def test_the_default_price_is_the_median_current_quote_of_the_default_accelerator():
+    """3.9 USD: the median of the newest 2025-26 H100 quote of each provider and offering, and the
+    price of the quote it cites."""
+    summary = llmcost.market.rental_summary(defaults.value("gpu"), since="2025-01")
+    assert summary["median"] == defaults.value("usd_per_gpu_hour") and summary["quotes"] >= 10
+    median_row = datasets.prices().set_index("id").loc[summary["median_id"]]
+    assert median_row["source"] == defaults.BOOK["usd_per_gpu_hour"].source
+    assert summary["first"] >= "2025-01"
 
 
 def test_every_default_cites_a_reference():
@@ -45,7 +48,7 @@ def test_every_default_cites_a_reference():
 
 
 DISTINCT = {name: default.value for name, default in defaults.BOOK.items()
-            if isinstance(default.value, float) and default.value not in (1.1, 2.0, 400.0)}
+            if isinstance(default.value, float) and default.value not in (1.1, 2.0, 3.9, 400.0, 700.0)}
 """The book-wide defaults whose text (0.462, 0.385) stands for nothing else in the code."""
 
 

@@ -33,15 +33,15 @@ def test_banner_names_each_changed_parameter_with_both_values(edition_html):
     page = _page(edition_html)
     rows = _banner_rows(page)
     assert rows[0] == ["parameter", "published", "this edition"]
-    assert sorted(rows[1:]) == [["gpu", "'a100'", "'h100'"], ["mfu", "0.462", "0.4"]]  # unchanged ones not listed
+    assert sorted(rows[1:]) == [["gpu", "'h100'", "'b200'"], ["mfu", "0.462", "0.4"]]  # unchanged ones not listed
     assert re.search(r'<a href="[^"]*chapters/00_intro\.html">the published page</a>', page)
 
 
 def test_glued_figures_are_recomputed_and_highlighted(edition_html):
     page = _page(edition_html)
     facts = llmcost.model("gpt-3")
-    hours = llmcost.gpu_hours(llmcost.training_flops(facts["params_active"], facts["tokens"]), llmcost.peak_flops("h100", "bf16"), 0.4)
-    published = llmcost.gpu_hours(llmcost.training_flops(facts["params_active"], facts["tokens"]), llmcost.peak_flops("a100", "bf16"), 0.462)
+    hours = llmcost.gpu_hours(llmcost.training_flops(facts["params_active"], facts["tokens"]), llmcost.peak_flops("b200", "bf16"), 0.4)
+    published = llmcost.gpu_hours(llmcost.training_flops(facts["params_active"], facts["tokens"]), llmcost.peak_flops("h100", "bf16"), 0.462)
     assert (f'<span class="pasted-text llmcost-changed" title="published: {published:,.0f}">{hours:,.0f}</span>') in page
     assert f'<span class="pasted-text">{facts["tokens"] / 1e9:.0f} billion</span>' in page  # unchanged: plain
 

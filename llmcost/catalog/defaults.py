@@ -24,16 +24,17 @@ class Default:
 BOOK = {
     "model": Default("gpt-3", "the model followed (llmcost.models())", "brown2020gpt3",
                      "GPT-3 175B: the model every source document works through"),
-    "gpu": Default("a100", "the accelerator (llmcost.accelerators())", "nvidia2020a100",
-                   "the A100 80 GB SXM: the accelerator the source documents price"),
-    "precision": Default("bf16", "the precision of the accelerator's dense peak rate", "nvidia2020a100",
-                         "16-bit mixed precision, as large models train; the A100's bf16 and fp16 rates are equal"),
+    "gpu": Default("h100", "the accelerator (llmcost.accelerators())", "nvidia2022h100",
+                   "the H100 SXM: the accelerator most 2025-26 rental quotes and training runs use (the source "
+                   "documents' A100 is kept where a chapter reproduces them)"),
+    "precision": Default("bf16", "the precision of the accelerator's dense peak rate", "nvidia2022h100",
+                         "16-bit mixed precision, as large models train; the H100's (and A100's) bf16 and fp16 rates are equal"),
     "mfu": Default(0.462, "model FLOPs utilization, in (0, 1]", "chowdhery2022palm",
                    "PaLM 540B's 46.2 % (Table 3, attention counted): the best published MFU the source documents quote"),
-    "usd_per_gpu_hour": Default(2.0, "rental price of one accelerator-hour, USD", "deepseek2024v3",
-                                "the round rental price DeepSeek-V3's report assumes; the dataset's A100 quotes span "
-                                "1.84 to 4.10 USD"),
-    "power_w": Default(400.0, "average power per accelerator, W", "nvidia2020a100", "the A100 SXM's TDP"),
+    "usd_per_gpu_hour": Default(3.9, "rental price of one accelerator-hour, USD", "apievangelist2026crusoe",
+                                "the median of the newest 2025-26 H100 quotes of each provider and offering, spot left "
+                                "out (llmcost.market.rental_summary('h100')): Crusoe's on-demand price of 2026-09"),
+    "power_w": Default(700.0, "average power per accelerator, W", "nvidia2022h100", "the H100 SXM's TDP"),
     "pue": Default(1.1, "power usage effectiveness of the data centre, at least 1", "touvron2023llama",
                    "the PUE Touvron et al. assume for a US data centre (Table 15); GPT-3's was 1.10 as well"),
     "grid_kg_per_kwh": Default(0.385, "carbon intensity of the grid, kg CO2e per kWh", "touvron2023llama",
@@ -43,13 +44,21 @@ BOOK = {
 
 FROM_DATA = {
     "mfu": ("model", "palm-540b", "mfu"),
-    "power_w": ("accelerator", "a100", "tdp_w"),
+    "power_w": ("accelerator", "h100", "tdp_w"),
     "pue": ("model", "llama-65b", "pue"),
     "grid_kg_per_kwh": ("model", "llama-65b", "grid_kg_per_kwh"),
 }
 """Defaults that are a figure of the datasets: name -> (dataset, id, quantity)."""
 
+SEED_A100 = "a100: the A100 80 GB SXM that the source documents price, reproduced here with their hardware"
+
 EXCEPTIONS = {
+    ("02_training_stages", "gpu"): SEED_A100 + " (seed 002's InstructGPT-era stages)",
+    ("04_memory_parallelism", "gpu"): SEED_A100 + " (the A100's 80 GB bound the memory examples)",
+    ("05_gpu_days_cost", "gpu"): SEED_A100 + " (seeds 000 and 002's GPU-days and rental prices)",
+    ("06_utilization", "gpu"): SEED_A100 + " (seed 000's serving instance of 8 A100s)",
+    ("08_serving", "gpu"): SEED_A100 + " (seed 004's inference fleet and its servers; gpu_compare draws the H100 beside it)",
+    ("08_serving", "usd_per_gpu_hour"): "2.0 USD, DeepSeek-V3's round rental price, for the A100 servers of the worked example",
     ("05_gpu_days_cost", "precision"): "fp16: its accelerator grid includes the V100, which has no bf16 rate (the A100's, "
                                        "H100's and B200's fp16 and bf16 rates are equal)",
     ("08_serving", "model"): "serving is shown for a model with grouped-query attention, as served today and as measured "
