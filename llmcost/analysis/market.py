@@ -50,3 +50,14 @@ def _month(name: str, value: str) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
         raise InputError(f"{name} must be a month YYYY-MM, got {value!r}")
     return value
+
+
+def quote_date(usd_per_gpu_hour: float, accelerator: str | None = None) -> str | None:
+    """Date of the newest quote of ``prices.csv`` (of ``accelerator`` if given) whose price per
+    accelerator-hour is ``usd_per_gpu_hour`` to the cent, or None when no quote has it (a price a
+    reader set)."""
+    ident = datasets.resolve_accelerator(accelerator) if accelerator is not None else None
+    dates = [row["date"] for row in datasets.price_rows()
+             if row["unit"] != "usd_per_unit" and (ident is None or row["accelerator"] == ident)
+             and round(gpu_hour_price(row["id"]), 2) == round(float(usd_per_gpu_hour), 2)]
+    return max(dates) if dates else None

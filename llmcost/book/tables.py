@@ -96,6 +96,21 @@ def format_number(value, fmt: str = ",.3g", unit: str = "") -> str:
     return f"{text} {unit}" if unit else text
 
 
+def price_text(usd, per: str, date: str | None, fmt: str = ",.2f") -> str:
+    """A price as the book prints it, with the date it was quoted: ``"1.84 USD per GPU-hour (as of
+    2024-12)"``. ``date`` None: a price that no dated quote has (a reader's own), said so."""
+    when = f"as of {date}" if date else "a price set for this edition, not a dated quote"
+    return f"{format_number(usd, fmt)} USD per {per} ({when})"
+
+
+def dated_price(usd, per: str = "GPU-hour", accelerator: str | None = None, fmt: str = ",.2f") -> str:
+    """:func:`price_text` of a price per accelerator-hour, dated by the newest quote of the
+    dataset at that price (:func:`llmcost.market.quote_date`; of ``accelerator`` if given)."""
+    from ..analysis.market import quote_date
+
+    return price_text(usd, per, quote_date(usd, accelerator), fmt)
+
+
 def glue_number(name: str, value, fmt: str = ",.3g", unit: str = "") -> None:
     """Glue ``value`` formatted with ``fmt`` (and ``unit``) under ``name``.
 

@@ -26,8 +26,8 @@ import pandas as pd
 
 from .. import chapter_parameters as parameters
 from .. import figures, sliders
-from ..tables import format_number, table
-from ...analysis import audit, calibration
+from ..tables import dated_price, format_number, price_text, table
+from ...analysis import audit, calibration, market
 from ...catalog import datasets
 from ...catalog.hardware import peak_flops
 from ...core import validate
@@ -267,16 +267,118 @@ def deadline_example(model: str, gpu: str, precision: str, utilization: float, d
 # --- renting ------------------------------------------------------------------------------------
 
 
-def rental_table():
-    """The rental rows of :func:`llmcost.prices`: the price as quoted (USD per instance- or
-    GPU-hour) and per GPU-hour (:func:`llmcost.cost.gpu_hour_price`), with date and source."""
+TODAY_SINCE = "2025-01"
+"""The first month of the quotes this chapter calls today's (the source documents' quotes end in 2024)."""
+
+
+def rental_table(until: str = TODAY_SINCE):
+    """The rental rows of :func:`llmcost.prices` quoted before ``until`` (``YYYY-MM``), the source
+    documents' time: the price as quoted (USD per instance- or GPU-hour) and per GPU-hour
+    (:func:`llmcost.cost.gpu_hour_price`), with date and source."""
     rows = datasets.prices()
-    rentals = rows[rows["unit"] != "usd_per_unit"].copy()
+    rentals = rows[(rows["unit"] != "usd_per_unit") & (rows["date"] < until)].copy()
     rentals["per_gpu_hour"] = [cost.gpu_hour_price(ident) for ident in rentals["id"]]
     rentals["quoted"] = [f"{row['usd']:,.2f} per {'instance' if row['unit'] == 'usd_per_instance_hour' else 'GPU'}-hour"
                          for _, row in rentals.iterrows()]
     return table(rentals[["id", "accelerator", "offering", "quoted", "per_gpu_hour", "date", "source"]],
-                 {"per_gpu_hour": ",.2f"}, {"quoted": "quoted (USD)", "per_gpu_hour": "USD per GPU-hour"})
+                 {"per_gpu_hour": ",.2f"}, {"quoted": "quoted (USD)", "per_gpu_hour": "USD per GPU-hour", "date": "as of"})
+
+
+def quoted_accelerators(since: str = TODAY_SINCE) -> list[str]:
+    """Ids of the accelerators with a rental quote dated ``since`` or later, in dataset order."""
+    dated = {row["accelerator"] for row in datasets.price_rows() if row["unit"] != "usd_per_unit" and row["date"] >= since}
+    return [ident for ident in datasets.accelerator_ids() if ident in dated]
+
+
+def current_quotes_table(since: str = TODAY_SINCE):
+    """The newest quote of each provider and offering since ``since`` (:func:`llmcost.market.current_quotes`,
+    spot left out), per accelerator, cheapest first: provider, offering, USD per GPU-hour, date, source."""
+    rows = [{"accelerator": ident, **quote} for ident in quoted_accelerators(since) for quote in market.current_quotes(ident, since)]
+    frame = pd.DataFrame(rows)[["accelerator", "provider", "offering", "per_gpu_hour", "date", "source"]]
+    return table(frame, {"per_gpu_hour": ",.2f"}, {"per_gpu_hour": "USD per GPU-hour", "date": "as of"})
+
+
+def today_table(since: str = TODAY_SINCE):
+    """Per accelerator, the spread of its current quotes (:func:`llmcost.market.rental_summary`):
+    quotes, low, median and high USD per accelerator-hour, and the dates they span."""
+    rows = []
+    for ident in quoted_accelerators(since):
+        summary = market.rental_summary(ident, since)
+        dates = summary["first"] if summary["first"] == summary["last"] else f"{summary['first']} to {summary['last']}"
+        rows.append({"accelerator": datasets.accelerator(ident)["name"], "quotes": summary["quotes"], "low": summary["low"],
+                     "median": summary["median"], "high": summary["high"], "as of": dates})
+    return table(pd.DataFrame(rows), {"quotes": ",.0f", "low": ",.2f", "median": ",.2f", "high": ",.2f"},
+                 {"low": "low (USD per GPU-hour)", "median": "median", "high": "high"})
+
+
+def today_example(since: str = TODAY_SINCE) -> dict:
+    """The median current H100, H200 and B200 quotes (dated prices), the H100's spread and count,
+    and AWS's June 2025 cut of its 8-H100 instance (before, after, percent). Glue names ``c5_today_*``, ``c5_aws_*``."""
+    h100 = market.rental_summary("h100", since)
+    before, after = (cost.gpu_hour_price(ident) for ident in AWS_CUT)
+    values = {
+        "c5_today_h100": price_text(h100["median"], "GPU-hour", f"{h100['first']} to {h100['last']}"),
+        "c5_today_quotes": (h100["quotes"], ",.0f"),
+        "c5_today_low": price_text(h100["low"], "GPU-hour", _date_of(market.current_quotes("h100", since)[0])),
+        "c5_today_high": price_text(h100["high"], "GPU-hour", _date_of(market.current_quotes("h100", since)[-1])),
+        "c5_aws_before": price_text(before, "GPU-hour", _date(AWS_CUT[0])),
+        "c5_aws_after": price_text(after, "GPU-hour", _date(AWS_CUT[1])),
+        "c5_aws_cut": (1 - after / before, ".0%"),
+    }
+    for ident in ("h200", "b200"):
+        summary = market.rental_summary(ident, since)
+        values[f"c5_today_{ident}"] = price_text(summary["median"], "GPU-hour", f"{summary['first']} to {summary['last']}")
+    return values
+
+
+AWS_CUT = ("aws-p5-48xlarge-on-demand-2025-06-04", "aws-p5-48xlarge-on-demand-2025-06-05")
+"""The last daily reading of AWS's p5.48xlarge on-demand price before its June 2025 cut, and the first after."""
+
+
+def _date_of(quote: dict) -> str:
+    return str(quote["date"])
+
+
+def price_history(accelerator: str = "h100") -> pd.DataFrame:
+    """Every rental quote of ``accelerator`` in USD per accelerator-hour with its date (a month is
+    drawn at its 15th) and the kind of offering: on-demand, reserved or committed, capacity block, spot."""
+    ident = datasets.resolve_accelerator(accelerator)
+    rows = [row for row in datasets.price_rows() if row["accelerator"] == ident and row["unit"] != "usd_per_unit"]
+    return pd.DataFrame({
+        "date": [row["date"] if len(row["date"]) == 10 else f"{row['date']}-15" for row in rows],
+        "usd": [round(cost.gpu_hour_price(row["id"]), 2) for row in rows],
+        "provider": [row["provider"] for row in rows],
+        "kind": [_offering_kind(row["offering"]) for row in rows],
+    })
+
+
+def _offering_kind(offering: str) -> str:
+    text = offering.lower()
+    for kind, words in (("spot", ("spot",)), ("capacity block", ("capacity block",)), ("reserved or committed", ("reserved", "committed"))):
+        if any(word in text for word in words):
+            return kind
+    return "on-demand"
+
+
+def price_history_chart(history: pd.DataFrame, accelerator: str = "h100"):
+    """USD per accelerator-hour of every quote of ``history`` (:func:`price_history`) against its date, log scale."""
+    name = datasets.accelerator(accelerator)["name"]
+    return alt.Chart(history).mark_point(filled=True, size=60).encode(
+        x=alt.X("date:T", title="date of the quote", axis=alt.Axis(format="%Y")),
+        y=alt.Y("usd:Q", scale=alt.Scale(type="log"), title="USD per GPU-hour", axis=alt.Axis(format=",.2f")),
+        color=alt.Color("kind:N", title=None, legend=alt.Legend(orient="bottom")),
+        tooltip=["provider:N", "kind:N", alt.Tooltip("usd:Q", format=",.2f"), alt.Tooltip("date:T", format="%Y-%m-%d")],
+    ).properties(width=440, height=280, title=f"Rental quotes of the {name}, per GPU-hour")
+
+
+def _date(price_id: str) -> str:
+    """The date of the row ``price_id`` of ``prices.csv``."""
+    return str(datasets.prices().set_index("id").loc[price_id, "date"])
+
+
+def _api_date(api_id: str) -> str:
+    """The date of the row ``api_id`` of ``api_prices.csv``."""
+    return str(datasets.api_prices().set_index("id").loc[api_id, "date"])
 
 
 def rent_example(rental_price: str, gpu: str, precision: str, utilization: float) -> dict:
@@ -292,7 +394,7 @@ def rent_example(rental_price: str, gpu: str, precision: str, utilization: float
         "c5_rent_id": rental_price,
         "c5_rent_what": f"{row['provider']} {row['offering']} ({row['accelerator']})",
         "c5_rent_date": str(row["date"]),
-        "c5_rent": (rent, ",.2f", "USD"),
+        "c5_rent": price_text(rent, "GPU-hour", str(row["date"])),
         "c5_gpt3_rent_usd": (cost.rental_cost(hours, rent) / 1e6, ",.2f", "million USD"),
         "c5_gpt3_hours_mine": (hours, ",.0f"),
         "c5_mtnlg_mfu": (datasets.model("mt-nlg-530b")["mfu"], ".1%"),
@@ -312,7 +414,7 @@ def deepseek_example(utilization: float) -> dict:
     usd_6pd = cost.rental_cost(hours_6pd, price)
     return {
         "c5_ds_hours": (deepseek["gpu_hours"], ",.0f"),
-        "c5_ds_price": (price, ",.2f", "USD"),
+        "c5_ds_price": price_text(price, "GPU-hour", _date("deepseek-v3-h800-rental")),
         "c5_ds_usd": (usd / 1e6, ",.3f", "million USD"),
         "c5_ds_published": (deepseek["cost_usd"] / 1e6, ",.3f", "million USD"),
         "c5_ds_ratio": (deepseek["cost_usd"] / usd, ".3f"),
@@ -389,10 +491,10 @@ def range_example(model: str, span: dict, utilizations, prices) -> dict:
     return {
         "c5_mfu_low": (mfu_low, ".1%"),
         "c5_mfu_high": (mfu_high, ".1%"),
-        "c5_price_low": (price_low, ",.2f", "USD"),
-        "c5_price_high": (price_high, ",.2f", "USD"),
-        "c5_price_semianalysis": (cost.gpu_hour_price("semianalysis-gpt4-a100"), ",.2f", "USD"),
-        "c5_price_p4d": (cost.gpu_hour_price("aws-p4d-24xlarge-on-demand"), ",.2f", "USD"),
+        "c5_price_low": dated_price(price_low),
+        "c5_price_high": dated_price(price_high),
+        "c5_price_semianalysis": price_text(cost.gpu_hour_price("semianalysis-gpt4-a100"), "A100-hour", _date("semianalysis-gpt4-a100")),
+        "c5_price_p4d": price_text(cost.gpu_hour_price("aws-p4d-24xlarge-on-demand"), "GPU-hour", _date("aws-p4d-24xlarge-on-demand")),
         "c5_range_model": datasets.model(model)["name"],
         "c5_range_cost": (usd.central[0] / 1e6, ",.2f", "million USD"),
         "c5_range_cost_low": (usd.low[0] / 1e6, ",.2f"),
@@ -599,8 +701,8 @@ def serving_claims_example(claims: dict, api_price: str) -> dict:
     margin_claim = claims["000-gross-margin"]
     seed_api = margin_claim["inputs"]["price_per_1k_tokens"]
     return {
-        "c5_seed_instance": (si["usd_per_instance_hour"], ",.2f", "USD"),
-        "c5_seed_gpu_hour": (seed_price, ",.2f", "USD"),
+        "c5_seed_instance": price_text(si["usd_per_instance_hour"], "instance-hour", _date("seed000-8xa100-effective")),
+        "c5_seed_gpu_hour": price_text(seed_price, "GPU-hour", _date("seed000-8xa100-effective")),
         "c5_serving_stated": (sc["stated_value"], ",.4f", "USD"),
         "c5_serving_at_462": (sc["recomputed"], ",.4f", "USD"),
         "c5_serving_implied": (implied, ".1%"),
@@ -609,8 +711,8 @@ def serving_claims_example(claims: dict, api_price: str) -> dict:
         "c5_margin_at_462": (cost.gross_margin(sc["recomputed"], seed_api), ".1%"),
         "c5_gain_cut": (claims["000-utilization-gain"]["recomputed"], ".1%"),
         "c5_gain_relative": (cost.cost_reduction(implied, implied * 1.1), ".1%"),
-        "c5_api_price": (api_usd_per_1k(api_price), ",.3f", "USD"),
-        "c5_seed_api_price": (seed_api, ",.2f", "USD"),
+        "c5_api_price": price_text(api_usd_per_1k(api_price), "1,000 tokens", _api_date(api_price), ",.3f"),
+        "c5_seed_api_price": price_text(seed_api, "1,000 tokens", _api_date("openai-davinci-2022")),
     }
 
 

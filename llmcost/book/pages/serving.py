@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .. import chapter_parameters as parameters
-from ..tables import format_number
+from ..tables import dated_price, format_number, price_text
 from ...analysis import audit, calibration
 from ...catalog import datasets, hardware
 from ...core.validate import InputError
@@ -197,7 +197,7 @@ def worked_example(model, gpu, example: dict, *, gpus, batch, prompt_tokens, out
         "c8_attention": attention_text(model),
         "c8_why": bound_text(example, batch),
         "c8_memory_efficiency": (memory_efficiency, ".0%"),
-        "c8_price": (usd_per_gpu_hour, ",.2f", "USD"),
+        "c8_price": dated_price(usd_per_gpu_hour),
     }
 
 
@@ -356,7 +356,7 @@ def seed_cost_findings(claim: dict, seed: dict, contexts: pd.DataFrame) -> dict:
     small = datasets.accelerator("a100-40gb")["memory_gb"]
     values = {
         "c8_s0_stated": (claim["stated_value"], ",.4f", "USD"),
-        "c8_s0_price": (seed["usd_per_gpu_hour"], ",.2f", "USD"),
+        "c8_s0_price": dated_price(seed["usd_per_gpu_hour"]),
         "c8_s0_gpu": datasets.accelerator(seed["gpu"])["name"],
         "c8_s0_batch_512": (contexts.loc[0, "batch_for_seed"], ",.0f"),
         "c8_s0_max_512": (contexts.loc[0, "max_batch"], ",.0f"),
@@ -433,7 +433,7 @@ def api_findings(api: pd.DataFrame, sweep: dict) -> dict:
         "c8_api_floor_in": (sweep["usd_per_1k_input_tokens"][-1], ",.6f", "USD"),
         "c8_davinci_over": (davinci["over_output"], ",.1f"),
         "c8_turbo_over": (turbo["over_output"], ",.2f"),
-        "c8_turbo_price": (turbo["usd"], ",.3f", "USD"),
+        "c8_turbo_price": price_text(turbo["usd"], "1,000 tokens", str(datasets.api_prices().set_index("id").loc["openai-gpt-3.5-turbo-2023", "date"]), ",.3f"),
     }
 
 

@@ -12,13 +12,14 @@ import numpy as np
 import pandas as pd
 
 from ...analysis import audit, calibration, techniques
+from ...analysis.market import quote_date
 from ...catalog import datasets
 from ...catalog.hardware import peak_flops
 from ...core import validate
 from ...formulas import cost, flops, memory
 from ...running import toynet
 from .. import chapter_parameters as parameters
-from ..tables import table
+from ..tables import price_text, table
 
 LOWEST_SERVING_UTILIZATION = 1e-4
 """The lowest utilization that the chapter's serving parameters may imply (below it they describe
@@ -207,7 +208,8 @@ def serving_example(serving: dict) -> dict:
     return {
         "c6_cost_stated": (serving["usd_per_1k_tokens"], ".4f"),
         "c6_gpus_per_instance": (serving["gpus_per_instance"], ",.0f"),
-        "c6_instance_price": (serving["usd_per_instance_hour"], ",.2f"),
+        "c6_instance_price": price_text(serving["usd_per_instance_hour"], "instance-hour",
+                                        quote_date(serving["usd_per_instance_hour"] / serving["gpus_per_instance"], serving["gpu"])),
         "c6_serving_params": (serving["serving_params"], "words"),
         "c6_k_infer": (flops.flops_per_param_per_token(training=False), ",.0f"),
         "c6_gpu": serving["gpu"],
