@@ -64,7 +64,7 @@ MODULES = {
     "defaults": "catalog.defaults",
     **{name: f"formulas.{name}" for name in (
         "flops", "memory", "parallelism", "cluster", "cost", "energy", "demand", "sizing", "ranges", "estimate", "decoding")},
-    **{name: f"running.{name}" for name in ("architecture", "serving", "pipeline", "stages", "toynet", "transformer")},
+    **{name: f"running.{name}" for name in ("architecture", "serving", "serving_practice", "pipeline", "stages", "toynet", "transformer")},
     **{name: f"analysis.{name}" for name in ("audit", "calibration", "trends", "techniques", "market")},
     "charts": "book.charts",
     "figures": "book.figures",

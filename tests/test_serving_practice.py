@@ -1,0 +1,47 @@
+"""Serving practice on a model's roofline (llmcost.serving_practice): the straight-line decode
+step matches the roofline, the closed forms are fed by it, and the cases without one are refused."""
+
+import math
+
+import pytest
+
+from llmcost import decoding, serving, serving_practice
+from llmcost.core.validate import InputError
+
+CASE = {"gpus": 8, "prompt_tokens": 1000, "output_tokens": 300}
+
+
+def test_the_line_is_the_roofline_while_memory_bound():
+    line = serving_practice.decode_line("llama-3.1-70b", "h100", **CASE)
+    for batch in (3, 17, 64):
+        step = serving.serving_estimate("llama-3.1-70b", "h100", batch=batch, **CASE)["decode_s_per_step"]
+        assert line["step_fixed_s"] + batch * line["step_per_sequence_s"] == pytest.approx(step, rel=1e-6)
+    assert line["step_fixed_s"] > 100 * line["step_per_sequence_s"] > 0  # the weights dominate one sequence's cache
+
+
+def test_continuous_batching_feeds_the_closed_form():
+    served = serving_practice.continuous_batching("llama-3.1-70b", "h100", request_rate=2.0, **CASE)
+    shape = (2.0, 300, served["prefill_s"], served["step_fixed_s"], served["step_per_sequence_s"])
+    assert served["batch"] == pytest.approx(decoding.sustained_batch(*shape))
+    assert served["time_per_output_token_s"] == pytest.approx(decoding.time_per_output_token(*shape))
+    assert served["holds"] and served["output_tokens_per_s"] == 600
+    assert served["time_per_output_token_s"] > served["step_fixed_s"]  # the load stretches the unloaded step
+    busier = serving_practice.continuous_batching("llama-3.1-70b", "h100", request_rate=10.0, **CASE)
+    assert busier["batch"] > served["batch"] and busier["time_per_output_token_s"] > served["time_per_output_token_s"]
+
+
+def test_where_the_closed_form_does_not_hold_it_says_so():
+    limit = serving_practice.continuous_batching("llama-3.1-70b", "h100", request_rate=1.0, **CASE)["max_request_rate"]
+    beyond = serving_practice.continuous_batching("llama-3.1-70b", "h100", request_rate=limit * 1.2, **CASE)
+    assert not beyond["holds"] and beyond["why"]
+    with pytest.raises(InputError, match="mixture of experts"):
+        serving_practice.continuous_batching("gpt-oss-120b", "h100", request_rate=1.0, prompt_tokens=100, output_tokens=100)
+
+
+def test_disaggregated_split_and_transfer():
+    split = serving_practice.disaggregated("llama-3.1-70b", "h100", prefill_gpus=8, decode_gpus=8, batch=64,
+                                           prompt_tokens=2000, output_tokens=300, link_gbps=50)
+    assert split["prefill_groups_per_decode_group"] == pytest.approx(64 * split["prefill_s"] / (300 * split["decode_step_s"]))
+    # Llama 3.1 70B caches 80 layers x 8 heads x 128 x 2 (K and V) x 2 bytes = 327,680 bytes a token
+    assert split["kv_transfer_s"] == pytest.approx(2000 * 327_680 / 50e9)
+    assert math.isfinite(split["prefill_s"]) and split["decode_step_s"] > 0
