@@ -45,3 +45,22 @@ def test_disaggregated_split_and_transfer():
     # Llama 3.1 70B caches 80 layers x 8 heads x 128 x 2 (K and V) x 2 bytes = 327,680 bytes a token
     assert split["kv_transfer_s"] == pytest.approx(2000 * 327_680 / 50e9)
     assert math.isfinite(split["prefill_s"]) and split["decode_step_s"] > 0
+
+
+# --- chapter 8's section on today's practice (llmcost.book.pages.serving_today) ------------------
+
+
+def test_chapter_8_today_cases():
+    from llmcost.book.pages import serving_today as today
+
+    rows = today.quantized_rows().set_index(["weights", "KV cache"])
+    # gpt-oss-120b: 4 H100s in 16 bits, one in MXFP4 (OpenAI: it "fits on a single 80GB GPU")
+    assert rows.loc[("bf16", "bf16"), "gpus"] == 4 and rows.loc[("mxfp4", "fp8"), "gpus"] == 1
+    assert rows.loc[("mxfp4", "fp8"), "weights_gb"] == pytest.approx(rows.loc[("bf16", "bf16"), "weights_gb"] * 4.25 / 16)
+    found = today.speculative_findings()
+    assert found["c8_sd_speedup_low"][0] == pytest.approx(1.85 / (1 + 1 / 61))
+    assert abs(found["c8_sd_speedup_low"][0] / today.DEEPSEEK_SPEEDUP - 1) < 0.05  # the formula meets DeepSeek's 1.8x
+    floor = today.open_model_floor()
+    assert floor["c8_open_over_out"][0] > 1  # the cheapest price lies above the roofline's best case
+    batching = today.batching_rows()
+    assert list(batching["holds"]) == ["yes"] * len(today.RATES) and batching["batch"].is_monotonic_increasing
