@@ -228,6 +228,8 @@ FLAG_CALLS = {
     "architecture.forward_flops_per_token": {"model": TOY, "context": 16},
     "estimate.training_estimate": {"params": 1e9, "tokens": 1e9, "peak_flops": 1e14, "utilization": 0.5},
     "ranges.training_range": {"params": 1e9, "tokens": 1e9, "peak_flops": 1e14, "utilization": 0.5},
+    "stages.grpo_flops_per_token": {"params": 1e9},
+    "stages.grpo_flops": {"params": 1e9, "questions_per_step": 32, "samples_per_question": 16, "steps": 10, "tokens_per_sample": 1000},
     "market.current_quotes": {"accelerator": "h100"},
     "market.rental_summary": {"accelerator": "h100"},
     "memory.activation_bytes_per_layer": {"seq": 16, "batch": 1, "hidden": 8, "heads": 2, "tensor_parallel": 2},

@@ -98,3 +98,26 @@ def test_stage_time_divides_each_stage_by_its_cluster():
         assert row["share"] == pytest.approx(per_stage[stage] / 3e23)
     with pytest.raises(InputError, match=r"gpus\['rl'\]"):
         stages.stage_time(per_stage, 312e12, 0.4, {**gpus, "rl": 0})
+
+
+def test_grpo_counts_generation_reference_and_training_only():
+    """GRPO (Shao et al. 2024): no value model, and no reward model with rule-based rewards:
+    2P + 2P + 6P per sampled token, 2P less without the KL reference."""
+    terms = stages.grpo_flops_per_token(37e9)
+    assert terms == {"generation": 2 * 37e9, "reference": 2 * 37e9, "policy_training": 6 * 37e9}
+    assert sum(stages.grpo_flops_per_token(37e9, reference=False).values()) == 8 * 37e9
+    run = stages.DEEPSEEK_R1_ZERO
+    samples = run["steps"] * run["questions_per_step"] * run["samples_per_question"]
+    assert samples == 5_324_800
+    assert stages.grpo_flops(37e9, 32, 16, 10_400, 8_000) == pytest.approx(10 * 37e9 * samples * 8_000)
+    # 101 K H800-hours for R1-Zero: 512 GPUs x 198 hours, as the Supplementary Information says
+    assert run["gpus"] * run["hours"] == pytest.approx(run["gpu_hours"], rel=0.01)
+
+
+def test_deepseek_r1_post_training_is_a_few_percent_of_v3():
+    from llmcost.book.pages import training_stages as ch02
+
+    found = ch02.grpo_example()
+    assert 0.04 < found["c2_r1_share"][0] < 0.07
+    rows = ch02.grpo_rows()
+    assert (rows["implied"] < 0.1).all() and rows["implied"].is_monotonic_increasing

@@ -28,7 +28,7 @@ token-by-token generation runs at a far lower utilization than training, which
 from __future__ import annotations
 
 from ..formulas import cluster, flops
-from ..core.validate import check_count, check_non_negative, check_positive, finite_result
+from ..core.validate import check_count, check_flag, check_non_negative, check_positive, finite_result
 
 STAGES = ("pretraining", "sft", "reward_model", "rl")
 """The four stages, in pipeline order."""
@@ -234,6 +234,64 @@ def ptx_flops(params, episodes, ptx_ratio, tokens_per_example):
     tokens_per_example = check_positive("tokens_per_example", tokens_per_example)
     params = check_positive("params", params)
     return flops.flops_per_param_per_token(training=True) * params * ptx_ratio * episodes * tokens_per_example
+
+
+# --- Reasoning models: RL with verifiable rewards (GRPO) -------------------------------------
+
+DEEPSEEK_R1_ZERO = {
+    "params_active": 37e9,
+    "questions_per_step": 32,
+    "samples_per_question": 16,
+    "steps": 10_400,
+    "max_tokens_early": 32_768,
+    "max_tokens_late": 65_536,
+    "switch_step": 8_200,
+    "gpus": 512,
+    "hours": 198,
+    "gpu_hours": 101_000,
+}
+"""DeepSeek-R1-Zero's reinforcement learning, from Guo et al. 2025 (``guo2025deepseekr1nature``):
+GRPO from DeepSeek-V3-Base (37 B activated parameters); Methods, "Training details": 16 outputs
+sampled per question, 32 unique questions per step (a batch of 512), 10,400 steps, a maximum
+length of 32,768 tokens raised to 65,536 after step 8,200, the reference model replaced by the
+policy every 400 steps; Supplementary Information 2.4.4 ("Training cost"): 64 x 8 H800 GPUs for
+about 198 hours, 101 K GPU-hours (147 K with the SFT data and DeepSeek-R1's own RL)."""
+
+
+@finite_result
+def grpo_flops_per_token(params, ppo_epochs=1, reference=True):
+    """FLOPs per generated token of one GRPO iteration, term by term: dict of name -> FLOP/token.
+
+    Group relative policy optimization (Shao et al. 2024, ``shao2024deepseekmath``, Section
+    4.1.1) samples a group of outputs per question and takes each output's advantage from the
+    group's rewards: no value model. With rule-based rewards (DeepSeek-R1-Zero: accuracy and
+    format) no reward model runs either. Per token of a sampled output:
+
+    * ``generation``: the policy samples it, a forward pass, ``2 P``;
+    * ``reference``: the reference model's log-probability for the KL term, ``2 P`` (0 without one);
+    * ``policy_training``: forward and backward of the clipped objective, ``6 P`` per epoch.
+
+    params: the policy's parameters per token (active parameters for a mixture of experts), count.
+    """
+    params = check_positive("params", params)
+    ppo_epochs = check_count("ppo_epochs", ppo_epochs)
+    forward = flops.flops_per_param_per_token(training=False)
+    return {
+        "generation": forward * params,
+        "reference": forward * params * (1 if check_flag("reference", reference) else 0),
+        "policy_training": flops.flops_per_param_per_token(training=True) * params * ppo_epochs,
+    }
+
+
+@finite_result
+def grpo_flops(params, questions_per_step, samples_per_question, steps, tokens_per_sample, ppo_epochs=1, reference=True):
+    """GRPO compute in FLOP: :func:`grpo_flops_per_token` x the tokens sampled
+    (``steps x questions_per_step x samples_per_question x tokens_per_sample``, the last a mean
+    over the run, prompt included), count arguments."""
+    per_token = sum(grpo_flops_per_token(params, ppo_epochs, reference).values())
+    samples = check_positive("steps", steps) * check_positive("questions_per_step", questions_per_step) \
+        * check_positive("samples_per_question", samples_per_question)
+    return per_token * samples * check_positive("tokens_per_sample", tokens_per_sample)
 
 
 @finite_result

@@ -1,6 +1,7 @@
 """Chapter 2, the training pipeline: its parameter checks, the pipeline and PPO tables, the
-InstructGPT calibration, every stage's compute and time for the chapter's base model, and the
-chart of each stage's compute against pretraining.
+InstructGPT calibration, a reasoning model's GRPO stage calibrated on DeepSeek-R1-Zero, every
+stage's compute and time for the chapter's base model, and the chart of each stage's compute
+against pretraining.
 
 Worked examples return dicts of glued values for :func:`llmcost.book.glue_all` (name -> text or
 ``(value, fmt)``), in the order the chapter glues them. Compute is in FLOP or petaflop/s-days
@@ -12,12 +13,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ...catalog import hardware
+from ...catalog import datasets, hardware
 from ...core import validate
-from ...formulas import flops
+from ...formulas import cluster, flops
 from ...running import stages
 from .. import chapter_parameters as parameters
-from ..tables import format_number
+from ..tables import format_number, table
 
 PPO_TERM_NAMES = {
     "generation": "generation by the policy (2P)",
@@ -191,3 +192,63 @@ def share_chart(estimate: pd.DataFrame, params):
     )
     return alt.layer(base.mark_point(filled=True, size=90), base.mark_text(align="left", dx=8).encode(text="label:N")).properties(
         width=460, height=160, title=f"Compute of each stage relative to pretraining ({format_number(params, 'words')} parameters)")
+
+
+# --- reasoning models: GRPO, calibrated on DeepSeek-R1-Zero ---------------------------------------
+
+R1_MEAN_TOKENS = (2_000, 4_000, 8_000, 16_000)
+"""Mean tokens per sampled output tried for DeepSeek-R1-Zero's run: the paper gives the limits
+(32,768, then 65,536) and a growing length, not the mean."""
+
+
+def grpo_rows(tokens=R1_MEAN_TOKENS) -> pd.DataFrame:
+    """DeepSeek-R1-Zero's GRPO run (:data:`llmcost.stages.DEEPSEEK_R1_ZERO`) at each mean output
+    length: tokens sampled, FLOP (:func:`llmcost.stages.grpo_flops`) and the share of the H800's
+    dense BF16 peak that its published 101 K GPU-hours imply, with the tokens sampled per
+    GPU-second that those hours allow."""
+    run = stages.DEEPSEEK_R1_ZERO
+    samples = run["steps"] * run["questions_per_step"] * run["samples_per_question"]
+    peak = hardware.peak_flops("h800", "bf16")
+    rows = []
+    for mean in tokens:
+        work = stages.grpo_flops(run["params_active"], run["questions_per_step"], run["samples_per_question"], run["steps"], mean)
+        rows.append({"mean tokens per output": mean, "tokens": samples * mean, "flop": work,
+                     "per_gpu_s": samples * mean / (run["gpu_hours"] * cluster.SECONDS_PER_HOUR),
+                     "implied": cluster.implied_utilization(work, peak, run["gpu_hours"])})
+    return pd.DataFrame(rows)
+
+
+def grpo_table(rows: pd.DataFrame):
+    """:func:`grpo_rows` for display."""
+    return table(rows, {"mean tokens per output": ",.0f", "tokens": "sci", "flop": "sci", "per_gpu_s": ",.0f", "implied": ".1%"},
+                 {"tokens": "tokens sampled", "flop": "FLOP", "per_gpu_s": "tokens per GPU-second",
+                  "implied": "implied share of the H800's BF16 peak"})
+
+
+def grpo_example() -> dict:
+    """Glue names ``c2_r1_*``: DeepSeek-R1-Zero's settings, samples, GPU-hours, the GRPO and PPO
+    FLOPs per token for the same policy, and DeepSeek-R1's post-training against DeepSeek-V3's
+    training (GPU-hours and USD)."""
+    run = stages.DEEPSEEK_R1_ZERO
+    r1, v3 = datasets.model("deepseek-r1"), datasets.model("deepseek-v3")
+    grpo = sum(stages.grpo_flops_per_token(run["params_active"]).values())
+    ppo = sum(stages.ppo_flops_per_token(run["params_active"], run["params_active"], run["params_active"]).values())
+    return {
+        "c2_r1_questions": (run["questions_per_step"], ",.0f"),
+        "c2_r1_group": (run["samples_per_question"], ",.0f"),
+        "c2_r1_steps": (run["steps"], ",.0f"),
+        "c2_r1_samples": (run["steps"] * run["questions_per_step"] * run["samples_per_question"], ",.0f"),
+        "c2_r1_max_early": (run["max_tokens_early"], ",.0f"),
+        "c2_r1_max_late": (run["max_tokens_late"], ",.0f"),
+        "c2_r1_switch": (run["switch_step"], ",.0f"),
+        "c2_r1_gpus": (run["gpus"], ",.0f"),
+        "c2_r1_hours": (run["hours"], ",.0f"),
+        "c2_r1_zero_gpu_hours": (run["gpu_hours"], ",.0f"),
+        "c2_r1_grpo_per_token": (grpo / run["params_active"], ",.0f"),
+        "c2_r1_ppo_per_token": (ppo / run["params_active"], ",.0f"),
+        "c2_r1_gpu_hours": (r1["gpu_hours"], ",.0f"),
+        "c2_r1_cost": (r1["cost_usd"] / 1e3, ",.0f", "thousand USD"),
+        "c2_v3_gpu_hours": (v3["gpu_hours"], ",.0f"),
+        "c2_v3_cost": (v3["cost_usd"] / 1e6, ",.3f", "million USD"),
+        "c2_r1_share": (r1["gpu_hours"] / v3["gpu_hours"], ".1%"),
+    }
