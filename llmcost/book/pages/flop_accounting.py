@@ -12,12 +12,14 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from ...analysis import calibration, trends
+from ...analysis import calibration, market, trends
+from ...catalog import datasets
 from ...catalog.datasets import model as model_record
 from ...catalog.datasets import model_facts, models
-from ...formulas import flops
+from ...catalog.hardware import peak_flops
+from ...formulas import cluster, cost, flops
 from ..figures import label_sides
-from ..tables import table
+from ..tables import price_text, table
 
 TOTALS_FORMATS = {"params_active": "words", "tokens": "words", "flops_6pd": "sci", "flops_attention": "sci",
                   "published": "sci", "ratio": ".3f", "ratio_attention": ".3f"}
@@ -239,3 +241,69 @@ def growth_chart(growth: dict, trend_from: str):
         trend_panel(growth["param"], fits["param"], f"Total parameters since {trend_from}, with the fitted exponential trend",
                     "parameters"),
     ).resolve_scale(color="independent")
+
+
+# --- the frontier over time ----------------------------------------------------------------------
+
+TODAY_GPU = "h100"
+"""The accelerator on which every run's compute is priced today (chapter 5's most rented)."""
+
+
+def frontier_rows(growth: dict, gpu: str = TODAY_GPU, since: str = "2025-01") -> pd.DataFrame:
+    """The models of ``growth["flops"]`` (:func:`growth_points`) that set a new maximum of training
+    compute when released (the frontier), with what their compute would take and cost today:
+    H100-hours at the Hopper median of the utilization published runs imply
+    (:func:`llmcost.calibration.default_utilization_by_generation`) and USD at the median current
+    H100 quote (:func:`llmcost.market.rental_summary`). Columns model, release, value (FLOP), basis,
+    gpu_hours, cost_musd (million USD)."""
+    points = growth["flops"].sort_values(["year", "value"])
+    frontier = points[points["value"] >= points["value"].cummax()]
+    utilization = calibration.default_utilization_by_generation().set_index("generation").loc["Hopper", "median"]
+    price = market.rental_summary(gpu, since)["median"]
+    hours = cluster.gpu_hours(frontier["value"].to_numpy(), peak_flops(gpu, "bf16"), utilization)
+    return pd.DataFrame({"model": [datasets.model(ident)["name"] for ident in frontier["id"]], "release": frontier["release"].to_numpy(),
+                         "value": frontier["value"].to_numpy(), "basis": frontier["basis"].to_numpy(), "gpu_hours": hours,
+                         "cost_musd": cost.rental_cost(hours, price) / 1e6})
+
+
+def frontier_table(rows: pd.DataFrame):
+    """:func:`frontier_rows` for display."""
+    return table(rows, {"value": "sci", "gpu_hours": "sci", "cost_musd": ",.3g"},
+                 {"value": "training compute (FLOP)", "basis": "figure", "gpu_hours": "H100-hours today",
+                  "cost_musd": "cost today (million USD)"})
+
+
+def frontier_example(rows: pd.DataFrame, gpu: str = TODAY_GPU, since: str = "2025-01") -> dict:
+    """Glue names ``c3_frontier_*``: the newest frontier model, its compute and cost today, the
+    first frontier model of the rows and the growth of compute between them, and the price and
+    utilization every cost is at."""
+    first, last = rows.iloc[0], rows.iloc[-1]
+    summary = market.rental_summary(gpu, since)
+    utilization = calibration.default_utilization_by_generation().set_index("generation").loc["Hopper", "median"]
+    return {
+        "c3_frontier_last": str(last["model"]),
+        "c3_frontier_last_release": str(last["release"]),
+        "c3_frontier_last_flops": (last["value"], "sci"),
+        "c3_frontier_last_cost": (last["cost_musd"], ",.0f", "million USD"),
+        "c3_frontier_first": str(first["model"]),
+        "c3_frontier_first_release": str(first["release"]),
+        "c3_frontier_growth": (last["value"] / first["value"], "sci"),
+        "c3_frontier_count": (len(rows), ",.0f"),
+        "c3_frontier_price": price_text(summary["median"], "GPU-hour", f"{summary['first']} to {summary['last']}"),
+        "c3_frontier_utilization": (utilization, ".1%"),
+    }
+
+
+def frontier_chart(growth: dict, rows: pd.DataFrame):
+    """Training compute (FLOP, log axis) of every model of ``growth["flops"]`` by release, the
+    frontier (:func:`frontier_rows`) as a step line."""
+    points = growth["flops"][["id", "year", "value", "basis"]]
+    frontier = points[points["value"] >= points.sort_values(["year", "value"])["value"].cummax().reindex(points.index)]
+    base = alt.Chart(points).mark_point(filled=True, size=60, opacity=0.7).encode(
+        x=alt.X("year:Q", title="release (year)", scale=alt.Scale(zero=False), axis=alt.Axis(format="d")),
+        y=alt.Y("value:Q", scale=alt.Scale(type="log"), title="training compute (FLOP)"),
+        color=alt.Color("basis:N", title="figure", legend=alt.Legend(orient="bottom")),
+        tooltip=["id:N", "basis:N", alt.Tooltip("value:Q", format=".3~e")],
+    )
+    step = alt.Chart(frontier.sort_values("year")).mark_line(interpolate="step-after", color="#555").encode(x="year:Q", y="value:Q")
+    return alt.layer(step, base).properties(width=440, height=260, title="Training compute by release, with the frontier")
