@@ -5,7 +5,7 @@ from chapter_runs import assert_refused, assert_rejected, glued, run_chapter
 
 import llmcost
 from llmcost import sizing
-from llmcost.book import format_number
+from llmcost.book import format_number, price_text
 
 
 def test_cost_chapter_follows_its_parameters(tmp_path):
@@ -23,7 +23,7 @@ def test_cost_chapter_follows_its_parameters(tmp_path):
     assert hours == pytest.approx(2 * llmcost.gpu_hours(llmcost.training_flops(175e9, 300e9), peak, 0.462))
     assert values["c5_my_gpus"] == format_number(llmcost.whole(llmcost.gpus_for_deadline(hours, 60)), ",.0f")
     rent = llmcost.usd_per_gpu_hour(39.33, 8)
-    assert values["c5_rent"] == format_number(rent, ",.2f", "USD")
+    assert values["c5_rent"] == price_text(rent, "GPU-hour", "2024-12")  # the capacity block's date
     assert values["c5_gpt3_rent_usd"] == format_number(llmcost.rental_cost(hours, rent) / 1e6, ",.2f", "million USD")
     assert values["c5_breakeven_hours"] == format_number(sizing.rent_vs_buy_breakeven_hours(10_000, rent), ",.0f")
     # ranges: utilization collapsed, so the GPU-hours range collapses onto the central value and

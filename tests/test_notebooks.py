@@ -37,7 +37,7 @@ def test_intro_with_other_parameters(tmp_path, monkeypatch):
     assert values["mfu"] == "35.0%"
     assert values["gpu_hours"] == f"{hours:,.0f}"
     assert values["usd"] == f"{llmcost.rental_cost(hours, 3.5):,.0f}"
-    assert values["mwh"] == f"{llmcost.energy_mwh(hours, 400.0, 1.25):,.0f}"
+    assert values["mwh"] == f"{llmcost.energy_mwh(hours, 700.0, 1.25):,.0f}"  # the default power: the H100's TDP
     injected = [cell for cell in nb.cells if "injected-parameters" in cell.metadata.get("tags", [])]
     assert len(injected) == 1 and "mfu = 0.35" in injected[0].source
 

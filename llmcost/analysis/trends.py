@@ -82,14 +82,17 @@ def growth_between(value_from, date_from, value_to, date_to, months=18):
     return ratio ** (check_positive("months", months) / 12 / span)
 
 
-def accelerator_trend(quantity: str, vendor: str = "NVIDIA", form_factor: str = "SXM") -> Trend:
+def accelerator_trend(quantity: str, vendor: str = "NVIDIA", form_factor: str = "SXM", until_year=None) -> Trend:
     """Exponential trend of an accelerator spec (``fp16_tflops``, ``memory_gb``, ...) over the
     release years of the dataset's accelerators of ``vendor`` whose form factor starts with
-    ``form_factor`` (NVIDIA SXM: the data-centre flagships, V100 to B200)."""
+    ``form_factor`` (NVIDIA SXM: the data-centre flagships, V100 to B300), released in
+    ``until_year`` or before if given (a claim judged on the accelerators of its own time)."""
     from ..catalog.datasets import accelerators
 
     table = accelerators()
     table = table[(table["vendor"] == vendor) & table["form_factor"].str.startswith(form_factor)]
+    if until_year is not None:
+        table = table[table["release_year"] <= check_positive("until_year", until_year)]
     if quantity not in table:
         raise InputError(f"quantity {quantity!r} is not an accelerator spec; known: {', '.join(sorted(c for c in table.columns if table[c].dtype.kind == 'f'))}")
     table = table.dropna(subset=[quantity])

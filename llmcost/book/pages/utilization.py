@@ -209,7 +209,7 @@ def serving_example(serving: dict) -> dict:
         "c6_cost_stated": (serving["usd_per_1k_tokens"], ".4f"),
         "c6_gpus_per_instance": (serving["gpus_per_instance"], ",.0f"),
         "c6_instance_price": price_text(serving["usd_per_instance_hour"], "instance-hour",
-                                        quote_date(serving["usd_per_instance_hour"] / serving["gpus_per_instance"], serving["gpu"])),
+                                        quote_date(serving["usd_per_instance_hour"] / serving["gpus_per_instance"])),
         "c6_serving_params": (serving["serving_params"], "words"),
         "c6_k_infer": (flops.flops_per_param_per_token(training=False), ",.0f"),
         "c6_gpu": serving["gpu"],
