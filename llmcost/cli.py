@@ -527,7 +527,7 @@ def run_book(args) -> str:
 
 
 MODEL_COLUMNS = ("id", "name", "kind", "params_total", "params_active", "tokens", "train_flops", "accelerator")
-GPU_COLUMNS = ("id", "name", "fp32_tflops", "tf32_tflops", "bf16_tflops", "fp8_tflops", "memory_gb", "tdp_w")
+GPU_COLUMNS = ("id", "name", "fp32_tflops", "tf32_tflops", "bf16_tflops", "fp8_tflops", "fp4_tflops", "memory_gb", "tdp_w")
 
 
 def run_models(args) -> list[dict]:
@@ -560,7 +560,9 @@ def _plain(value):
 def _format(value) -> str:
     value = _plain(value)
     if isinstance(value, float):
-        return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:.4g}"
+        if 1e3 <= abs(value) < 1e6:  # whole, with separators: 10,000 not 1e+04
+            return f"{value:,.0f}"
+        return f"{value:,.4g}" if abs(value) < 1e3 else f"{value:.4g}"
     return "-" if value in (None, "") else str(value)
 
 

@@ -299,7 +299,7 @@ def cost_chart(curves: pd.DataFrame, model, gpus, usd_per_gpu_hour):
         color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom", columns=2, labelLimit=400)),
     )
     title = alt.Title(f"Serving {architecture.display_name(model)} on {gpus} accelerators: cost per output token vs batch",
-                      subtitle=f"{usd_per_gpu_hour:.2f} USD per accelerator-hour; a dot marks the first compute-bound batch")
+                      subtitle=f"{dated_price(usd_per_gpu_hour, 'accelerator-hour')}; a dot marks the first compute-bound batch")
     dots = alt.Chart(marks).mark_point(size=60, filled=True).encode(x="batch:Q", y="usd:Q", color="series:N")
     return (base.mark_line() + dots).properties(width=440, height=300, title=title)
 
