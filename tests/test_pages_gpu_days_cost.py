@@ -379,3 +379,21 @@ def test_serving_chart_titles_the_model_and_band():
 def test_recomputed_claims_are_by_id(claims):
     assert claims["000-gpt3-a100-hours"]["recomputed"] == pytest.approx(GPT3_HOURS)
     assert all(ident == row["id"] for ident, row in claims.items())
+
+
+def test_prices_today():
+    """The newest 2025-26 quotes: one row per provider and offering, the median H100 the book's
+    price for today, AWS's June 2025 cut, and every H100 quote in the price history."""
+    today = ch05.today_table()
+    assert "NVIDIA H100 SXM5 80GB" in today.index and "as of" in today.columns
+    values = ch05.today_example()
+    assert_glueable(values)
+    summary = llmcost.market.rental_summary("h100", ch05.TODAY_SINCE)
+    assert values["c5_today_h100"] == price_text(summary["median"], "GPU-hour", f"{summary['first']} to {summary['last']}")
+    assert values["c5_aws_cut"][0] == pytest.approx(1 - 55.04 / 98.32)
+    quotes = ch05.current_quotes_table()
+    assert len(quotes) == sum(len(llmcost.market.current_quotes(a, ch05.TODAY_SINCE)) for a in ch05.quoted_accelerators())
+    history = ch05.price_history("h100")
+    assert len(history) == len(llmcost.prices().query("accelerator == 'h100-sxm'"))
+    assert set(history["kind"]) >= {"on-demand", "capacity block", "spot", "reserved or committed"}
+    assert title_of(ch05.price_history_chart(history)).startswith("Rental quotes of the NVIDIA H100")

@@ -314,13 +314,13 @@ def today_table(since: str = TODAY_SINCE):
 def today_example(since: str = TODAY_SINCE) -> dict:
     """The median current H100, H200 and B200 quotes (dated prices), the H100's spread and count,
     and AWS's June 2025 cut of its 8-H100 instance (before, after, percent). Glue names ``c5_today_*``, ``c5_aws_*``."""
-    h100 = market.rental_summary("h100", since)
+    h100, quotes = market.rental_summary("h100", since), market.current_quotes("h100", since)
     before, after = (cost.gpu_hour_price(ident) for ident in AWS_CUT)
     values = {
         "c5_today_h100": price_text(h100["median"], "GPU-hour", f"{h100['first']} to {h100['last']}"),
         "c5_today_quotes": (h100["quotes"], ",.0f"),
-        "c5_today_low": price_text(h100["low"], "GPU-hour", _date_of(market.current_quotes("h100", since)[0])),
-        "c5_today_high": price_text(h100["high"], "GPU-hour", _date_of(market.current_quotes("h100", since)[-1])),
+        "c5_today_low": price_text(h100["low"], "GPU-hour", str(quotes[0]["date"])),
+        "c5_today_high": price_text(h100["high"], "GPU-hour", str(quotes[-1]["date"])),
         "c5_aws_before": price_text(before, "GPU-hour", _date(AWS_CUT[0])),
         "c5_aws_after": price_text(after, "GPU-hour", _date(AWS_CUT[1])),
         "c5_aws_cut": (1 - after / before, ".0%"),
@@ -333,10 +333,6 @@ def today_example(since: str = TODAY_SINCE) -> dict:
 
 AWS_CUT = ("aws-p5-48xlarge-on-demand-2025-06-04", "aws-p5-48xlarge-on-demand-2025-06-05")
 """The last daily reading of AWS's p5.48xlarge on-demand price before its June 2025 cut, and the first after."""
-
-
-def _date_of(quote: dict) -> str:
-    return str(quote["date"])
 
 
 def price_history(accelerator: str = "h100") -> pd.DataFrame:
