@@ -11,7 +11,8 @@ node, which Sphinx numbers in the ``table`` sequence, so ``{numref}`tbl-05-1``` 
 ``<span class="caption-number">Table N.k </span>``.
 
 Every table fits the text column (the browser test measures it): its text cells wrap at spaces
-and hyphens and, as a last resort, hyphenate or break a long word; cells that hold only a number
+and hyphens and, as a last resort, hyphenate or break a long word (``overflow-wrap: anywhere``, so a
+long path or identifier does not set a column's least width); cells that hold only a number
 and the numbers inside text cells (both marked by :func:`llmcost.book.mark_number_cells` as each
 page is written) never break.
 """
@@ -32,7 +33,7 @@ CSS = f"""
 div.cell_output table.dataframe {{ font-size: 0.8em; max-width: 100%; }}
 div.cell_output table.dataframe th, div.cell_output table.dataframe td {{
   white-space: normal; word-break: normal; overflow-wrap: normal; padding: 0.25em 0.4em; }}
-div.cell_output table.dataframe td {{ hyphens: auto; overflow-wrap: break-word; }}
+div.cell_output table.dataframe td {{ hyphens: auto; overflow-wrap: anywhere; }}
 div.cell_output table.dataframe td.{NUMBER_CELL_CLASS} {{ white-space: nowrap; overflow-wrap: normal; hyphens: none; text-align: right; }}
 div.cell_output table.dataframe span.{NO_BREAK_CLASS} {{ white-space: nowrap; }}
 div.{TABLE_CLASS} table.dataframe {{ margin-left: 0; margin-right: auto; }}
