@@ -67,6 +67,18 @@ def totals_table(totals: pd.DataFrame):
     return table(totals.drop(columns=["kind", "flops_8pd", "release"]), TOTALS_FORMATS, TOTALS_HEADERS)
 
 
+def attention_gaps(totals: pd.DataFrame) -> dict:
+    """Glue name ``c3_no_attention``: the models of ``totals`` without an attention term, by name,
+    each with why (its record's gap, or no pre-training context)."""
+    missing = totals[totals["flops_attention"].isna()]
+    reasons = []
+    for ident in missing["id"]:
+        record = datasets.model(ident)
+        why = "an incomplete architecture record" if record.get("architecture_gap") else "no published pre-training length"
+        reasons.append(f"{record['name']}, {why}")
+    return {"c3_no_attention": "; ".join(reasons) if reasons else "none"}
+
+
 def published_comparison(totals: pd.DataFrame) -> dict:
     """How far published training compute is from 6PD: ratios (published / formula, no unit).
 
