@@ -27,6 +27,8 @@ PUBLISHED = {  # family: (total, active or None); SOURCES.md says where each cou
     "deepseek_v2_236b": (236e9, None),
     "deepseek_v2": (15.7e9, None),
     "opt": (125e6, None),
+    "gpt_oss": (116.83e9, None),
+    "llama4": (400e9, None),
 }
 
 
@@ -99,6 +101,17 @@ def test_deepseek_activated_counts_leave_out_the_input_embedding():
     assert counts("deepseek_v3")["matmul_active"] == pytest.approx(36.6e9, rel=0.005)
     assert counts("deepseek_v3")["active"] - counts("deepseek_v3")["matmul_active"] == 129280 * 7168
     assert round(counts("deepseek_v2_236b")["matmul_active"] / 1e9) == 21
+
+
+def test_gpt_oss_and_llama4_count_as_their_cards_do():
+    """gpt-oss-120b's card (Table 1): 116.83 B in all and 5.13 B active, unembedding counted but not
+    the input embedding (llmcost's matmul-active). Llama 4 Maverick: MoE every other layer, 24
+    dense layers of width intermediate_size_mlp, one shared expert; its card's 400 B total."""
+    oss = counts("gpt_oss")
+    assert oss["matmul_active"] == pytest.approx(5.13e9, rel=0.001) and oss["total"] == pytest.approx(116.83e9, rel=0.0005)
+    maverick = architecture(CONFIGS / "llama4.json")
+    assert (maverick.dense_layers, maverick.dense_ffn_dim, maverick.experts_shared) == (24, 16384, 1)
+    assert counts("llama4")["matmul_active"] == pytest.approx(17e9, rel=0.05)
 
 
 def test_falcon_is_multi_query_with_its_embeddings_tied():
