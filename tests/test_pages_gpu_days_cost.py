@@ -300,7 +300,7 @@ def test_buy_or_rent(claims):
     assert_glueable(values)
     assert values["c5_fixed_gpus"][0] == fixed and close(values["c5_fixed_rent"], fixed * 240 * RENT / 1e6)
     shown = ch05.buy_or_rent_table(scenarios, RENT)
-    assert f"rent 10 days at {RENT:.2f} USD/h (M USD)" in shown.columns
+    assert f"rent 10 days at {price_text(RENT, 'GPU-hour', '2024-12')} (M USD)" in shown.columns
 
 
 def test_breakeven_is_capital_over_price(claims):

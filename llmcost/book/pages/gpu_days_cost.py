@@ -605,7 +605,7 @@ def buy_or_rent_example(scenarios: pd.DataFrame) -> dict:
 def buy_or_rent_table(scenarios: pd.DataFrame, rent: float):
     """:func:`buy_or_rent` as the chapter shows it (``rent``: USD per GPU-hour, in the header)."""
     return table(scenarios, {"gpus": ",.0f", "buy": ",.1f", "rent": ",.2f"},
-                 {"gpus": "A100s for 10 days", "buy": "buy, seed's model (M USD)", "rent": f"rent 10 days at {rent:.2f} USD/h (M USD)"})
+                 {"gpus": "A100s for 10 days", "buy": "buy, seed's model (M USD)", "rent": f"rent 10 days at {dated_price(rent)} (M USD)"})
 
 
 def breakeven_example(claims: dict, purchase_price: str, rent: float) -> dict:

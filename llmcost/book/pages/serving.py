@@ -420,12 +420,12 @@ later ones are today's (:mod:`llmcost.book.pages.serving_today`)."""
 def api_table(sweep: dict) -> pd.DataFrame:
     """Each API price of the dataset dated before :data:`SEED_ERA_END` (USD per 1,000 output tokens) over the roofline's cost of an
     output token and its input price over that of an input token, at the largest batch of
-    ``sweep`` (:func:`seed_sweep`): columns price (id), model sold, usd, over_output, over_input."""
+    ``sweep`` (:func:`seed_sweep`): columns price (id), model sold, usd, as of (its date), over_output, over_input."""
     prices = datasets.api_prices()
     prices = prices[prices["date"] < SEED_ERA_END]
     floor_out, floor_in = sweep["usd_per_1k_output_tokens"][-1], sweep["usd_per_1k_input_tokens"][-1]
     per_1k_out, per_1k_in = prices["usd_per_1m_output"] / 1000, prices["usd_per_1m_input"] / 1000
-    return pd.DataFrame({"price": prices["id"], "model sold": prices["model"], "usd": per_1k_out,
+    return pd.DataFrame({"price": prices["id"], "model sold": prices["model"], "usd": per_1k_out, "as of": prices["date"],
                          "over_output": per_1k_out / floor_out, "over_input": per_1k_in / floor_in})
 
 
