@@ -135,7 +135,7 @@ OUT_OF_RANGE = {
         "gpu_compare": ["tpu-v3", "abacus"],
         "tensor_parallel": [0, 1, 65, 2.5],  # 1: 70 billion bf16 parameters do not fit in 80 GB
         "batch": [0, 1e7, 2.5, 5000],  # 5000: the KV cache does not fit
-        "prompt_tokens": [0, 2e6, 100],  # 100: shorter than short_prompt_tokens
+        "prompt_tokens": [0, 2e7, 100],  # 100: shorter than short_prompt_tokens
         "short_prompt_tokens": [0, 5000],
         "output_tokens": [0, 2e6],
         "precision": ["fp6", "int2"],

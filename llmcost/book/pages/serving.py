@@ -72,7 +72,7 @@ def check_parameters(*, model, gpu, gpu_compare, tensor_parallel, batch, prompt_
     parameters.check_count("tensor_parallel", tensor_parallel, 64, why="a tensor-parallel group of at most 64 accelerators")
     serving.kv_copies(model, tensor_parallel, "tensor_parallel")  # the heads split evenly
     parameters.check_quantity("batch", batch, "batch")
-    parameters.check_count("prompt_tokens", prompt_tokens, 1_000_000, why="tokens per sequence")
+    parameters.check_count("prompt_tokens", prompt_tokens, 10_000_000, why="tokens per sequence (Llama 4 Scout reads 10M)")
     parameters.check_count("short_prompt_tokens", short_prompt_tokens, 1_000_000, why="tokens per sequence")
     parameters.check_above("prompt_tokens", prompt_tokens, "short_prompt_tokens", short_prompt_tokens,
                            why="the long context of the curves must be the longer one")
