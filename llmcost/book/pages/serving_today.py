@@ -197,6 +197,13 @@ def api_today_rows(since: str = "2025-01") -> pd.DataFrame:
         ["provider", "date", "model"])
 
 
+def api_today_findings(rows: pd.DataFrame) -> dict:
+    """Glue names ``c8_api_ratio_low``, ``c8_api_ratio_high``: the lowest and highest ratio of the
+    output price to the input price among ``rows`` (:func:`api_today_rows`)."""
+    ratio = rows["usd_per_1m_output"] / rows["usd_per_1m_input"]
+    return {"c8_api_ratio_low": (ratio.min(), ",.1f"), "c8_api_ratio_high": (ratio.max(), ",.1f")}
+
+
 def api_today_table(rows: pd.DataFrame):
     """:func:`api_today_rows` for display."""
     return table(rows, {"usd_per_1m_input": ",.2f", "usd_per_1m_output": ",.2f"},
