@@ -360,7 +360,7 @@ def price_history_chart(history: pd.DataFrame, accelerator: str = "h100"):
     """USD per accelerator-hour of every quote of ``history`` (:func:`price_history`) against its date, log scale."""
     name = datasets.accelerator(accelerator)["name"]
     return alt.Chart(history).mark_point(filled=True, size=60).encode(
-        x=alt.X("date:T", title="date of the quote", axis=alt.Axis(format="%Y")),
+        x=alt.X("date:T", title="date of the quote", axis=alt.Axis(format="%Y", tickCount="year")),
         y=alt.Y("usd:Q", scale=alt.Scale(type="log"), title="USD per GPU-hour", axis=alt.Axis(format=",.2f")),
         color=alt.Color("kind:N", title=None, legend=alt.Legend(orient="bottom")),
         tooltip=["provider:N", "kind:N", alt.Tooltip("usd:Q", format=",.2f"), alt.Tooltip("date:T", format="%Y-%m-%d")],

@@ -218,6 +218,14 @@ def grpo_rows(tokens=R1_MEAN_TOKENS) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def grpo_findings(rows: pd.DataFrame) -> dict:
+    """Glue names ``c2_r1_implied_low``, ``c2_r1_implied_high`` and the mean lengths they are at:
+    the range of :func:`grpo_rows`' implied share of the peak."""
+    first, last = rows.iloc[0], rows.iloc[-1]
+    return {"c2_r1_implied_low": (first["implied"], ".1%"), "c2_r1_mean_low": (first["mean tokens per output"], ",.0f"),
+            "c2_r1_implied_high": (last["implied"], ".1%"), "c2_r1_mean_high": (last["mean tokens per output"], ",.0f")}
+
+
 def grpo_table(rows: pd.DataFrame):
     """:func:`grpo_rows` for display."""
     return table(rows, {"mean tokens per output": ",.0f", "tokens": "sci", "flop": "sci", "per_gpu_s": ",.0f", "implied": ".1%"},
