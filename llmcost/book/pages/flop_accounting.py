@@ -299,11 +299,20 @@ def frontier_example(rows: pd.DataFrame, gpu: str = TODAY_GPU, since: str = "202
         "c3_frontier_last_cost": (last["cost_musd"], ",.0f", "million USD"),
         "c3_frontier_first": str(first["model"]),
         "c3_frontier_first_release": str(first["release"]),
-        "c3_frontier_growth": (last["value"] / first["value"], "sci"),
+        "c3_frontier_growth": (last["value"] / first["value"], ",.0f"),
         "c3_frontier_count": (len(rows), ",.0f"),
         "c3_frontier_price": price_text(summary["median"], "GPU-hour", f"{summary['first']} to {summary['last']}"),
         "c3_frontier_utilization": (utilization, ".1%"),
     }
+
+
+def since_frontier(growth: dict, rows: pd.DataFrame, since: str = "2025-01") -> dict:
+    """Glue names ``c3_since_*``: the models of ``growth["flops"]`` released from ``since``, by name,
+    and the smallest and largest share of the last frontier model's compute they trained on."""
+    recent = growth["flops"][growth["flops"]["release"] >= since].sort_values("release")
+    share = recent["value"] / rows.iloc[-1]["value"]
+    return {"c3_since_models": ", ".join(datasets.model(ident)["name"] for ident in recent["id"]),
+            "c3_since_low": (share.min(), ".0%"), "c3_since_high": (share.max(), ".0%"), "c3_since": since}
 
 
 def frontier_chart(growth: dict, rows: pd.DataFrame):
