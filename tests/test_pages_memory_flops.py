@@ -403,3 +403,15 @@ def test_megatron_layout(claims):
     assert v["c4_layout_share"] == pytest.approx(502e15 / 3072 / 312e12)
     assert v["c4_layout_states_gb"] == pytest.approx(16 * 1e12 / 512 / 1e9)  # 31 GB
     assert llmcost.peak_flops("a100", "bf16") == 312e12
+
+
+def test_frontier_and_the_models_since():
+    from llmcost import calibration
+    from llmcost.book.pages import flop_accounting as ch03
+
+    growth = ch03.growth_points(calibration.flops_table(causal=False), "2018-01")
+    rows = ch03.frontier_rows(growth)
+    assert rows["value"].is_monotonic_increasing and rows.iloc[-1]["model"] == "Meta Llama 3.1 405B"
+    since = ch03.since_frontier(growth, rows)
+    assert 0 < since["c3_since_low"][0] <= since["c3_since_high"][0] < 1  # no published run since 2025 beats it
+    assert "Kimi K2" in since["c3_since_models"]

@@ -64,3 +64,13 @@ def test_chapter_8_today_cases():
     assert floor["c8_open_over_out"][0] > 1  # the cheapest price lies above the roofline's best case
     batching = today.batching_rows()
     assert list(batching["holds"]) == ["yes"] * len(today.RATES) and batching["batch"].is_monotonic_increasing
+
+
+def test_api_price_ratios_are_computed_from_the_rows():
+    from llmcost.book.pages import serving_today as today
+
+    rows = today.api_today_rows()
+    found = today.api_today_findings(rows)
+    ratios = rows["usd_per_1m_output"] / rows["usd_per_1m_input"]
+    assert (found["c8_api_ratio_low"][0], found["c8_api_ratio_high"][0]) == (ratios.min(), ratios.max())
+    assert (rows["date"] >= "2025-01").all()

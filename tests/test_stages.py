@@ -121,3 +121,11 @@ def test_deepseek_r1_post_training_is_a_few_percent_of_v3():
     assert 0.04 < found["c2_r1_share"][0] < 0.07
     rows = ch02.grpo_rows()
     assert (rows["implied"] < 0.1).all() and rows["implied"].is_monotonic_increasing
+
+
+def test_grpo_findings_span_the_table():
+    from llmcost.book.pages import training_stages as ch02
+
+    rows = ch02.grpo_rows()
+    found = ch02.grpo_findings(rows)
+    assert found["c2_r1_implied_low"][0] == rows["implied"].min() and found["c2_r1_implied_high"][0] == rows["implied"].max()
