@@ -18,12 +18,12 @@ def current_quotes(accelerator: str, since: str = "2025-01", spot: bool = False)
     accelerator-hour) added, cheapest first. Spot quotes are left out unless ``spot``: they can be
     taken back at any time. Quotes a provider has replaced (a price cut) are left out too."""
     ident = datasets.resolve_accelerator(accelerator)
-    since = _month("since", since)
+    since, spot = _month("since", since), check_flag("spot", spot)
     newest = {}
     for row in datasets.price_rows():
         if row["accelerator"] != ident or row["unit"] == "usd_per_unit" or row["date"][:7] < since:
             continue
-        if "spot" in row["offering"].lower() and not check_flag("spot", spot):
+        if "spot" in row["offering"].lower() and not spot:
             continue
         key = (row["provider"], row["offering"])
         if key not in newest or row["date"] > newest[key]["date"]:
