@@ -272,3 +272,15 @@ def test_a_dense_model_reads_all_its_weights_at_any_batch():
     for batch in (1, 8, 64):
         assert serving_estimate("llama-2-70b", "a100", gpus=8, batch=batch, prompt_tokens=100, output_tokens=10)[
             "weights_read_gb_per_step"] == pytest.approx(total, rel=1e-12)
+
+
+def test_a_model_serves_its_final_context_not_only_its_pretraining_length():
+    """Llama 3.1 405B pre-trained at 8K and serves 128K; DeepSeek-V3 at 4K and 128K (their
+    non-primary context rows); a config's context is its maximum positions."""
+    from llmcost.running import serving
+
+    assert serving.serving_context("llama-3.1-405b") == 128_000 and arch.architecture("llama-3.1-405b").context == 8192
+    assert serving.serving_context("deepseek-v3") == 128_000
+    serving_estimate("llama-3.1-405b", "h100", gpus=8, prompt_tokens=100_000, output_tokens=1_000, precision="fp8")
+    with pytest.raises(InputError, match="at most the context of llama-3.1-405b, 128,000 tokens"):
+        serving.check_context("llama-3.1-405b", 130_000)

@@ -129,3 +129,11 @@ def test_grpo_findings_span_the_table():
     rows = ch02.grpo_rows()
     found = ch02.grpo_findings(rows)
     assert found["c2_r1_implied_low"][0] == rows["implied"].min() and found["c2_r1_implied_high"][0] == rows["implied"].max()
+
+
+def test_r1_sampling_at_the_roofline_is_a_lower_bound_of_its_hours():
+    from llmcost.book.pages import training_stages as ch02
+
+    rows = ch02.grpo_rows()
+    assert rows["rollout_hours"].is_monotonic_increasing
+    assert (rows["rollout_hours"] < stages.DEEPSEEK_R1_ZERO["hours"]).all()  # the run took 198 hours in all

@@ -851,6 +851,14 @@ def published_value(subject: str, quantity: str, source: str, locator: str = "")
     return float(found[0]["value"])
 
 
+def longest_context(ident: str) -> float | None:
+    """The longest context, tokens, that ``model_facts.csv`` records for the model ``ident``: the
+    final context of its long-context training where there is one (a non-primary ``context`` row;
+    the primary one is the pre-training length), else its pre-training length; None without one."""
+    values = [float(row["value"]) for row in _rows("model_facts.csv") if row["subject"] == ident and row["quantity"] == "context"]
+    return max(values) if values else None
+
+
 def accelerator_specs():
     """Every accelerator spec, long, with unit and source."""
     return _frame("accelerator_specs.csv")

@@ -115,13 +115,24 @@ def kv_copies(model, gpus, name: str = "gpus"):
     return plain(np.maximum(gpus / kv_heads, 1.0))
 
 
-def check_context(model, tokens, name: str = "prompt_tokens + output_tokens"):
-    """Refuse ``tokens`` (per sequence) beyond ``model``'s context length, naming both numbers;
-    a record without a context length is not checked. Returns ``tokens``."""
+def serving_context(model):
+    """The longest sequence ``model`` serves, tokens: for a dataset model the final context of its
+    long-context training where the dataset records one (:func:`llmcost.datasets.longest_context`;
+    the record's ``context`` is the pre-training length), else its record's context; None without one."""
     arch = architecture(model)
-    if arch.context is not None and np.any(np.asarray(tokens) > arch.context):
+    known = arch.name in datasets.model_ids()
+    longest = datasets.longest_context(arch.name) if known else None
+    return longest if longest is not None else arch.context
+
+
+def check_context(model, tokens, name: str = "prompt_tokens + output_tokens"):
+    """Refuse ``tokens`` (per sequence) beyond the context ``model`` serves (:func:`serving_context`),
+    naming both numbers; a record without a context length is not checked. Returns ``tokens``."""
+    arch = architecture(model)
+    limit = serving_context(arch)
+    if limit is not None and np.any(np.asarray(tokens) > limit):
         longest = float(np.max(tokens))
-        raise InputError(f"{name} must be at most the context of {arch.name}, {float(arch.context):,.0f} tokens; got {longest:,.0f}")
+        raise InputError(f"{name} must be at most the context of {arch.name}, {float(limit):,.0f} tokens; got {longest:,.0f}")
     return tokens
 
 

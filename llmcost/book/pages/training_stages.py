@@ -16,7 +16,7 @@ import pandas as pd
 from ...catalog import datasets, hardware
 from ...core import validate
 from ...formulas import cluster, flops
-from ...running import stages
+from ...running import serving, stages
 from .. import chapter_parameters as parameters
 from ..tables import format_number, table
 
@@ -201,6 +201,27 @@ R1_MEAN_TOKENS = (2_000, 4_000, 8_000, 16_000)
 (32,768, then 65,536) and a growing length, not the mean."""
 
 
+R1_ROLLOUT = {"outputs_per_rollout": 8_192, "group_gpus": 32, "prompt_tokens": 500}
+"""How DeepSeek-R1-Zero's sampling is laid out for the serving roofline. 8,192 outputs per rollout
+(16 training steps' worth, Guo et al. 2025, Methods) are published; the 32-GPU expert-parallel
+groups (16 of them on the 512 GPUs, each decoding 512 sequences, like DeepSeek-V3's decode units)
+and the 500-token prompts are this book's assumptions."""
+
+
+def rollout_hours(mean_tokens) -> float:
+    """Hours that DeepSeek-R1-Zero's sampling takes at the serving roofline
+    (:func:`llmcost.serving.serving_estimate`, DeepSeek-V3 on H800s in FP8, expert layout, laid
+    out as :data:`R1_ROLLOUT`) when every output is ``mean_tokens`` long: a lower bound of the
+    run's time, since real engines reach only part of the roofline and training comes on top."""
+    run, layout = stages.DEEPSEEK_R1_ZERO, R1_ROLLOUT
+    groups = run["gpus"] // layout["group_gpus"]
+    batch = layout["outputs_per_rollout"] // groups
+    rollouts = run["steps"] * run["questions_per_step"] * run["samples_per_question"] / layout["outputs_per_rollout"]
+    served = serving.serving_estimate("deepseek-v3", "h800", gpus=layout["group_gpus"], batch=batch, layout="expert",
+                                      prompt_tokens=layout["prompt_tokens"], output_tokens=int(mean_tokens), precision="fp8")
+    return rollouts * (served["prefill_s"] + served["decode_s"]) / cluster.SECONDS_PER_HOUR
+
+
 def grpo_rows(tokens=R1_MEAN_TOKENS) -> pd.DataFrame:
     """DeepSeek-R1-Zero's GRPO run (:data:`llmcost.stages.DEEPSEEK_R1_ZERO`) at each mean output
     length: tokens sampled, FLOP (:func:`llmcost.stages.grpo_flops`) and the share of the H800's
@@ -214,23 +235,29 @@ def grpo_rows(tokens=R1_MEAN_TOKENS) -> pd.DataFrame:
         work = stages.grpo_flops(run["params_active"], run["questions_per_step"], run["samples_per_question"], run["steps"], mean)
         rows.append({"mean tokens per output": mean, "tokens": samples * mean, "flop": work,
                      "per_gpu_s": samples * mean / (run["gpu_hours"] * cluster.SECONDS_PER_HOUR),
-                     "implied": cluster.implied_utilization(work, peak, run["gpu_hours"])})
+                     "implied": cluster.implied_utilization(work, peak, run["gpu_hours"]),
+                     "rollout_hours": rollout_hours(mean)})
     return pd.DataFrame(rows)
 
 
 def grpo_findings(rows: pd.DataFrame) -> dict:
-    """Glue names ``c2_r1_implied_low``, ``c2_r1_implied_high`` and the mean lengths they are at:
-    the range of :func:`grpo_rows`' implied share of the peak."""
+    """Glue names ``c2_r1_implied_*``, ``c2_r1_mean_*``, ``c2_r1_rollout_*``: the range of
+    :func:`grpo_rows`' implied share of the peak and of its sampling hours at the roofline, the
+    mean lengths they are at, and the layout assumed (:data:`R1_ROLLOUT`)."""
     first, last = rows.iloc[0], rows.iloc[-1]
     return {"c2_r1_implied_low": (first["implied"], ".1%"), "c2_r1_mean_low": (first["mean tokens per output"], ",.0f"),
-            "c2_r1_implied_high": (last["implied"], ".1%"), "c2_r1_mean_high": (last["mean tokens per output"], ",.0f")}
+            "c2_r1_implied_high": (last["implied"], ".1%"), "c2_r1_mean_high": (last["mean tokens per output"], ",.0f"),
+            "c2_r1_rollout_low": (first["rollout_hours"], ",.0f"), "c2_r1_rollout_high": (last["rollout_hours"], ",.0f"),
+            "c2_r1_group_gpus": (R1_ROLLOUT["group_gpus"], ",.0f"), "c2_r1_prompt": (R1_ROLLOUT["prompt_tokens"], ",.0f"),
+            "c2_r1_per_rollout": (R1_ROLLOUT["outputs_per_rollout"], ",.0f")}
 
 
 def grpo_table(rows: pd.DataFrame):
     """:func:`grpo_rows` for display."""
-    return table(rows, {"mean tokens per output": ",.0f", "tokens": "sci", "flop": "sci", "per_gpu_s": ",.0f", "implied": ".1%"},
+    return table(rows, {"mean tokens per output": ",.0f", "tokens": "sci", "flop": "sci", "per_gpu_s": ",.0f", "implied": ".1%",
+                        "rollout_hours": ",.0f"},
                  {"tokens": "tokens sampled", "flop": "FLOP", "per_gpu_s": "tokens per GPU-second",
-                  "implied": "implied share of the H800's BF16 peak"})
+                  "implied": "implied share of the H800's BF16 peak", "rollout_hours": "sampling at the roofline (hours)"})
 
 
 def grpo_example() -> dict:
