@@ -300,16 +300,23 @@ class Inputs(dict):
             self.sources[key] = source
 
 
-def _hardware(args, inputs: Inputs, convention: str = "6PD+attention") -> dict | None:
+def _hardware(args, inputs: Inputs, convention: str = "6PD+attention", calibrated: dict | None = None,
+              why_not: str = "") -> dict | None:
     """Put the accelerator inputs in ``inputs``: gpu id, precision, peak FLOP/s and utilization
-    (by default PaLM 540B's published MFU restated in ``convention``); returns the accelerator's
-    record (None with --peak-tflops and no --gpu)."""
+    (``calibrated``'s median where given, :func:`_calibrated_utilization`; else PaLM 540B's published
+    MFU restated in ``convention``, saying ``why_not``); returns the accelerator's record (None with
+    --peak-tflops and no --gpu)."""
+    unless = f"; not calibrated: {why_not}" if why_not else ""
     if args.mfu is not None:
         inputs.set("mfu", args.mfu, "option --mfu")
+    elif calibrated is not None:
+        inputs.set("mfu", calibrated["central"], f"calibration: the median utilization that the {calibrated['count']} "
+                   f"{calibrated['generation']} runs with published hours imply ({calibrated['models']}; "
+                   f"low {calibrated['low']:.3f}, high {calibrated['high']:.3f})")
     elif convention == "6PD+attention":
-        inputs.set("mfu", DEFAULT_MFU, "default (PaLM 540B's published MFU, full attention counted)")
+        inputs.set("mfu", DEFAULT_MFU, f"default (PaLM 540B's published MFU, full attention counted){unless}")
     else:
-        inputs.set("mfu", architecture.reference_mfu(convention), f"default (PaLM 540B's published MFU restated in {convention})")
+        inputs.set("mfu", architecture.reference_mfu(convention), f"default (PaLM 540B's published MFU restated in {convention}){unless}")
     if args.peak_tflops is not None:
         if args.precision is not None:
             raise InputError("--precision selects --gpu's datasheet peak; with --peak-tflops give the peak at your precision and leave --precision out")
@@ -385,8 +392,9 @@ def run_train(args) -> dict:
         where = "a config.json states none" if _from_config(record) else "the model has no token count in the dataset"
         raise InputError(f"--tokens is required ({where})")
     inputs.set("recompute", args.recompute, "option --recompute" if args.recompute else "default")
-    _convention(args, inputs)
-    gpu = _hardware(args, inputs, inputs["convention"])
+    calibrated, why_not = _calibrated_utilization(args)
+    _convention(args, inputs, calibrated)
+    gpu = _hardware(args, inputs, inputs["convention"], calibrated, why_not)
     _power(args, gpu, inputs)
     inputs.set("pue", _first(args.pue, 1.0), "option --pue" if args.pue is not None else "default")
     inputs.set("price_usd_per_gpu_hour", args.price, "option --price")
@@ -397,12 +405,33 @@ def run_train(args) -> dict:
         days=args.days, usd_per_gpu_hour=args.price, power_w=inputs["power_w"], pue=inputs["pue"],
         grid_kg_per_kwh=args.grid,
     )
+    if calibrated is not None:  # hours go as 1 / utilization: the calibration's ends bound them
+        for end, utilization in (("low", calibrated["high"]), ("high", calibrated["low"])):
+            for key in ("gpu_hours", "cost_usd"):
+                if result.get(key) is not None:
+                    result[f"{key}_{end}"] = result[key] * calibrated["central"] / utilization
     return {**result, "inputs": dict(inputs), "input_sources": inputs.sources}
 
 
-def _convention(args, inputs: Inputs) -> None:
-    """The FLOP convention (--convention, else 6PD+attention when the architecture is known) and
-    the attention FLOP per token it adds."""
+def _calibrated_utilization(args) -> tuple[dict | None, str]:
+    """The calibrated utilization of --gpu at --precision (:func:`llmcost.calibration.training_utilization`)
+    when no --mfu, --peak-tflops or attention --convention sets another; else (None, why not)."""
+    from .analysis import calibration
+
+    if args.mfu is not None or args.peak_tflops is not None:
+        return None, ""
+    if args.convention not in (None, "6PD"):
+        return None, f"--convention {args.convention} counts attention, and the calibration is measured on 6PD"
+    gpu = args.gpu or datasets.accelerator(DEFAULT_GPU)
+    try:
+        return calibration.training_utilization(gpu, args.precision or DEFAULT_PRECISION), ""
+    except InputError as error:
+        return None, str(error)
+
+
+def _convention(args, inputs: Inputs, calibrated: dict | None = None) -> None:
+    """The FLOP convention (--convention; else 6PD with a calibrated utilization, which is measured
+    on 6PD; else 6PD+attention when the architecture is known) and the attention FLOP per token it adds."""
     replaced = " and ".join(flag for flag, value in (("--params", args.params), ("--active-params", args.active_params)) if value is not None)
     arch = architecture.architecture(args.model) if args.model is not None else None
     name = arch and arch.name
@@ -413,6 +442,8 @@ def _convention(args, inputs: Inputs) -> None:
         inputs.set("convention", args.convention, "option --convention")
     elif arch is not None and replaced:
         inputs.set("convention", "6PD", f"default (the architecture of {name} does not describe a model of another size: {replaced})")
+    elif calibrated is not None:
+        inputs.set("convention", "6PD", "default (the calibrated utilization is measured on 6PD: published hours over 6PD)")
     elif arch is not None and _from_config(args.model) and args.context is None:
         inputs.set("convention", "6PD", "default (a config.json states no training sequence length: give --context to count attention)")
     elif arch is not None and architecture.has_attention_dims(arch):
@@ -540,6 +571,7 @@ def run_gpus(args) -> list[dict]:
 
 UNITS = {
     "flops": "FLOP", "gpu_hours": "accelerator-hours", "gpu_days": "accelerator-days", "wall_days": "days",
+    "gpu_hours_low": "accelerator-hours", "gpu_hours_high": "accelerator-hours", "cost_usd_low": "USD", "cost_usd_high": "USD",
     "gpus": "accelerators", "gpus_whole": "accelerators", "servers": "8-GPU servers", "cost_usd": "USD",
     "energy_mwh": "MWh", "co2_t": "t CO2e", "tokens_per_day": "tokens", "flops_per_day": "FLOP",
     "usd_per_1k_tokens": "USD", "usd_per_day": "USD", "weights_gb_per_gpu": "GB", "kv_cache_gb_per_gpu": "GB",

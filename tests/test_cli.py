@@ -127,3 +127,27 @@ def test_custom_peak_needs_explicit_power_for_energy(capsys):
 def test_active_params_cannot_exceed_total():
     proc = run("train", "--params", "7e9", "--active-params", "8e9", "--tokens", "1e12", expect=2)
     assert "--active-params (8e+09) must not exceed the total parameters (7e+09, option --params)" in proc.stderr
+
+
+def test_train_without_mfu_uses_the_calibrated_utilization_of_its_generation(capsys):
+    """Issue 20's first step: Llama 3.1 405B on H100s without --mfu takes the median utilization that
+    the Hopper runs with published hours imply (not PaLM's 0.462), names it, and prints the range
+    of GPU-hours between the group's lowest and highest."""
+    from llmcost import calibration
+
+    hopper = calibration.training_utilization("h100")
+    cli.main(["train", "--model", "llama-3.1-405b", "--gpu", "h100", "--price", "3.9", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert out["inputs"]["mfu"] == hopper["central"] != 0.462 and out["inputs"]["convention"] == "6PD"
+    assert out["input_sources"]["mfu"].startswith(f"calibration: the median utilization that the {hopper['count']} Hopper runs")
+    assert out["gpu_hours_low"] == pytest.approx(out["gpu_hours"] * hopper["central"] / hopper["high"])
+    assert out["gpu_hours_low"] < out["gpu_hours"] < out["gpu_hours_high"]
+    assert out["cost_usd_high"] == pytest.approx(out["gpu_hours_high"] * 3.9)
+    # the published 30.84 M H100-hours lie in the range (this run is one of the group: not held out)
+    assert out["gpu_hours_low"] <= 30.84e6 <= out["gpu_hours_high"]
+    # an explicit --mfu, or a precision the runs were not measured at, is not calibrated, and says why
+    cli.main(["train", "--model", "llama-3.1-405b", "--gpu", "h100", "--precision", "fp8", "--json"])
+    fp8 = json.loads(capsys.readouterr().out)
+    assert "gpu_hours_low" not in fp8 and "measured at bf16, not fp8" in fp8["input_sources"]["mfu"]
+    cli.main(["train", "--model", "llama-3.1-405b", "--gpu", "h100", "--mfu", "0.4", "--json"])
+    assert "gpu_hours_high" not in json.loads(capsys.readouterr().out)

@@ -28,7 +28,8 @@ import numpy as np
 from ..running import architecture, serving
 from ..formulas import cluster, energy, flops
 from ..catalog import defaults
-from ..catalog.datasets import accelerator, model, model_facts, models, resolve_accelerator, serving_measurements
+from ..catalog.datasets import (accelerator, accelerator_by_id, model, model_by_id, model_facts, model_ids, models,
+                                resolve_accelerator, serving_measurements)
 from ..catalog.hardware import PRECISIONS, TERA, peak_flops, training_precision
 from ..core.validate import InputError, check_at_least_one, check_choice, check_flag, check_fraction, check_positive
 
@@ -154,6 +155,20 @@ def energy_table(power_w=None, pue=None):
     return out
 
 
+def _implied_rows(precision=None):
+    """Per model with published accelerator-hours, in file order: its record, accelerator record,
+    precision, peak (FLOP/s), 6PD FLOPs and implied utilization (standard library, ids only)."""
+    for ident in model_ids():
+        record = model_by_id(ident)
+        if any(record.get(key) is None for key in ("params_active", "tokens", "accelerator", "gpu_hours")):
+            continue
+        gpu = accelerator_by_id(record["accelerator"])
+        prec = _precision_for(ident, gpu, precision)
+        peak = peak_flops(gpu, prec)
+        work = flops.training_flops(record["params_active"], record["tokens"])
+        yield record, gpu, prec, peak, work, cluster.implied_utilization(work, peak, record["gpu_hours"])
+
+
 def implied_utilization_table(precision=None):
     """Utilization implied by each model's published accelerator-hours, next to what was reported.
 
@@ -169,18 +184,13 @@ def implied_utilization_table(precision=None):
     """
     import pandas as pd
 
-    table = models()
-    table = table[_known(table, "params_active", "tokens", "accelerator", "gpu_hours")]
     rows = []
-    for row in table.itertuples(index=False):
-        prec = _precision_for(row.id, row.accelerator, precision)
-        peak = peak_flops(row.accelerator, prec)
-        work = flops.training_flops(row.params_active, row.tokens)
-        implied = cluster.implied_utilization(work, peak, row.gpu_hours)
-        share = row.tflops_per_gpu * TERA / peak
-        reported = row.mfu if not math.isnan(row.mfu) else share
-        rows.append((row.id, row.accelerator, prec, peak / TERA, work, row.gpu_hours, implied, row.mfu,
-                     row.tflops_per_gpu, share, reported))
+    for record, gpu, prec, peak, work, implied in _implied_rows(precision):
+        mfu = record.get("mfu", math.nan)
+        tflops = record.get("tflops_per_gpu", math.nan)
+        share = tflops * TERA / peak
+        rows.append((record["id"], gpu["id"], prec, peak / TERA, work, record["gpu_hours"], implied, mfu,
+                     tflops, share, mfu if not math.isnan(mfu) else share))
     out = pd.DataFrame(rows, columns=["id", "accelerator", "precision", "peak_tflops", "flops_6pd", "gpu_hours",
                                       "implied", "reported_mfu", "reported_tflops_per_gpu", "reported_share",
                                       "reported"])
@@ -322,18 +332,30 @@ ACCELERATOR_GENERATIONS = {
     "h800-sxm": "Hopper",
     "h200-sxm": "Hopper",
     "b200": "Blackwell",
+    "gb200": "Blackwell",
+    "b300": "Blackwell",
+    "gb300": "Blackwell",
     "tpu-v3": "TPU",
     "tpu-v4": "TPU",
     "tpu-v5p": "TPU",
+    "tpu-v5e": "TPU",
+    "tpu-v6e": "TPU",
+    "tpu7x": "TPU",
     "mi300x": "CDNA 3",
+    "mi325x": "CDNA 3",
+    "mi355x": "CDNA 4",
+    "trainium2": "Trainium",
+    "gaudi3": "Gaudi",
 }
 """Accelerator id (``accelerators.csv``) -> generation, in release order within each vendor.
 
 NVIDIA parts by the architecture their datasheets name (``nvidia2017v100``: Volta;
 ``nvidia2020a100``: Ampere; ``nvidia2022h100``, ``nvidia2023h800``, ``nvidia2023h200``: Hopper;
-``nvidia2023l40s``: Ada Lovelace; ``nvidia2024dgxb200``: Blackwell); AMD's MI300X is CDNA 3
-(``amd2023mi300x``). Google's TPU v3, v4 and v5p are grouped as one generation, "TPU": the dataset
-has a single TPU-trained model with published hours (PaLM, TPU v4), too few to split."""
+``nvidia2023l40s``: Ada Lovelace; ``nvidia2024dgxb200``, ``nvidia2024gb200nvl72``, ``nvidia2025hgxb300``:
+Blackwell, B300 and GB300 being Blackwell Ultra); AMD's MI300X and MI325X are CDNA 3
+(``amd2023mi300x``, ``amd2024mi325x``), the MI355X CDNA 4 (``amd2025matrixcoresblog``). Google's
+TPUs are grouped as one generation, "TPU": the dataset has a single TPU-trained model with
+published hours (PaLM, TPU v4), too few to split."""
 
 
 def accelerator_generation(name) -> str:
@@ -389,6 +411,36 @@ def default_utilization_by_generation(table=None, column: str = "implied", preci
         out.append((generation, int(chosen.size), float(np.median(chosen)), float(chosen.min()), float(chosen.max()),
                     ", ".join(rows["id"][mask]), ", ".join(dict.fromkeys(rows["accelerator"][mask]))))
     return pd.DataFrame(out, columns=["generation", "count", "median", "min", "max", "models", "accelerators"])
+
+
+def training_utilization(gpu, precision: str = "bf16") -> dict:
+    """The utilization to plan a training run on ``gpu`` (a name, or its record) at ``precision``
+    with, from the runs that published their accelerator-hours on its generation (as
+    :func:`default_utilization_by_generation` groups them, without pandas): ``central`` (their
+    median implied utilization), ``low`` and ``high`` (their lowest and highest), ``generation``,
+    ``count``, ``models`` (ids) and ``precision``. Fractions of the dense peak on the 6PD convention,
+    downtime included: what wall-clock planning needs (a running job's MFU is higher).
+
+    Raises :class:`InputError` naming why when no calibration applies: no published run on the
+    generation, or ``precision`` other than the one its runs are measured at (their training
+    precision, :func:`llmcost.hardware.training_precision`)."""
+    record = gpu if isinstance(gpu, dict) and "id" in gpu else accelerator(gpu)
+    if record["id"] not in ACCELERATOR_GENERATIONS:
+        raise InputError(f"gpu {record['id']!r} has no generation in llmcost.calibration.ACCELERATOR_GENERATIONS")
+    generation = ACCELERATOR_GENERATIONS[record["id"]]
+    runs = [(row[0]["id"], row[5]) for row in _implied_rows() if ACCELERATOR_GENERATIONS.get(row[1]["id"]) == generation]
+    if not runs:
+        calibrated = sorted({ACCELERATOR_GENERATIONS[row[1]["id"]] for row in _implied_rows()})
+        raise InputError(f"gpu {record['id']!r} ({generation}) has no published training run with accelerator-hours in the "
+                         f"dataset to calibrate on; calibrated generations: {', '.join(calibrated)}")
+    measured_at = training_precision(record)
+    if check_choice("precision", precision, PRECISIONS) != measured_at:
+        raise InputError(f"the {generation} runs are measured at {measured_at}, not {precision}: their utilization does not "
+                         f"carry over to another peak")
+    values = np.array([implied for _, implied in runs])
+    return {"central": float(np.median(values)), "low": float(values.min()), "high": float(values.max()),
+            "generation": generation, "count": len(runs), "models": ", ".join(ident for ident, _ in runs),
+            "precision": measured_at}
 
 
 def source_disagreements(quantities=None):

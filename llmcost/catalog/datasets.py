@@ -755,6 +755,14 @@ def model(name: str) -> dict:
     return dict(_record("models.csv", "model_facts.csv", resolve_model(name)))
 
 
+def accelerator_by_id(ident: str) -> dict:
+    """:func:`accelerator` of a canonical id (from a model's record): no alias is resolved.
+    InputError for anything that is not an id."""
+    if ident not in accelerator_ids():
+        raise InputError(f"{ident!r} is not an accelerator id; known: {', '.join(accelerator_ids())}")
+    return dict(_record("accelerators.csv", "accelerator_specs.csv", ident))
+
+
 def model_by_id(ident: str) -> dict:
     """:func:`model` of a canonical id (a constant of the code, such as ``palm-540b``): no alias
     is resolved. InputError for anything that is not an id."""
