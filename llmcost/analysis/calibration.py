@@ -443,6 +443,43 @@ def training_utilization(gpu, precision: str = "bf16") -> dict:
             "precision": measured_at}
 
 
+def held_out_training():
+    """Leave-one-source-out check of :func:`training_utilization`: each source of published
+    accelerator-hours (the BibTeX key of a run's primary ``gpu_hours`` row) is held out in turn, and
+    its runs are predicted from the other sources' runs on the same generation: the central hours at
+    their median implied utilization, the range at their highest and lowest. Runs whose generation
+    has no run from another source are left out.
+
+    Columns: source, id, generation, published, predicted, low, high (accelerator-hours), error
+    (``|predicted / published - 1|``) and covered (the published hours within low-high)."""
+    import pandas as pd
+
+    sources = primary_sources("gpu_hours")
+    runs = [(sources[record["id"]], record["id"], ACCELERATOR_GENERATIONS[gpu["id"]], record["gpu_hours"], implied)
+            for record, gpu, _, _, _, implied in _implied_rows()]
+    rows = []
+    for source, ident, generation, published, implied in runs:
+        others = np.array([u for s, _, g, _, u in runs if g == generation and s != source])
+        if others.size == 0:
+            continue
+        # hours go as 1 / utilization: the run at ``implied`` took ``published`` hours
+        hours = {name: published * implied / u for name, u in (("predicted", np.median(others)), ("low", others.max()),
+                                                                ("high", others.min()))}
+        rows.append((source, ident, generation, published, hours["predicted"], hours["low"], hours["high"],
+                     abs(hours["predicted"] / published - 1), bool(hours["low"] <= published <= hours["high"])))
+    return pd.DataFrame(rows, columns=["source", "id", "generation", "published", "predicted", "low", "high", "error", "covered"])
+
+
+def held_out_summary(table) -> "pd.DataFrame":
+    """:func:`held_out_training` per source, then over all runs (source ``all``): rows, median and
+    worst error, and the share of runs whose published hours the range covers."""
+    import pandas as pd
+
+    groups = [(source, part) for source, part in table.groupby("source", sort=False)] + [("all", table)]
+    return pd.DataFrame([(source, len(part), float(part["error"].median()), float(part["error"].max()), float(part["covered"].mean()))
+                         for source, part in groups], columns=["source", "rows", "median_error", "worst_error", "coverage"])
+
+
 def source_disagreements(quantities=None):
     """Every (model, quantity) of ``model_facts.csv`` with more than one published value.
 

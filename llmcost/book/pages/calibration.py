@@ -15,7 +15,7 @@ import pandas as pd
 
 from ...analysis import calibration
 from ...catalog import datasets, defaults, hardware
-from ..tables import format_number
+from ..tables import format_number, table
 
 GENERATION_ORDER = ("Volta", "Ampere", "Hopper", "TPU")
 """The accelerator generations of the models with published hours, oldest first (the chart's colours and rows)."""
@@ -207,3 +207,23 @@ def disagreement_table(disagreements: pd.DataFrame) -> pd.DataFrame:
         primary=disagreements["primary"].map({True: "yes", False: ""}),
     )
     return shown[["subject", "quantity", "value", "source", "primary", "ratio", "note"]]
+
+
+def held_out_example(held_out, summary) -> dict:
+    """Glue names ``c91_held_*``: over all held-out runs (``held_out``, :func:`llmcost.calibration.held_out_training`;
+    ``summary``, :func:`llmcost.calibration.held_out_summary`), their number, the median and worst
+    error of the central prediction, the share the range covers, the number of sources and the
+    three runs predicted worst, by name."""
+    overall = summary.set_index("source").loc["all"]
+    worst = held_out.sort_values("error", ascending=False).head(3)
+    return {"c91_held_rows": (overall["rows"], ",.0f"), "c91_held_median": (overall["median_error"], ".1%"),
+            "c91_held_worst": (overall["worst_error"], ".1%"), "c91_held_coverage": (overall["coverage"], ".0%"),
+            "c91_held_sources": (len(summary) - 1, ",.0f"),
+            "c91_held_worst_runs": ", ".join(datasets.model(ident)["name"] for ident in worst["id"])}
+
+
+def held_out_table(summary):
+    """:func:`llmcost.calibration.held_out_summary` for display."""
+    return table(summary, {"rows": ",.0f", "median_error": ".1%", "worst_error": ".1%", "coverage": ".0%"},
+                 {"source": "source held out", "median_error": "median error", "worst_error": "worst error",
+                  "coverage": "range covers"})
