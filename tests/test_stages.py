@@ -106,7 +106,7 @@ def test_grpo_counts_generation_reference_and_training_only():
     terms = stages.grpo_flops_per_token(37e9)
     assert terms == {"generation": 2 * 37e9, "reference": 2 * 37e9, "policy_training": 6 * 37e9}
     assert sum(stages.grpo_flops_per_token(37e9, reference=False).values()) == 8 * 37e9
-    run = stages.DEEPSEEK_R1_ZERO
+    run = stages.deepseek_r1_zero()
     samples = run["steps"] * run["questions_per_step"] * run["samples_per_question"]
     assert samples == 5_324_800
     assert stages.grpo_flops(37e9, 32, 16, 10_400, 8_000) == pytest.approx(10 * 37e9 * samples * 8_000)

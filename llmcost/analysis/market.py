@@ -9,10 +9,13 @@ import numpy as np
 
 from ..catalog import datasets
 from ..core.validate import InputError, check_flag
-from ..formulas.cost import gpu_hour_price
+from ..formulas.cost import row_gpu_hour_price
+
+TODAY_SINCE = "2025-01"
+"""The first month of the quotes the book calls today's: the source documents' quotes end in 2024."""
 
 
-def current_quotes(accelerator: str, since: str = "2025-01", spot: bool = False) -> list[dict]:
+def current_quotes(accelerator: str, since: str = TODAY_SINCE, spot: bool = False) -> list[dict]:
     """The newest rental quote of each provider and offering of ``accelerator`` (a name or alias)
     dated ``since`` (``YYYY-MM``) or later, as rows of ``prices.csv`` with ``per_gpu_hour`` (USD per
     accelerator-hour) added, cheapest first. Spot quotes are left out unless ``spot``: they can be
@@ -28,17 +31,22 @@ def current_quotes(accelerator: str, since: str = "2025-01", spot: bool = False)
         key = (row["provider"], row["offering"])
         if key not in newest or row["date"] > newest[key]["date"]:
             newest[key] = row
-    quotes = [{**row, "per_gpu_hour": gpu_hour_price(row["id"])} for row in newest.values()]
+    quotes = [{**row, "per_gpu_hour": row_gpu_hour_price(row)} for row in newest.values()]
     return sorted(quotes, key=lambda row: (row["per_gpu_hour"], row["id"]))
 
 
-def rental_summary(accelerator: str, since: str = "2025-01", spot: bool = False) -> dict:
-    """The spread of :func:`current_quotes`: ``median``, ``low`` and ``high`` USD per
-    accelerator-hour, the number of ``quotes``, the ``first`` and ``last`` date and the id of the
-    median quote (``median_id``, the lower middle one for an even count)."""
+def rental_summary(accelerator: str, since: str = TODAY_SINCE, spot: bool = False) -> dict:
+    """The spread of :func:`current_quotes` (:func:`summary_of`)."""
     quotes = current_quotes(accelerator, since, spot)
     if not quotes:
         raise InputError(f"no rental quote of {accelerator!r} dated {since} or later in prices.csv")
+    return summary_of(quotes)
+
+
+def summary_of(quotes: list[dict]) -> dict:
+    """The spread of quotes as :func:`current_quotes` returns them (cheapest first): ``median``,
+    ``low`` and ``high`` USD per accelerator-hour, the number of ``quotes``, the ``first`` and
+    ``last`` date and the id of the median quote (``median_id``, the lower middle one for an even count)."""
     prices = [row["per_gpu_hour"] for row in quotes]
     dates = sorted(row["date"] for row in quotes)
     return {"median": float(np.median(prices)), "low": prices[0], "high": prices[-1], "quotes": len(quotes),
@@ -59,5 +67,5 @@ def quote_date(usd_per_gpu_hour: float, accelerator: str | None = None) -> str |
     ident = datasets.resolve_accelerator(accelerator) if accelerator is not None else None
     dates = [row["date"] for row in datasets.price_rows()
              if row["unit"] != "usd_per_unit" and (ident is None or row["accelerator"] == ident)
-             and round(gpu_hour_price(row["id"]), 2) == round(float(usd_per_gpu_hour), 2)]
+             and round(row_gpu_hour_price(row), 2) == round(float(usd_per_gpu_hour), 2)]
     return max(dates) if dates else None

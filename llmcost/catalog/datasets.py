@@ -789,6 +789,15 @@ def accelerator_ids() -> list[str]:
 API_DIRECTIONS = ("input", "output")
 
 
+def price_date(ident: str, table: str = "prices.csv") -> str:
+    """The date (``YYYY-MM`` or ``YYYY-MM-DD``) of the row ``ident`` of ``prices.csv`` or ``api_prices.csv``."""
+    table = check_choice("table", table, ("prices.csv", "api_prices.csv"))
+    dates = {row["id"]: row["date"] for row in _table(table).values}
+    if ident not in dates:
+        raise InputError(f"unknown price {ident!r} in {table}; known: {', '.join(dates)}")
+    return str(dates[ident])
+
+
 def api_price(ident: str, direction: str = "output") -> float:
     """USD per 1M ``direction`` tokens (input or output) of one row of ``api_prices.csv``, by its id."""
     direction = check_choice("direction", direction, API_DIRECTIONS)

@@ -113,12 +113,16 @@ def cost_reduction(utilization_from, utilization_to):
 
 
 def gpu_hour_price(ident: str) -> float:
-    """USD per accelerator-hour of one rental row of ``prices.csv``, by its id: an instance price
-    is divided by its accelerators (:func:`usd_per_gpu_hour`)."""
+    """USD per accelerator-hour of one rental row of ``prices.csv``, by its id (:func:`row_gpu_hour_price`)."""
     rentals = {row["id"]: row for row in datasets.price_rows() if row["unit"] != "usd_per_unit"}
     if ident not in rentals:
         raise InputError(f"unknown rental price {ident!r}; known: {', '.join(rentals)}")
-    row = rentals[ident]
+    return row_gpu_hour_price(rentals[ident])
+
+
+def row_gpu_hour_price(row: dict) -> float:
+    """USD per accelerator-hour of a rental row of ``prices.csv`` (a dict of :func:`llmcost.datasets.price_rows`):
+    an instance price is divided by its accelerators (:func:`usd_per_gpu_hour`)."""
     if row["unit"] == "usd_per_instance_hour":
         return float(usd_per_gpu_hour(row["usd"], int(row["gpus_per_instance"])))
     return float(row["usd"])

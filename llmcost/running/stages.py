@@ -27,6 +27,7 @@ token-by-token generation runs at a far lower utilization than training, which
 
 from __future__ import annotations
 
+from ..catalog import datasets
 from ..formulas import cluster, flops
 from ..core.validate import check_count, check_flag, check_non_negative, check_positive, finite_result
 
@@ -239,23 +240,29 @@ def ptx_flops(params, episodes, ptx_ratio, tokens_per_example):
 # --- Reasoning models: RL with verifiable rewards (GRPO) -------------------------------------
 
 DEEPSEEK_R1_ZERO = {
-    "params_active": 37e9,
     "questions_per_step": 32,
     "samples_per_question": 16,
     "steps": 10_400,
     "max_tokens_early": 32_768,
     "max_tokens_late": 65_536,
     "switch_step": 8_200,
-    "gpus": 512,
     "hours": 198,
     "gpu_hours": 101_000,
 }
 """DeepSeek-R1-Zero's reinforcement learning, from Guo et al. 2025 (``guo2025deepseekr1nature``):
-GRPO from DeepSeek-V3-Base (37 B activated parameters); Methods, "Training details": 16 outputs
+GRPO from DeepSeek-V3-Base; Methods, "Training details": 16 outputs
 sampled per question, 32 unique questions per step (a batch of 512), 10,400 steps, a maximum
 length of 32,768 tokens raised to 65,536 after step 8,200, the reference model replaced by the
 policy every 400 steps; Supplementary Information 2.4.4 ("Training cost"): 64 x 8 H800 GPUs for
-about 198 hours, 101 K GPU-hours (147 K with the SFT data and DeepSeek-R1's own RL)."""
+about 198 hours, 101 K GPU-hours (147 K with the SFT data and DeepSeek-R1's own RL). The active
+parameters and the accelerators are the dataset's facts of DeepSeek-R1 (:func:`deepseek_r1_zero`)."""
+
+
+def deepseek_r1_zero() -> dict:
+    """:data:`DEEPSEEK_R1_ZERO` with ``params_active`` and ``gpus`` (accelerators) from the
+    dataset's record of DeepSeek-R1 (``model_facts.csv``), their one source."""
+    record = datasets.model_by_id("deepseek-r1")
+    return {**DEEPSEEK_R1_ZERO, "params_active": record["params_active"], "gpus": int(record["accelerator_count"])}
 
 
 @finite_result

@@ -212,13 +212,15 @@ def disagreement_table(disagreements: pd.DataFrame) -> pd.DataFrame:
 def held_out_example(held_out, summary) -> dict:
     """Glue names ``c91_held_*``: over all held-out runs (``held_out``, :func:`llmcost.calibration.held_out_training`;
     ``summary``, :func:`llmcost.calibration.held_out_summary`), their number, the median and worst
-    error of the central prediction, the share the range covers, the number of sources and the
-    three runs predicted worst, by name."""
+    error of the central prediction, the share the range covers, the number of sources, the runs
+    held out with OPT-175B's (whose hours the LLaMA paper publishes) and the three runs predicted
+    worst, by name."""
     overall = summary.set_index("source").loc["all"]
     worst = held_out.sort_values("error", ascending=False).head(3)
     return {"c91_held_rows": (overall["rows"], ",.0f"), "c91_held_median": (overall["median_error"], ".1%"),
             "c91_held_worst": (overall["worst_error"], ".1%"), "c91_held_coverage": (overall["coverage"], ".0%"),
             "c91_held_sources": (len(summary) - 1, ",.0f"),
+            "c91_held_opt_source_runs": (int((held_out["source"] == held_out.set_index("id").loc["opt-175b", "source"]).sum()), ",.0f"),
             "c91_held_worst_runs": ", ".join(datasets.model(ident)["name"] for ident in worst["id"])}
 
 

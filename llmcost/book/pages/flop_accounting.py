@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ...analysis import calibration, market, trends
-from ...catalog import datasets
+from ...catalog import datasets, defaults
 from ...catalog.datasets import model as model_record
 from ...catalog.datasets import model_facts, models
 from ...catalog.hardware import peak_flops
@@ -257,41 +257,44 @@ def growth_chart(growth: dict, trend_from: str):
 
 # --- the frontier over time ----------------------------------------------------------------------
 
-TODAY_GPU = "h100"
-"""The accelerator on which every run's compute is priced today (chapter 5's most rented)."""
+TODAY_GPU = defaults.value("gpu")
+"""The accelerator on which every run's compute is priced today: the book's (chapter 5's most rented)."""
 
 
-def frontier_rows(growth: dict, gpu: str = TODAY_GPU, since: str = "2025-01") -> pd.DataFrame:
+def _today_rate(gpu: str, since: str) -> tuple[dict, dict]:
+    """The calibrated utilization of ``gpu`` (:func:`llmcost.calibration.training_utilization`) and
+    the spread of its current quotes (:func:`llmcost.market.rental_summary`)."""
+    return calibration.training_utilization(gpu), market.rental_summary(gpu, since)
+
+
+def frontier_rows(growth: dict, gpu: str = TODAY_GPU, since: str = market.TODAY_SINCE) -> pd.DataFrame:
     """The models of ``growth["flops"]`` (:func:`growth_points`) that set a new maximum of training
-    compute when released (the frontier), with what their compute would take and cost today:
-    H100-hours at the Hopper median of the utilization published runs imply
-    (:func:`llmcost.calibration.default_utilization_by_generation`) and USD at the median current
-    H100 quote (:func:`llmcost.market.rental_summary`). Columns model, release, value (FLOP), basis,
-    gpu_hours, cost_musd (million USD)."""
+    compute when released (the frontier), with what their compute would take and cost today on
+    ``gpu``: accelerator-hours at the median utilization that published runs on its generation
+    imply (:func:`_today_rate`) and USD at its median current quote. Columns model, release, value
+    (FLOP), basis, gpu_hours, cost_musd (million USD)."""
     points = growth["flops"].sort_values(["year", "value"])
     frontier = points[points["value"] >= points["value"].cummax()]
-    utilization = calibration.default_utilization_by_generation().set_index("generation").loc["Hopper", "median"]
-    price = market.rental_summary(gpu, since)["median"]
-    hours = cluster.gpu_hours(frontier["value"].to_numpy(), peak_flops(gpu, "bf16"), utilization)
+    utilization, price = _today_rate(gpu, since)
+    hours = cluster.gpu_hours(frontier["value"].to_numpy(), peak_flops(gpu, utilization["precision"]), utilization["central"])
     return pd.DataFrame({"model": [datasets.model(ident)["name"] for ident in frontier["id"]], "release": frontier["release"].to_numpy(),
                          "value": frontier["value"].to_numpy(), "basis": frontier["basis"].to_numpy(), "gpu_hours": hours,
-                         "cost_musd": cost.rental_cost(hours, price) / 1e6})
+                         "cost_musd": cost.rental_cost(hours, price["median"]) / 1e6})
 
 
 def frontier_table(rows: pd.DataFrame):
     """:func:`frontier_rows` for display."""
     return table(rows, {"value": "sci", "gpu_hours": "sci", "cost_musd": ",.3g"},
-                 {"value": "training compute (FLOP)", "basis": "figure", "gpu_hours": "H100-hours today",
+                 {"value": "training compute (FLOP)", "basis": "figure", "gpu_hours": "accelerator-hours today",
                   "cost_musd": "cost today (million USD)"})
 
 
-def frontier_example(rows: pd.DataFrame, gpu: str = TODAY_GPU, since: str = "2025-01") -> dict:
+def frontier_example(rows: pd.DataFrame, gpu: str = TODAY_GPU, since: str = market.TODAY_SINCE) -> dict:
     """Glue names ``c3_frontier_*``: the newest frontier model, its compute and cost today, the
-    first frontier model of the rows and the growth of compute between them, and the price and
-    utilization every cost is at."""
+    first frontier model of the rows and the growth of compute between them, and the accelerator,
+    generation, price and utilization every cost is at (:func:`_today_rate`)."""
     first, last = rows.iloc[0], rows.iloc[-1]
-    summary = market.rental_summary(gpu, since)
-    utilization = calibration.default_utilization_by_generation().set_index("generation").loc["Hopper", "median"]
+    utilization, summary = _today_rate(gpu, since)
     return {
         "c3_frontier_last": str(last["model"]),
         "c3_frontier_last_release": str(last["release"]),
@@ -301,12 +304,14 @@ def frontier_example(rows: pd.DataFrame, gpu: str = TODAY_GPU, since: str = "202
         "c3_frontier_first_release": str(first["release"]),
         "c3_frontier_growth": (last["value"] / first["value"], ",.0f"),
         "c3_frontier_count": (len(rows), ",.0f"),
+        "c3_frontier_gpu": datasets.accelerator(gpu)["name"],
+        "c3_frontier_generation": utilization["generation"],
         "c3_frontier_price": price_text(summary["median"], "GPU-hour", f"{summary['first']} to {summary['last']}"),
-        "c3_frontier_utilization": (utilization, ".1%"),
+        "c3_frontier_utilization": (utilization["central"], ".1%"),
     }
 
 
-def since_frontier(growth: dict, rows: pd.DataFrame, since: str = "2025-01") -> dict:
+def since_frontier(growth: dict, rows: pd.DataFrame, since: str = market.TODAY_SINCE) -> dict:
     """Glue names ``c3_since_*``: the models of ``growth["flops"]`` released from ``since``, by name,
     and the smallest and largest share of the last frontier model's compute they trained on."""
     recent = growth["flops"][growth["flops"]["release"] >= since].sort_values("release")

@@ -267,7 +267,7 @@ def deadline_example(model: str, gpu: str, precision: str, utilization: float, d
 # --- renting ------------------------------------------------------------------------------------
 
 
-TODAY_SINCE = "2025-01"
+TODAY_SINCE = market.TODAY_SINCE
 """The first month of the quotes this chapter calls today's (the source documents' quotes end in 2024)."""
 
 
@@ -314,15 +314,16 @@ def today_table(since: str = TODAY_SINCE):
 def today_example(since: str = TODAY_SINCE) -> dict:
     """The median current H100, H200 and B200 quotes (dated prices), the H100's spread and count,
     and AWS's June 2025 cut of its 8-H100 instance (before, after, percent). Glue names ``c5_today_*``, ``c5_aws_*``."""
-    h100, quotes = market.rental_summary("h100", since), market.current_quotes("h100", since)
+    quotes = market.current_quotes("h100", since)
+    h100 = market.summary_of(quotes)
     before, after = (cost.gpu_hour_price(ident) for ident in AWS_CUT)
     values = {
         "c5_today_h100": price_text(h100["median"], "GPU-hour", f"{h100['first']} to {h100['last']}"),
         "c5_today_quotes": (h100["quotes"], ",.0f"),
         "c5_today_low": price_text(h100["low"], "GPU-hour", str(quotes[0]["date"])),
         "c5_today_high": price_text(h100["high"], "GPU-hour", str(quotes[-1]["date"])),
-        "c5_aws_before": price_text(before, "GPU-hour", _date(AWS_CUT[0])),
-        "c5_aws_after": price_text(after, "GPU-hour", _date(AWS_CUT[1])),
+        "c5_aws_before": price_text(before, "GPU-hour", datasets.price_date(AWS_CUT[0])),
+        "c5_aws_after": price_text(after, "GPU-hour", datasets.price_date(AWS_CUT[1])),
         "c5_aws_cut": (1 - after / before, ".0%"),
     }
     for ident in ("h200", "b200"):
@@ -342,7 +343,7 @@ def price_history(accelerator: str = "h100") -> pd.DataFrame:
     rows = [row for row in datasets.price_rows() if row["accelerator"] == ident and row["unit"] != "usd_per_unit"]
     return pd.DataFrame({
         "date": [row["date"] if len(row["date"]) == 10 else f"{row['date']}-15" for row in rows],
-        "usd": [round(cost.gpu_hour_price(row["id"]), 2) for row in rows],
+        "usd": [round(cost.row_gpu_hour_price(row), 2) for row in rows],
         "provider": [row["provider"] for row in rows],
         "kind": [_offering_kind(row["offering"]) for row in rows],
     })
@@ -365,16 +366,6 @@ def price_history_chart(history: pd.DataFrame, accelerator: str = "h100"):
         color=alt.Color("kind:N", title=None, legend=alt.Legend(orient="bottom")),
         tooltip=["provider:N", "kind:N", alt.Tooltip("usd:Q", format=",.2f"), alt.Tooltip("date:T", format="%Y-%m-%d")],
     ).properties(width=440, height=280, title=f"Rental quotes of the {name}, per GPU-hour")
-
-
-def _date(price_id: str) -> str:
-    """The date of the row ``price_id`` of ``prices.csv``."""
-    return str(datasets.prices().set_index("id").loc[price_id, "date"])
-
-
-def _api_date(api_id: str) -> str:
-    """The date of the row ``api_id`` of ``api_prices.csv``."""
-    return str(datasets.api_prices().set_index("id").loc[api_id, "date"])
 
 
 def rent_example(rental_price: str, gpu: str, precision: str, utilization: float) -> dict:
@@ -410,7 +401,7 @@ def deepseek_example(utilization: float) -> dict:
     usd_6pd = cost.rental_cost(hours_6pd, price)
     return {
         "c5_ds_hours": (deepseek["gpu_hours"], ",.0f"),
-        "c5_ds_price": price_text(price, "GPU-hour", _date("deepseek-v3-h800-rental")),
+        "c5_ds_price": price_text(price, "GPU-hour", datasets.price_date("deepseek-v3-h800-rental")),
         "c5_ds_usd": (usd / 1e6, ",.3f", "million USD"),
         "c5_ds_published": (deepseek["cost_usd"] / 1e6, ",.3f", "million USD"),
         "c5_ds_ratio": (deepseek["cost_usd"] / usd, ".3f"),
@@ -489,8 +480,8 @@ def range_example(model: str, span: dict, utilizations, prices) -> dict:
         "c5_mfu_high": (mfu_high, ".1%"),
         "c5_price_low": dated_price(price_low),
         "c5_price_high": dated_price(price_high),
-        "c5_price_semianalysis": price_text(cost.gpu_hour_price("semianalysis-gpt4-a100"), "A100-hour", _date("semianalysis-gpt4-a100")),
-        "c5_price_p4d": price_text(cost.gpu_hour_price("aws-p4d-24xlarge-on-demand"), "GPU-hour", _date("aws-p4d-24xlarge-on-demand")),
+        "c5_price_semianalysis": price_text(cost.gpu_hour_price("semianalysis-gpt4-a100"), "A100-hour", datasets.price_date("semianalysis-gpt4-a100")),
+        "c5_price_p4d": price_text(cost.gpu_hour_price("aws-p4d-24xlarge-on-demand"), "GPU-hour", datasets.price_date("aws-p4d-24xlarge-on-demand")),
         "c5_range_model": datasets.model(model)["name"],
         "c5_range_cost": (usd.central[0] / 1e6, ",.2f", "million USD"),
         "c5_range_cost_low": (usd.low[0] / 1e6, ",.2f"),
@@ -697,8 +688,8 @@ def serving_claims_example(claims: dict, api_price: str) -> dict:
     margin_claim = claims["000-gross-margin"]
     seed_api = margin_claim["inputs"]["price_per_1k_tokens"]
     return {
-        "c5_seed_instance": price_text(si["usd_per_instance_hour"], "instance-hour", _date("seed000-8xa100-effective")),
-        "c5_seed_gpu_hour": price_text(seed_price, "GPU-hour", _date("seed000-8xa100-effective")),
+        "c5_seed_instance": price_text(si["usd_per_instance_hour"], "instance-hour", datasets.price_date("seed000-8xa100-effective")),
+        "c5_seed_gpu_hour": price_text(seed_price, "GPU-hour", datasets.price_date("seed000-8xa100-effective")),
         "c5_serving_stated": (sc["stated_value"], ",.4f", "USD"),
         "c5_serving_at_462": (sc["recomputed"], ",.4f", "USD"),
         "c5_serving_implied": (implied, ".1%"),
@@ -707,8 +698,8 @@ def serving_claims_example(claims: dict, api_price: str) -> dict:
         "c5_margin_at_462": (cost.gross_margin(sc["recomputed"], seed_api), ".1%"),
         "c5_gain_cut": (claims["000-utilization-gain"]["recomputed"], ".1%"),
         "c5_gain_relative": (cost.cost_reduction(implied, implied * 1.1), ".1%"),
-        "c5_api_price": price_text(api_usd_per_1k(api_price), "1,000 tokens", _api_date(api_price), ",.3f"),
-        "c5_seed_api_price": price_text(seed_api, "1,000 tokens", _api_date("openai-davinci-2022")),
+        "c5_api_price": price_text(api_usd_per_1k(api_price), "1,000 tokens", datasets.price_date(api_price, "api_prices.csv"), ",.3f"),
+        "c5_seed_api_price": price_text(seed_api, "1,000 tokens", datasets.price_date("openai-davinci-2022", "api_prices.csv")),
     }
 
 

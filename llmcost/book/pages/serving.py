@@ -18,7 +18,7 @@ import pandas as pd
 
 from .. import chapter_parameters as parameters
 from ..tables import dated_price, format_number, price_text
-from ...analysis import audit, calibration
+from ...analysis import audit, calibration, market
 from ...catalog import datasets, hardware
 from ...core.validate import InputError
 from ...formulas import cluster, cost, demand
@@ -412,7 +412,7 @@ def fleet_findings(claims: dict, fleet: pd.DataFrame) -> dict:
 # --- API prices ---------------------------------------------------------------------------------
 
 
-SEED_ERA_END = "2025-01"
+SEED_ERA_END = market.TODAY_SINCE
 """API prices dated before this month are the source documents' own time (section "API prices");
 later ones are today's (:mod:`llmcost.book.pages.serving_today`)."""
 
@@ -439,7 +439,7 @@ def api_findings(api: pd.DataFrame, sweep: dict) -> dict:
         "c8_api_floor_in": (sweep["usd_per_1k_input_tokens"][-1], ",.6f", "USD"),
         "c8_davinci_over": (davinci["over_output"], ",.1f"),
         "c8_turbo_over": (turbo["over_output"], ",.2f"),
-        "c8_turbo_price": price_text(turbo["usd"], "1,000 tokens", str(datasets.api_prices().set_index("id").loc["openai-gpt-3.5-turbo-2023", "date"]), ",.3f"),
+        "c8_turbo_price": price_text(turbo["usd"], "1,000 tokens", datasets.price_date("openai-gpt-3.5-turbo-2023", "api_prices.csv"), ",.3f"),
     }
 
 

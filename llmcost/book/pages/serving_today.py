@@ -14,13 +14,13 @@ import pandas as pd
 
 from ..tables import format_number, price_text, table
 from ...analysis import market
-from ...catalog import datasets
+from ...catalog import datasets, defaults
 from ...formulas import decoding
 from ...formulas.memory import bytes_per_value
 from ...running import serving, serving_practice
 
-TODAY_GPU = "h100"
-"""The accelerator of the worked cases: the one most 2025-26 quotes rent (chapter 5)."""
+TODAY_GPU = defaults.value("gpu")
+"""The accelerator of the worked cases: the book's, the one most 2025-26 quotes rent (chapter 5)."""
 
 QUANTIZED = {"model": "gpt-oss-120b", "prompt_tokens": 1024, "output_tokens": 1024, "batch": 64}
 """gpt-oss-120b, released with MXFP4 expert weights, served at 1,024 + 1,024 tokens."""
@@ -43,7 +43,11 @@ DEEPSEEK_PREFILL_GPUS, DEEPSEEK_DECODE_GPUS = 32, 320
 """DeepSeek-V3's deployment: prefill units of 4 nodes (32 GPUs), decode units of 40 nodes (deepseek2024v3, Section 3.4)."""
 
 LINK_GBPS = 50.0
-"""An assumed 400 Gb/s network link between a prefill and a decode server, GB/s."""
+"""An assumed network link between a prefill and a decode server, GB/s (400 Gb/s)."""
+
+DRAFT_COST = 0.05
+"""The cost of one draft step as a share of a model step in the speculative-decoding table (an
+illustration; DeepSeek-V3's one-layer draft is 1/61)."""
 
 GROUPS = (1, 2, 4, 8)
 """Tensor-parallel group sizes tried, smallest first."""
@@ -97,6 +101,7 @@ def quantized_findings(rows: pd.DataFrame) -> dict:
         "c8_q_mxfp4_bits": (bytes_per_value("mxfp4") * 8, ",.2f"),
         "c8_q_step_gain": (bf16["step_ms"] / fp4["step_ms"], ",.2f"),
         "c8_q_tps_gain": (fp4["tokens_per_s"] / bf16["tokens_per_s"], ",.1f"),
+        "c8_q_batch": (QUANTIZED["batch"], ",.0f"),
     }
 
 
@@ -138,7 +143,7 @@ def batching_findings(gpu: str = TODAY_GPU) -> dict:
     }
 
 
-def speculative_rows(draft_cost_ratio: float = 0.05) -> pd.DataFrame:
+def speculative_rows(draft_cost_ratio: float = DRAFT_COST) -> pd.DataFrame:
     """Speed-up of speculative decoding (:func:`llmcost.decoding.speculative_speedup`) for acceptance
     rates 0.6 to 0.9 and 1 to 7 drafted tokens, a draft step costing ``draft_cost_ratio`` of a target step."""
     drafts = (1, 2, 4, 7)
@@ -166,6 +171,7 @@ def speculative_findings() -> dict:
         "c8_sd_speedup_low": (decoding.speculative_speedup(low, 1, 1 / layers), ",.2f"),
         "c8_sd_speedup_high": (decoding.speculative_speedup(high, 1, 1 / layers), ",.2f"),
         "c8_sd_reported": (DEEPSEEK_SPEEDUP, ",.1f"),
+        "c8_sd_draft_cost": (DRAFT_COST, ".0%"),
     }
 
 
@@ -185,11 +191,12 @@ def disaggregation_findings(gpu: str = TODAY_GPU, batch: int = 64) -> dict:
         "c8_pd_prefill_ms": (split["prefill_s"] * 1e3, ",.1f", "ms"),
         "c8_pd_step_ms": (split["decode_step_s"] * 1e3, ",.2f", "ms"),
         "c8_pd_link": (LINK_GBPS, ",.0f", "GB/s"),
+        "c8_pd_link_gbit": (LINK_GBPS * 8, ",.0f", "Gb/s"),
         "c8_pd_transfer_ms": (split["kv_transfer_s"] * 1e3, ",.1f", "ms"),
     }
 
 
-def api_today_rows(since: str = "2025-01") -> pd.DataFrame:
+def api_today_rows(since: str = market.TODAY_SINCE) -> pd.DataFrame:
     """The API prices of the dataset dated ``since`` or later, per 1M input and output tokens, with date."""
     prices = datasets.api_prices()
     prices = prices[prices["date"] >= since]
@@ -211,7 +218,7 @@ def api_today_table(rows: pd.DataFrame):
                   "usd_per_1m_output": "USD per 1M output tokens", "date": "as of"})
 
 
-def open_model_floor(gpu: str = TODAY_GPU, since: str = "2025-01") -> dict:
+def open_model_floor(gpu: str = TODAY_GPU, since: str = market.TODAY_SINCE) -> dict:
     """The roofline's cost (USD per 1M tokens) of gpt-oss-120b on one ``gpu`` in MXFP4 with an FP8
     cache, at the largest batch that fits at :data:`QUANTIZED`'s lengths and the median current
     rental price, and the dataset's API prices of the same model. Glue names ``c8_open_*``."""

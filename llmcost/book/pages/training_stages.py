@@ -213,7 +213,7 @@ def rollout_hours(mean_tokens) -> float:
     (:func:`llmcost.serving.serving_estimate`, DeepSeek-V3 on H800s in FP8, expert layout, laid
     out as :data:`R1_ROLLOUT`) when every output is ``mean_tokens`` long: a lower bound of the
     run's time, since real engines reach only part of the roofline and training comes on top."""
-    run, layout = stages.DEEPSEEK_R1_ZERO, R1_ROLLOUT
+    run, layout = stages.deepseek_r1_zero(), R1_ROLLOUT
     groups = run["gpus"] // layout["group_gpus"]
     batch = layout["outputs_per_rollout"] // groups
     rollouts = run["steps"] * run["questions_per_step"] * run["samples_per_question"] / layout["outputs_per_rollout"]
@@ -227,7 +227,7 @@ def grpo_rows(tokens=R1_MEAN_TOKENS) -> pd.DataFrame:
     length: tokens sampled, FLOP (:func:`llmcost.stages.grpo_flops`) and the share of the H800's
     dense BF16 peak that its published 101 K GPU-hours imply, with the tokens sampled per
     GPU-second that those hours allow."""
-    run = stages.DEEPSEEK_R1_ZERO
+    run = stages.deepseek_r1_zero()
     samples = run["steps"] * run["questions_per_step"] * run["samples_per_question"]
     peak = hardware.peak_flops("h800", "bf16")
     rows = []
@@ -264,7 +264,7 @@ def grpo_example() -> dict:
     """Glue names ``c2_r1_*``: DeepSeek-R1-Zero's settings, samples, GPU-hours, the GRPO and PPO
     FLOPs per token for the same policy, and DeepSeek-R1's post-training against DeepSeek-V3's
     training (GPU-hours and USD)."""
-    run = stages.DEEPSEEK_R1_ZERO
+    run = stages.deepseek_r1_zero()
     r1, v3 = datasets.model("deepseek-r1"), datasets.model("deepseek-v3")
     grpo = sum(stages.grpo_flops_per_token(run["params_active"]).values())
     ppo = sum(stages.ppo_flops_per_token(run["params_active"], run["params_active"], run["params_active"]).values())
