@@ -33,7 +33,7 @@ from .core.validate import (
 
 DEFAULT_GPU = defaults.value("gpu")
 DEFAULT_PRECISION = defaults.value("precision")
-DEFAULT_MFU = defaults.value("mfu")  # PaLM 540B's reported MFU (full attention counted)
+DEFAULT_MFU = defaults.REFERENCE_MFU.value  # PaLM 540B's reported MFU (full attention counted), where no calibration applies
 
 
 OPTIONS = {
@@ -187,8 +187,9 @@ def _add_train(sub) -> None:
     train.add_argument("--convention", type=_choice("convention", flops.CONVENTIONS),
                        help=f"how FLOPs are counted: {', '.join(flops.CONVENTIONS)} (default: 6PD+attention when --model's "
                             "architecture is known, else 6PD); --mfu must be measured the same way")
-    _add_hardware_options(train, f"model FLOPs utilization in (0, 1], in --convention's count (default: PaLM 540B's {DEFAULT_MFU} "
-                                 "restated in it; 6PD: PaLM's own figure without attention)")
+    _add_hardware_options(train, "model FLOPs utilization in (0, 1], in --convention's count (default: the calibrated utilization "
+                                 "of --gpu at --precision on 6PD, llmcost.calibration.training_utilization; where none applies, "
+                                 f"PaLM 540B's {DEFAULT_MFU} restated in --convention)")
     size = train.add_mutually_exclusive_group()
     _number(size, "--gpus", lambda name, value: int(check_count(name, value)), "gpus", "accelerators used -> wall_days, servers")
     _number(size, "--days", check_positive, "days", "deadline in days -> gpus, servers")
@@ -546,7 +547,28 @@ def run_serve(args) -> dict:
         allreduce_latency_s=inputs["allreduce_latency_s"], layout=inputs["layout"], usd_per_gpu_hour=args.price,
         power_w=args.power_w, pue=inputs["pue"],
     )
-    return {**result, "inputs": dict(inputs), "input_sources": inputs.sources}
+    return {**result, "expected": _expected_serving(args, inputs, gpu, result), "inputs": dict(inputs),
+            "input_sources": inputs.sources}
+
+
+def _expected_serving(args, inputs: Inputs, gpu: dict, result: dict) -> dict:
+    """The roofline's keys as measured systems of the same accelerator generation and precision reach
+    them (:func:`llmcost.calibration.expected_serving`), with the group used; or ``{"group": None,
+    "why": ...}`` where no calibration applies. The calibration measures against the roofline at
+    its default efficiencies and all-reduce latency, in the tensor layout."""
+    from .analysis import calibration
+
+    set_by_hand = [OPTIONS[key] for key in ("compute_efficiency", "memory_efficiency") if getattr(args, key) is not None]
+    set_by_hand += ["--allreduce-latency-us"] if args.allreduce_latency_us is not None else []
+    if set_by_hand:
+        return {"group": None, "why": f"{' and '.join(set_by_hand)} change the roofline the calibration is measured against"}
+    if inputs["layout"] != "tensor":
+        return {"group": None, "why": "the measurements are calibrated against the tensor-parallel layout"}
+    try:
+        group = calibration.serving_calibration(gpu, inputs["precision"])
+    except InputError as error:
+        return {"group": None, "why": str(error)}
+    return {**calibration.expected_serving(result, group), "group": group}
 
 
 def run_book(args) -> str:
@@ -598,6 +620,21 @@ def _format(value) -> str:
     return "-" if value in (None, "") else str(value)
 
 
+def _expected_lines(expected: dict | None) -> dict:
+    """``llmcost serve``'s expected values as text lines: ``{"expected <key>": "central (low-high)"}``
+    and the group used, or why none applies."""
+    if expected is None:
+        return {}
+    group = expected["group"]
+    if group is None:
+        return {"expected": f"not calibrated: {expected['why']}"}
+    rows = " + ".join(f"{group[phase]['rows']} {phase}" for phase in ("prefill", "throughput") if group[phase])
+    lines = {f"expected {key}": f"{_format(span['central'])} ({_format(span['low'])} to {_format(span['high'])})"
+             for key, span in expected.items() if isinstance(span, dict) and "central" in span and key != "group"}
+    return {**lines, "expected from": f"measured {group['generation']} {group['precision']} systems ({rows} rows; "
+                                      "llmcost.calibration.serving_groups)"}
+
+
 def render(result, as_json: bool) -> str:
     """Text for the terminal: one JSON document, or aligned lines / a table."""
     if as_json:
@@ -611,9 +648,10 @@ def render(result, as_json: bool) -> str:
         lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths))]
         lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)) for row in rows]
         return "\n".join(lines)
-    shown = {key: value for key, value in result.items() if key not in ("inputs", "input_sources")}
+    shown = {key: value for key, value in result.items() if key not in ("inputs", "input_sources", "expected")}
+    shown.update(_expected_lines(result.get("expected")))
     width = max(len(key) for key in [*shown, "inputs"])
-    lines = [f"{key:>{width}}  {_format(value)} {UNITS.get(key, '')}".rstrip() for key, value in shown.items()]
+    lines = [f"{key:>{width}}  {_format(value)} {UNITS.get(key.removeprefix('expected '), '')}".rstrip() for key, value in shown.items()]
     assumed = ", ".join(f"{k}={_format(v)}" for k, v in result["inputs"].items() if v is not None)
     return "\n".join(lines + [f"{'inputs':>{width}}  {assumed}"])
 

@@ -61,11 +61,11 @@ def test_gpu_days_cost_stops_a_real_run_in_its_validation_cell(tmp_path):
 def test_cost_ranges_collapse_onto_the_central_value(tmp_path):
     """low = central = high for both uncertain inputs: every range is a single value."""
     rent = llmcost.usd_per_gpu_hour(14.75, 8)  # aws-p4d-capacity-block, the default rental
-    values = glued(run_chapter("05_gpu_days_cost", tmp_path, mfu_low=0.462, mfu_high=0.462,
-                               usd_per_gpu_hour_low=rent, usd_per_gpu_hour_high=rent))
+    values = glued(run_chapter("05_gpu_days_cost", tmp_path, mfu=0.4, usd_per_gpu_hour_low=rent, usd_per_gpu_hour_high=rent))
     assert values["c5_range_cost_low"] + " million USD" == values["c5_range_cost"] == values["c5_range_cost_high"]
     assert values["c5_range_cost"] == values["c5_gpt3_rent_usd"]
     assert values["c5_range_hours_low"] == values["c5_range_hours_high"] == values["c5_gpt3_hours_mine"]
     assert values["c5_range_factor"] == "1.0" and values["c5_range_factor_mfu"] == "1.00"
     assert values["c5_range_factor_price"] == "1.00"
     assert values["c5_band_low"] == values["c5_band_high"]
+    assert values["c5_utilization"] == values["c5_mfu_low"] == values["c5_mfu_high"] == "40.0%"

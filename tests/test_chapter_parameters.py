@@ -86,9 +86,9 @@ OUT_OF_RANGE = {
     "05_gpu_days_cost": {
         "gpu": ["abacus", "tpu-v4"],  # the TPU v4 has no fp16 rate
         "precision": ["fp4", "fp8"],
-        "mfu": [0, 1.5, 0.6],  # 0.6: above mfu_high
-        "mfu_low": [0, 0.6],
-        "mfu_high": [1.5, 0.4],
+        "mfu": [0, 1.5],
+        "mfu_low": [0, 0.6],  # 0.6: above the calibrated A100 median
+        "mfu_high": [1.5, 0.4],  # 0.4: below it
         "models": [["gpt-1"], ["abacus"], ["gpt-3", "GPT-3"], ["gpt-3", 7]],
         "gpus": [["tpu-v4"], ["abacus"], ["a100", "A100"]],
         "deadline_days": [0, 1e5],

@@ -151,3 +151,24 @@ def test_train_without_mfu_uses_the_calibrated_utilization_of_its_generation(cap
     assert "gpu_hours_low" not in fp8 and "measured at bf16, not fp8" in fp8["input_sources"]["mfu"]
     cli.main(["train", "--model", "llama-3.1-405b", "--gpu", "h100", "--mfu", "0.4", "--json"])
     assert "gpu_hours_high" not in json.loads(capsys.readouterr().out)
+
+
+def test_serve_json_has_expected_values_from_its_calibration_group(capsys):
+    """Issue 20: `serve --json` keeps the roofline's keys and adds `expected` (low, central, high),
+    scaled by the measured shares of its accelerator generation and precision, and names the group."""
+    from llmcost import calibration
+
+    argv = ["serve", "--model", "llama-3.1-70b", "--gpu", "h100", "--gpus", "2", "--batch", "16", "--prompt-tokens", "1000",
+            "--output-tokens", "1000", "--precision", "fp8", "--price", "3.9"]
+    out = call_json(capsys, *argv)
+    expected, group = out["expected"], calibration.serving_calibration("h100", "fp8")
+    assert expected["group"]["generation"] == "Hopper" and expected["group"]["throughput"]["rows"] == group["throughput"]["rows"]
+    share = group["throughput"]
+    assert expected["output_tokens_per_s"]["central"] == pytest.approx(out["output_tokens_per_s"] * share["central"])
+    assert expected["usd_per_1k_output_tokens"]["high"] == pytest.approx(out["usd_per_1k_output_tokens"] / share["low"])
+    for key in ("prefill_s", "decode_s_per_step", "output_tokens_per_s", "usd_per_1k_output_tokens"):
+        assert expected[key]["low"] <= expected[key]["central"] <= expected[key]["high"]
+    assert expected["prefill_s"]["central"] == pytest.approx(out["prefill_s"] / group["prefill"]["central"])
+    # no group at bf16 on Hopper, and a hand-set efficiency changes the roofline measured against: both say why
+    assert "at bf16" in call_json(capsys, *argv[:-4], "--price", "3.9")["expected"]["why"]
+    assert "--memory-efficiency" in call_json(capsys, *argv, "--memory-efficiency", "0.8")["expected"]["why"]

@@ -28,6 +28,7 @@ def test_defaults_are_the_dataset_figures_they_cite():
     for name, (kind, ident, quantity) in defaults.FROM_DATA.items():
         record = llmcost.model(ident) if kind == "model" else llmcost.accelerator(ident)
         assert record[quantity] == defaults.value(name), name
+    assert llmcost.model("palm-540b")["mfu"] == defaults.REFERENCE_MFU.value
     assert llmcost.resolve_model(defaults.value("model")) == "gpt-3"
     assert llmcost.peak_flops(defaults.value("gpu"), defaults.value("precision")) == 989.5e12
 
@@ -47,7 +48,7 @@ def test_every_default_cites_a_reference():
     assert keys and {d.source for d in defaults.BOOK.values()} <= keys
 
 
-DISTINCT = {name: default.value for name, default in defaults.BOOK.items()
+DISTINCT = {name: default.value for name, default in {**defaults.BOOK, "reference_mfu": defaults.REFERENCE_MFU}.items()
             if isinstance(default.value, float) and default.value not in (1.1, 2.0, 3.9, 400.0, 700.0)}
 """The book-wide defaults whose text (0.462, 0.385) stands for nothing else in the code."""
 
@@ -79,6 +80,8 @@ def test_the_cli_takes_its_defaults_from_the_book():
     from llmcost import cli
 
     text = (ROOT / "llmcost" / "cli.py").read_text(encoding="utf-8")
-    for name in ("gpu", "precision", "mfu"):
+    for name in ("gpu", "precision"):
         assert repr(defaults.value(name)) not in text, f"cli.py types the default {name}"
-    assert (cli.DEFAULT_GPU, cli.DEFAULT_PRECISION, cli.DEFAULT_MFU) == tuple(defaults.value(n) for n in ("gpu", "precision", "mfu"))
+    assert repr(defaults.REFERENCE_MFU.value) not in text
+    assert (cli.DEFAULT_GPU, cli.DEFAULT_PRECISION, cli.DEFAULT_MFU) == (defaults.value("gpu"), defaults.value("precision"),
+                                                                         defaults.REFERENCE_MFU.value)

@@ -12,6 +12,7 @@ import nbformat
 import pytest
 
 import llmcost
+from llmcost.book import format_number
 from conftest import CHAPTERS, ROOT
 from llmcost.book import editions as edition_module
 from llmcost.core.validate import InputError
@@ -33,7 +34,7 @@ def test_banner_names_each_changed_parameter_with_both_values(edition_html):
     page = _page(edition_html)
     rows = _banner_rows(page)
     assert rows[0] == ["parameter", "published", "this edition"]
-    assert sorted(rows[1:]) == [["gpu", "'h100'", "'b200'"], ["mfu", "0.462", "0.4"]]  # unchanged ones not listed
+    assert sorted(rows[1:]) == [["gpu", "'h100'", "'b200'"], ["mfu", "None", "0.4"]]  # unchanged ones not listed
     assert re.search(r'<a href="[^"]*chapters/00_intro\.html">the published page</a>', page)
 
 
@@ -41,8 +42,10 @@ def test_glued_figures_are_recomputed_and_highlighted(edition_html):
     page = _page(edition_html)
     facts = llmcost.model("gpt-3")
     hours = llmcost.gpu_hours(llmcost.training_flops(facts["params_active"], facts["tokens"]), llmcost.peak_flops("b200", "bf16"), 0.4)
-    published = llmcost.gpu_hours(llmcost.training_flops(facts["params_active"], facts["tokens"]), llmcost.peak_flops("h100", "bf16"), 0.462)
-    assert (f'<span class="pasted-text llmcost-changed" title="published: {published:,.0f}">{hours:,.0f}</span>') in page
+    published = llmcost.gpu_hours(llmcost.training_flops(facts["params_active"], facts["tokens"]), llmcost.peak_flops("h100", "bf16"),
+                                  llmcost.calibration.planning_utilization("h100", "bf16")["central"])
+    assert (f'<span class="pasted-text llmcost-changed" title="published: {format_number(published, "sig3")}">'
+            f'{format_number(hours, "sig3")}</span>') in page
     assert f'<span class="pasted-text">{facts["tokens"] / 1e9:.0f} billion</span>' in page  # unchanged: plain
 
 

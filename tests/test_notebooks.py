@@ -13,6 +13,7 @@ import nbformat
 import pytest
 
 import llmcost
+from llmcost.book import format_number
 from chapter_runs import ALL_CHAPTERS, assert_refused, assert_rejected, chapter_path, defaults_of, glued, parameters_of, run_chapter  # noqa: F401 (re-exported for the chapters' tests)
 
 
@@ -35,9 +36,9 @@ def test_intro_with_other_parameters(tmp_path, monkeypatch):
         llmcost.training_flops(facts["params_active"], facts["tokens"]), llmcost.peak_flops("h100", "fp8"), 0.35
     )
     assert values["mfu"] == "35.0%"
-    assert values["gpu_hours"] == f"{hours:,.0f}"
-    assert values["usd"] == f"{llmcost.rental_cost(hours, 3.5):,.0f}"
-    assert values["mwh"] == f"{llmcost.energy_mwh(hours, 700.0, 1.25):,.0f}"  # the default power: the H100's TDP
+    assert values["gpu_hours"] == format_number(hours, "sig3")
+    assert values["usd"] == format_number(llmcost.rental_cost(hours, 3.5), "sig3")
+    assert values["mwh"] == format_number(llmcost.energy_mwh(hours, 700.0, 1.25), "sig3")  # the default power: the H100's TDP
     injected = [cell for cell in nb.cells if "injected-parameters" in cell.metadata.get("tags", [])]
     assert len(injected) == 1 and "mfu = 0.35" in injected[0].source
 
@@ -104,7 +105,6 @@ def test_committed_outputs_are_offline_and_deterministic(name):
 def _default_texts(value) -> set[str]:
     """How a parameter's default could appear in a caption: its text, a model's or accelerator's
     name, a number as written in prose."""
-    from llmcost.book import format_number
     from llmcost.core.validate import InputError
 
     if isinstance(value, bool) or value is None:

@@ -57,8 +57,11 @@ def title_of(chart) -> str:
 # --- parameters ------------------------------------------------------------------------------
 
 
-def test_check_parameters_accepts_the_defaults():
-    assert ch05.check_parameters(**DEFAULTS) is None
+def test_check_parameters_accepts_the_defaults_and_plans_the_utilization():
+    assert ch05.check_parameters(**DEFAULTS) == ch05.utilization("a100", "fp16", **{k: DEFAULTS[k] for k in ("mfu", "mfu_low", "mfu_high")})
+    plan = ch05.check_parameters(**{**DEFAULTS, "mfu": None, "mfu_low": None, "mfu_high": None})
+    assert plan == {**llmcost.calibration.planning_utilization("a100", "fp16"), "basis": "calibrated"}
+    assert plan["low"] < plan["central"] < plan["high"]
 
 
 @pytest.mark.parametrize(
@@ -89,11 +92,12 @@ def test_rental_choices_leave_out_the_purchase_row():
 
 
 def test_page_example_is_the_datasheet_peak():
-    values = ch05.page_example("a100", "fp16", 0.462)
+    values = ch05.page_example("a100", "fp16", ch05.utilization("a100", "fp16", 0.462))
     assert_glueable(values)
     assert values["c5_gpu"] == "NVIDIA A100 80GB SXM4" and values["c5_precision"] == "fp16"
     assert values["c5_peak"] == (312.0, ",.0f", "TFLOP/s") and values["c5_utilization"] == (0.462, ".1%")
-    assert ch05.page_example("h100", "fp8", 0.3)["c5_peak"][0] == pytest.approx(1979)
+    assert values["c5_utilization_source"] == "the utilization given (mfu)"
+    assert ch05.page_example("h100", "fp8", ch05.utilization("h100", "fp8", 0.3))["c5_peak"][0] == pytest.approx(1979)
 
 
 def test_accelerators_take_bf16_else_fp16():
@@ -151,7 +155,20 @@ def test_gpu_days_grid_is_6pd_over_the_sustained_rate():
 
 def test_gpu_days_chart_names_utilization_and_precision():
     heat = ch05.gpu_days_grid(["gpt-3"], ["a100"], "fp16", 0.462)
-    assert title_of(ch05.gpu_days_chart(heat, 0.462, "fp16")) == "Training GPU-days at 46.2% utilization (fp16 peak)"
+    assert title_of(ch05.gpu_days_chart(heat, "fp16")) == "Training GPU-days at each accelerator's utilization (fp16 peak)"
+    assert heat["column"].tolist() == ["a100-80gb-sxm at 46%"]
+
+
+def test_gpu_days_grid_plans_each_accelerator_apart():
+    """Without mfu each accelerator takes its own planning utilization: the calibrated median of its
+    generation, PaLM's where none calibrates it (the B200)."""
+    heat = ch05.gpu_days_grid(["gpt-3"], ["a100", "h100", "b200"], "bf16")
+    plans = [llmcost.calibration.planning_utilization(g, "bf16") for g in ("a100", "h100", "b200")]
+    assert heat["utilization"].tolist() == [p["central"] for p in plans]
+    assert heat["basis"].tolist() == ["calibrated", "calibrated", "reference"]
+    assert heat["gpu_days"][1] == pytest.approx(GPT3_FLOPS / (llmcost.peak_flops("h100", "bf16") * plans[1]["central"] * 86400))
+    assert ch05.grid_example(heat) == {"c5_grid_calibrated": "a100-80gb-sxm at 43%, h100-sxm at 26%",
+                                       "c5_grid_reference": "b200 at 46%"}
 
 
 def test_seed000_hours_example(claims):

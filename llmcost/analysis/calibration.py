@@ -103,7 +103,7 @@ def gpu_hours_table(utilization=None, default_utilization: float | None = None, 
     """
     import pandas as pd
 
-    default_utilization = check_fraction("default_utilization", defaults.value("mfu") if default_utilization is None else default_utilization)
+    default_utilization = check_fraction("default_utilization", defaults.REFERENCE_MFU.value if default_utilization is None else default_utilization)
     if utilization is not None:
         check_fraction("utilization", utilization)
     table = models()
@@ -259,8 +259,9 @@ def serving_table():
 
     ``llmcost`` is :func:`serving.serving_estimate`'s value of the row's metric at the row's
     configuration (efficiencies: the row's where a peer tool assumed them, else llmcost's
-    defaults); where the source states no batch, it is the HBM floor at batch 1
-    (:func:`serving.hbm_read_seconds`), a lower bound for any batch (``basis`` says which).
+    defaults); where the source states no batch, a throughput is the roofline's highest over every
+    batch that fits in memory (:func:`serving.batch_sweep`), a decode step the HBM floor at batch 1
+    (:func:`serving.hbm_read_seconds`): bounds for any batch (``basis`` says which).
     Columns: id, model, accelerator, accelerators, batch, prompt_tokens, output_tokens, metric,
     kind, published, llmcost, basis, ratio (published / llmcost) and ``achieved`` (the share of
     the roofline's speed the system reached: ratio for tokens/s, 1 / ratio for seconds), source.
@@ -277,12 +278,17 @@ def serving_table():
     table["ratio"] = _ratio(table["published"], table["llmcost"])
     speed = table["metric"].isin(SPEED_METRICS)
     table["achieved"] = np.where(speed, table["ratio"], 1 / table["ratio"])
-    return table[["id", "model", "accelerator", "accelerators", "batch", "prompt_tokens", "output_tokens", "metric", "kind",
-                  "published", "llmcost", "basis", "ratio", "achieved", "source"]]
+    return table[["id", "model", "accelerator", "accelerators", "batch", "prompt_tokens", "output_tokens", "precision", "metric",
+                  "kind", "published", "llmcost", "basis", "ratio", "achieved", "source"]]
 
 
 def _roofline(row) -> tuple[float, str]:
     """llmcost's value of one measurement row's metric, and how it was obtained."""
+    if math.isnan(row.batch) and row.metric in SPEED_METRICS:
+        sweep = serving.batch_sweep(row.model, row.accelerator, gpus=row.accelerators, prompt_tokens=row.prompt_tokens,
+                                    output_tokens=row.output_tokens, precision=row.precision,
+                                    weight_precision=row.weight_precision, kv_precision=row.kv_precision)
+        return float(np.max(sweep[row.metric])), "roofline at its fastest batch that fits"
     if math.isnan(row.batch):
         if row.metric != "decode_s_per_step":
             raise InputError(f"serving measurement {row.id!r}: a {row.metric} without a batch cannot be estimated")
@@ -297,6 +303,137 @@ def _roofline(row) -> tuple[float, str]:
         kv_precision=row.kv_precision, **efficiencies,
     )
     return estimate[row.metric], "roofline" + (" at the peer's efficiencies" if efficiencies else "")
+
+
+SERVING_QUANTILES = (0.1, 0.5, 0.9)
+"""The low, central and high share of the roofline a serving group expects: its measurements' 10th
+percentile, median and 90th percentile (numpy's linear interpolation)."""
+
+SERVING_MIN_ROWS = 3
+"""Fewest measurements of a group (generation, precision) to calibrate serving on."""
+
+SERVING_PHASES = {"prefill": ("prefill_s",), "throughput": ("output_tokens_per_s_per_gpu", "decode_s_per_step")}
+"""The two phases a serving group is calibrated in, by the metrics measured: time to the first
+token, and generation (whole requests' throughput and decode steps)."""
+
+
+def serving_shares(table=None):
+    """Each measured row of :func:`serving_table` (peer tools' figures left out) with its accelerator
+    ``generation``, its ``phase`` (:data:`SERVING_PHASES`) and ``achieved``, the share of the
+    roofline's speed it reached. Columns: id, source, model, accelerator, generation, precision,
+    phase, metric, published, llmcost, achieved."""
+    table = serving_table() if table is None else table
+    rows = table[table["kind"] == "measured"].copy()
+    rows["generation"] = [accelerator_generation(name) for name in rows["accelerator"]]
+    phase_of = {metric: phase for phase, metrics in SERVING_PHASES.items() for metric in metrics}
+    rows["phase"] = rows["metric"].map(phase_of)
+    return rows[["id", "source", "model", "accelerator", "generation", "precision", "phase", "metric", "published", "llmcost",
+                 "achieved"]].reset_index(drop=True)
+
+
+def _quantiles(values) -> dict:
+    """:data:`SERVING_QUANTILES` of ``values`` as ``{"low", "central", "high"}``."""
+    low, central, high = np.quantile(np.asarray(values, dtype=float), SERVING_QUANTILES)
+    return {"low": float(low), "central": float(central), "high": float(high)}
+
+
+def serving_groups(shares=None):
+    """The serving calibration: per accelerator generation, precision and phase with at least
+    :data:`SERVING_MIN_ROWS` measurements, the share of the roofline's speed reached
+    (:data:`SERVING_QUANTILES`: low, central, high), the number of rows and their sources.
+    shares: :func:`serving_shares` (default: all measurements)."""
+    import pandas as pd
+
+    shares = serving_shares() if shares is None else shares
+    out = []
+    for (generation, precision, phase), part in shares.groupby(["generation", "precision", "phase"], sort=True):
+        if len(part) >= SERVING_MIN_ROWS:
+            out.append({"generation": generation, "precision": precision, "phase": phase, "rows": len(part),
+                        **_quantiles(part["achieved"]), "sources": ", ".join(dict.fromkeys(part["source"]))})
+    return pd.DataFrame(out, columns=["generation", "precision", "phase", "rows", "low", "central", "high", "sources"])
+
+
+def serving_calibration(gpu, precision: str, groups=None) -> dict:
+    """The calibration group of serving on ``gpu`` (a name or its record) at ``precision`` (of the
+    arithmetic): ``generation``, ``precision`` and per phase of :data:`SERVING_PHASES` the share of
+    the roofline reached (``low``, ``central``, ``high``, ``rows``, ``sources``), or None where the
+    group measured only the other phase. A group measured at a precision of equal peak on ``gpu``
+    stands in (the A100's fp16 for bf16; ``precision`` names the one used). Raises :class:`InputError` naming the calibrated groups when
+    none applies. groups: :func:`serving_groups` (default: all measurements)."""
+    record = gpu if isinstance(gpu, dict) and "id" in gpu else accelerator(gpu)
+    generation = accelerator_generation(record["id"])
+    precision = check_choice("precision", precision, PRECISIONS)
+    groups = serving_groups() if groups is None else groups
+    same_peak = [p for p in dict.fromkeys(groups.loc[groups["generation"] == generation, "precision"])
+                 if p == precision or _same_peak(record, p, precision)]
+    mine = groups[(groups["generation"] == generation) & (groups["precision"] == (same_peak[0] if same_peak else precision))]
+    if mine.empty:
+        known = ", ".join(sorted({f"{g} {p}" for g, p in zip(groups["generation"], groups["precision"])}))
+        raise InputError(f"no serving calibration for {record['id']} ({generation}) at {precision}: fewer than "
+                         f"{SERVING_MIN_ROWS} measurements; calibrated: {known}")
+    phases = {row.phase: {"low": row.low, "central": row.central, "high": row.high, "rows": int(row.rows),
+                          "sources": row.sources.split(", ")} for row in mine.itertuples(index=False)}
+    return {"generation": generation, "precision": str(mine["precision"].iloc[0]),
+            **{phase: phases.get(phase) for phase in SERVING_PHASES}}
+
+
+def _same_peak(record: dict, one: str, other: str) -> bool:
+    """True when ``record``'s datasheet gives ``one`` and ``other`` the same dense peak (the A100's fp16 and bf16)."""
+    try:
+        return peak_flops(record, one) == peak_flops(record, other)
+    except InputError:
+        return False
+
+
+EXPECTED_SERVING = {"prefill_s": ("prefill", "seconds"), "decode_s_per_step": ("throughput", "seconds"),
+                    "output_tokens_per_s": ("throughput", "speed"), "usd_per_1k_output_tokens": ("throughput", "seconds")}
+"""The roofline keys :func:`expected_serving` scales: key -> (phase whose share applies, and whether
+the value goes as 1 / share, "seconds" and costs, or as the share, "speed")."""
+
+
+def expected_serving(estimate: dict, calibration: dict) -> dict:
+    """What a serving configuration is expected to reach: each key of :data:`EXPECTED_SERVING` that
+    ``estimate`` (:func:`llmcost.serving.serving_estimate`) has, as ``{"low", "central", "high"}``
+    (ordered by value), the roofline divided (seconds, USD) or multiplied (tokens/s) by the
+    calibration's share of its phase; a phase the group has not measured takes the other's share,
+    and ``phases`` says which share each key used. calibration: :func:`serving_calibration`."""
+    out, used = {}, {}
+    for key, (phase, kind) in EXPECTED_SERVING.items():
+        if key not in estimate:
+            continue
+        chosen = phase if calibration.get(phase) else next(p for p in SERVING_PHASES if calibration.get(p))
+        share = calibration[chosen]
+        values = [estimate[key] * share[end] if kind == "speed" else estimate[key] / share[end] for end in ("low", "central", "high")]
+        out[key] = dict(zip(("low", "central", "high"), sorted(values)[:1] + values[1:2] + sorted(values)[2:]))
+        used[key] = chosen
+    return {**out, "phases": used}
+
+
+def held_out_serving(shares=None):
+    """Leave-one-source-out check of the serving calibration: each source of measurements is held out
+    in turn, the groups are fitted on the others (:func:`serving_groups`), and each held-out row is
+    predicted as the roofline times (tokens/s) or over (seconds) its group's central share, the
+    range from its low and high. Rows whose group (generation, precision, phase) the other sources
+    do not calibrate are left out. Columns: source, id, generation, precision, phase, published,
+    predicted, low, high (the row's unit), error (``|predicted / published - 1|``), covered."""
+    import pandas as pd
+
+    shares = serving_shares() if shares is None else shares
+    rows = []
+    for source in dict.fromkeys(shares["source"]):
+        groups = serving_groups(shares[shares["source"] != source]).set_index(["generation", "precision", "phase"])
+        for row in shares[shares["source"] == source].itertuples(index=False):
+            key = (row.generation, row.precision, row.phase)
+            if key not in groups.index:
+                continue
+            group = groups.loc[key]
+            speed = row.metric in SPEED_METRICS
+            predicted = {end: row.llmcost * group[end] if speed else row.llmcost / group[end] for end in ("low", "central", "high")}
+            low, high = sorted((predicted["low"], predicted["high"]))
+            rows.append((source, row.id, row.generation, row.precision, row.phase, row.published, predicted["central"], low, high,
+                         abs(predicted["central"] / row.published - 1), bool(low <= row.published <= high)))
+    return pd.DataFrame(rows, columns=["source", "id", "generation", "precision", "phase", "published", "predicted", "low", "high",
+                                       "error", "covered"])
 
 
 def summary(table, column: str = "ratio", label: str = "id") -> dict:
@@ -422,8 +559,9 @@ def training_utilization(gpu, precision: str = "bf16") -> dict:
     downtime included: what wall-clock planning needs (a running job's MFU is higher).
 
     Raises :class:`InputError` naming why when no calibration applies: no published run on the
-    generation, or ``precision`` other than the one its runs are measured at (their training
-    precision, :func:`llmcost.hardware.training_precision`)."""
+    generation, or a ``precision`` whose peak differs from the one its runs are measured at (their
+    training precision, :func:`llmcost.hardware.training_precision`; the A100's fp16 and bf16 peaks
+    are equal, its fp8 one does not exist)."""
     record = gpu if isinstance(gpu, dict) and "id" in gpu else accelerator(gpu)
     if record["id"] not in ACCELERATOR_GENERATIONS:
         raise InputError(f"gpu {record['id']!r} has no generation in llmcost.calibration.ACCELERATOR_GENERATIONS")
@@ -434,13 +572,46 @@ def training_utilization(gpu, precision: str = "bf16") -> dict:
         raise InputError(f"gpu {record['id']!r} ({generation}) has no published training run with accelerator-hours in the "
                          f"dataset to calibrate on; calibrated generations: {', '.join(calibrated)}")
     measured_at = training_precision(record)
-    if check_choice("precision", precision, PRECISIONS) != measured_at:
+    precision = check_choice("precision", precision, PRECISIONS)
+    if precision != measured_at and peak_flops(record, precision) != peak_flops(record, measured_at):
         raise InputError(f"the {generation} runs are measured at {measured_at}, not {precision}: their utilization does not "
                          f"carry over to another peak")
     values = np.array([implied for _, implied in runs])
     return {"central": float(np.median(values)), "low": float(values.min()), "high": float(values.max()),
             "generation": generation, "count": len(runs), "models": ", ".join(ident for ident, _ in runs),
             "precision": measured_at}
+
+
+PLANNING_BASES = ("given", "calibrated", "reference")
+"""Where :func:`planning_utilization` takes its value: the caller's ``mfu``, the calibration of the
+accelerator's generation, or PaLM's published MFU where no calibration applies."""
+
+
+def planning_utilization(gpu, precision: str = "bf16", mfu=None) -> dict:
+    """The utilization to plan a training run on ``gpu`` at ``precision`` with, on the 6PD convention.
+
+    mfu: a fraction in (0, 1] that the caller sets (then low = central = high = ``mfu``), or None:
+    the calibrated median of the generation's runs and their lowest and highest
+    (:func:`training_utilization`); where no calibration applies (no run on the generation, or
+    another precision), PaLM 540B's published MFU restated without attention
+    (:func:`llmcost.architecture.reference_mfu`), with the range of every published run.
+    Keys: central, low, high (fractions of the dense peak), basis (:data:`PLANNING_BASES`),
+    source (a phrase naming where the value comes from) and why (why not calibrated, else "")."""
+    if mfu is not None:
+        value = float(check_fraction("mfu", mfu))
+        return {"central": value, "low": value, "high": value, "basis": "given", "source": "the utilization given (mfu)",
+                "why": ""}
+    try:
+        calibrated = training_utilization(gpu, precision)
+    except InputError as error:
+        everything = np.array([row[5] for row in _implied_rows()])
+        return {"central": architecture.reference_mfu("6PD"), "low": float(everything.min()), "high": float(everything.max()),
+                "basis": "reference", "why": str(error),
+                "source": "PaLM 540B's published MFU restated without attention, since no published run calibrates "
+                          f"this accelerator at this precision (range: all {everything.size} runs with published hours)"}
+    return {**{key: calibrated[key] for key in ("central", "low", "high")}, "basis": "calibrated", "why": "",
+            "source": f"the median that the {calibrated['count']} {calibrated['generation']} runs with published hours "
+                      "imply (range: their lowest and highest)"}
 
 
 def held_out_training():

@@ -135,6 +135,12 @@ def check_quantity(name: str, value, quantity: str):
     return int(checked) if q.check is validate.check_count else checked
 
 
+def check_optional_quantity(name: str, value, quantity: str):
+    """None (the chapter then takes the value from the data, as its comment says), or
+    :func:`check_quantity`'s checked number."""
+    return None if value is None else check_quantity(name, value, quantity)
+
+
 INJECTED_HEADER = "# Parameters"
 """First line of the cell papermill injects after a chapter's ``parameters`` cell."""
 

@@ -57,7 +57,7 @@ FORMULAS = (
             "flops.to_pfs_days", "brown2020gpt3", {"flop": 3.14e23}, lambda e: e["flop"] / (1e15 * 86400)),
     Formula("time", "Accelerator-hours", r"\text{GPU-h} = C / (\text{peak} \times u \times 3600)",
             "hours; peak in FLOP/s, u utilization", "cluster.gpu_hours", "seed000",
-            {"flops": 3.15e23, "peak_flops": 312e12, "utilization": defaults.value("mfu")}, lambda e: e["flops"] / (e["peak_flops"] * e["utilization"] * 3600)),
+            {"flops": 3.15e23, "peak_flops": 312e12, "utilization": defaults.REFERENCE_MFU.value}, lambda e: e["flops"] / (e["peak_flops"] * e["utilization"] * 3600)),
     Formula("time", "Wall-clock days", r"\text{days} = \text{GPU-h} / (24\, N)", "days; N accelerators",
             "cluster.wall_days", "seed000", {"gpu_hours": 606_700, "gpus": 1000}, lambda e: e["gpu_hours"] / (24 * e["gpus"])),
     Formula("time", "Implied utilization", r"u = C / (\text{peak} \times \text{GPU-h} \times 3600)", "fraction",

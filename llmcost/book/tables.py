@@ -77,7 +77,8 @@ def format_number(value, fmt: str = ",.3g", unit: str = "") -> str:
     fmt: a format spec of the mini-language (``",.0f"``, ``".3g"``, ``".1%"``, ...), or
     ``"sci"`` (3 significant digits, ``3.15 × 10²³``), ``"words"`` (``175 billion``) or
     ``"auto"`` (4 significant digits from 0.001 to 1,000, whole numbers with thousands separators up to a
-    million, ``"sci"`` outside: never ``e+``).
+    million, ``"sci"`` outside: never ``e+``) or ``"sig3"`` (3 significant digits, thousands separators:
+    ``1,210,000``, ``892``, ``0.0124``; ``"sci"`` from 10¹⁵).
     Rejects NaN and infinities.
     """
     number = float(value)
@@ -87,6 +88,9 @@ def format_number(value, fmt: str = ",.3g", unit: str = "") -> str:
     if fmt == "auto":
         size = abs(round_significant(number, 4))
         fmt = ",.0f" if 1e3 <= size < 1e6 else ",.4g" if size == 0 or 1e-3 <= size < 1e3 else "sci"
+    if fmt == "sig3":
+        number = round_significant(number, 3)
+        fmt = "sci" if abs(number) >= 1e15 else ",.0f" if abs(number) >= 100 else ".3g"
     if fmt == "sci":
         text = _scientific(number)
     elif fmt == "words":

@@ -29,8 +29,10 @@ BOOK = {
                    "documents' A100 is kept where a chapter reproduces them)"),
     "precision": Default("bf16", "the precision of the accelerator's dense peak rate", "nvidia2022h100",
                          "16-bit mixed precision, as large models train; the H100's (and A100's) bf16 and fp16 rates are equal"),
-    "mfu": Default(0.462, "model FLOPs utilization, in (0, 1]", "chowdhery2022palm",
-                   "PaLM 540B's 46.2 % (Table 3, attention counted): the best published MFU the source documents quote"),
+    "mfu": Default(None, "model FLOPs utilization in (0, 1]; None: the calibrated one of the accelerator and precision "
+                         "(llmcost.calibration.planning_utilization)", "chowdhery2022palm",
+                   "the median utilization that published runs on the accelerator's generation imply (the Hopper runs': "
+                   "about a quarter of the BF16 peak), PaLM 540B's 46.2 % where no run calibrates it"),
     "usd_per_gpu_hour": Default(3.9, "rental price of one accelerator-hour, USD", "apievangelist2026crusoe",
                                 "the median of the newest 2025-26 H100 quotes of each provider and offering, spot left "
                                 "out (llmcost.market.rental_summary('h100')): Crusoe's on-demand price of 2026-09"),
@@ -42,17 +44,28 @@ BOOK = {
 }
 """The book-wide parameters and their defaults."""
 
+REFERENCE_MFU = Default(0.462, "model FLOPs utilization, full attention counted", "chowdhery2022palm",
+                        "PaLM 540B's 46.2 % (Table 3): the best published MFU the source documents quote, and the "
+                        "utilization where no calibration applies")
+"""The utilization the source documents take and the library falls back on (in its convention)."""
+
 FROM_DATA = {
-    "mfu": ("model", "palm-540b", "mfu"),
     "power_w": ("accelerator", "h100", "tdp_w"),
     "pue": ("model", "llama-65b", "pue"),
     "grid_kg_per_kwh": ("model", "llama-65b", "grid_kg_per_kwh"),
 }
-"""Defaults that are a figure of the datasets: name -> (dataset, id, quantity)."""
+"""Defaults that are a figure of the datasets: name -> (dataset, id, quantity); :data:`REFERENCE_MFU`
+is PaLM 540B's ``mfu``."""
 
 SEED_A100 = "a100: the A100 80 GB SXM that the source documents price, reproduced here with their hardware"
 
+SEED_MFU = "0.462, PaLM 540B's published MFU (defaults.REFERENCE_MFU)"
+
 EXCEPTIONS = {
+    ("02_training_stages", "mfu"): SEED_MFU + ", the utilization seed 002's stages are reproduced at",
+    ("09_own_model", "mfu"): SEED_MFU + ": this page counts attention, the convention PaLM's MFU is measured in; the "
+                             "calibration is measured on 6PD",
+    ("91_calibration", "mfu"): SEED_MFU + ": the one utilization whose error against published hours the appendix measures",
     ("02_training_stages", "gpu"): SEED_A100 + " (seed 002's InstructGPT-era stages)",
     ("04_memory_parallelism", "gpu"): SEED_A100 + " (the A100's 80 GB bound the memory examples)",
     ("05_gpu_days_cost", "gpu"): SEED_A100 + " (seeds 000 and 002's GPU-days and rental prices)",

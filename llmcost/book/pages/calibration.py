@@ -49,9 +49,9 @@ key of the glued name (``c91_<key>``) -> (model, quantity, source, format)."""
 
 def settings_example(mfu, tolerance) -> dict:
     """The appendix's utilization and match tolerance, and the library's default utilization
-    (``llmcost.defaults.value("mfu")``, the CLI's default)."""
+    (``llmcost.defaults.REFERENCE_MFU``, where no calibration applies)."""
     return {"c91_default_mfu": (mfu, ".1%"), "c91_tolerance": (tolerance, ".0%"),
-            "c91_cli_mfu": (defaults.value("mfu"), ".1%")}
+            "c91_cli_mfu": (defaults.REFERENCE_MFU.value, ".1%")}
 
 
 def fit_example(key: str, frame: pd.DataFrame, tolerance) -> dict:
@@ -154,7 +154,7 @@ def generation_table() -> pd.DataFrame:
     library's default utilization over each generation's median (the factor by which an estimate at
     the default undercounts the hours)."""
     generations = calibration.default_utilization_by_generation()
-    generations["cli_over_median"] = defaults.value("mfu") / generations["median"]
+    generations["cli_over_median"] = defaults.REFERENCE_MFU.value / generations["median"]
     return generations
 
 
@@ -229,3 +229,57 @@ def held_out_table(summary):
     return table(summary, {"rows": ",.0f", "median_error": ".1%", "worst_error": ".1%", "coverage": ".0%"},
                  {"source": "source held out", "median_error": "median error", "worst_error": "worst error",
                   "coverage": "range covers"})
+
+
+def training_rows(held_out: pd.DataFrame) -> pd.DataFrame:
+    """Per held-out training run (:func:`llmcost.calibration.held_out_training`): its ceiling (the
+    accelerator-hours of 6PD at the full dense peak, the fewest possible), the expected hours from
+    the other sources with their range, and the published hours; model names."""
+    implied = calibration.implied_utilization_table().set_index("id")["implied"]
+    return pd.DataFrame({
+        "run": [datasets.model(ident)["name"] for ident in held_out["id"]],
+        "ceiling": held_out["published"].to_numpy() * implied.loc[held_out["id"]].to_numpy(),
+        "expected": held_out["predicted"].to_numpy(),
+        "range": [f"{format_number(low, 'sig3')} to {format_number(high, 'sig3')}" for low, high in zip(held_out["low"], held_out["high"])],
+        "published": held_out["published"].to_numpy(),
+        "error": held_out["error"].to_numpy(),
+    })
+
+
+def serving_rows(held_out: pd.DataFrame) -> pd.DataFrame:
+    """Per held-out serving measurement (:func:`llmcost.calibration.held_out_serving`): its setup, the
+    metric, the roofline's value (the ceiling: the fastest, in tokens/s or seconds), the value
+    expected from the other sources' measurements with its range, and the measured value."""
+    served = calibration.serving_table().set_index("id").loc[held_out["id"]]
+    return pd.DataFrame({
+        "measurement": [serving_setup_text(row) for row in served.itertuples()],
+        "metric": served["metric"].map(calibration.METRIC_LABELS).to_numpy(),
+        "ceiling": served["llmcost"].to_numpy(),
+        "expected": held_out["predicted"].to_numpy(),
+        "range": [f"{format_number(low, 'sig3')} to {format_number(high, 'sig3')}" for low, high in zip(held_out["low"], held_out["high"])],
+        "measured": held_out["published"].to_numpy(),
+        "error": held_out["error"].to_numpy(),
+    })
+
+
+def serving_setup_text(row) -> str:
+    """A serving measurement's setup in a reader's words: model and accelerator names, count, batch
+    (or "batch not stated"), prompt and output tokens, precision."""
+    batch = f"batch {row.batch:,.0f}" if row.batch == row.batch else "batch not stated"
+    return (f"{datasets.model(row.model)['name']} on {row.accelerators} × {datasets.accelerator(row.accelerator)['name']}, "
+            f"{batch}, {row.prompt_tokens:,} + {row.output_tokens:,} tokens, {row.precision.upper()}")
+
+
+def serving_held_example(held_out: pd.DataFrame, summary: pd.DataFrame) -> dict:
+    """Glue names ``c91_srv_*``: over all held-out serving measurements, their number, sources, the
+    median and worst error of the central prediction, the share the range covers; the median error
+    of the rows with 4 or more accelerators against those with 1 or 2."""
+    overall = summary.set_index("source").loc["all"]
+    served = calibration.serving_table().set_index("id").loc[held_out["id"]]
+    wide = served["accelerators"].to_numpy() >= 4
+    errors = held_out["error"].to_numpy()
+    return {"c91_srv_rows": (overall["rows"], ",.0f"), "c91_srv_sources": (len(summary) - 1, ",.0f"),
+            "c91_srv_median": (overall["median_error"], ".1%"), "c91_srv_worst": (overall["worst_error"], ".0%"),
+            "c91_srv_coverage": (overall["coverage"], ".0%"),
+            "c91_srv_wide_median": (float(np.median(errors[wide])), ".0%"),
+            "c91_srv_narrow_median": (float(np.median(errors[~wide])), ".0%")}

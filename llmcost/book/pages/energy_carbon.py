@@ -12,10 +12,10 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from ...analysis import audit
-from ...catalog import datasets
+from ...analysis import audit, calibration
+from ...catalog import datasets, defaults
 from ...catalog.datasets import accelerator, published_value
-from ...catalog.hardware import peak_flops
+from ...catalog.hardware import peak_flops, training_precision
 from ...formulas import energy, ranges
 from .. import figures
 from ..tables import cite_text, format_number, table
@@ -50,17 +50,27 @@ def widen(low, central, high):
     return np.minimum(low, central), central, np.maximum(high, central)
 
 
-def model_energy(model: str, mfu: float, power_source: str, pue: float, grid_kg_per_kwh: float) -> dict:
+def model_energy(model: str, mfu, power_source: str, pue: float, grid_kg_per_kwh: float) -> dict:
     """One model's training energy from its inputs: :func:`llmcost.ranges.energy_inputs` (the
     accelerator-hours, W per accelerator, PUE and kg CO2e/kWh, each with where it comes from; ``pue``
-    and ``grid_kg_per_kwh`` stand in for unpublished ones, ``mfu`` for unpublished hours) plus
-    ``energy_mwh`` (MWh) and ``co2_t`` (t CO2e)."""
-    inputs = ranges.energy_inputs(model, mfu, power_source, pue, grid_kg_per_kwh)
+    and ``grid_kg_per_kwh`` stand in for unpublished ones, ``mfu`` for unpublished hours: None, the
+    planning utilization of the model's accelerator, :func:`model_utilization`) plus ``energy_mwh``
+    (MWh) and ``co2_t`` (t CO2e)."""
+    inputs = ranges.energy_inputs(model, model_utilization(model, mfu), power_source, pue, grid_kg_per_kwh)
     mwh = energy.energy_mwh(inputs["gpu_hours"], inputs["power_w"], inputs["pue"])
     return {**inputs, "energy_mwh": mwh, "co2_t": energy.co2_tonnes(mwh, inputs["grid_kg_per_kwh"])}
 
 
-def model_example(model: str, mfu: float, power_source: str, pue: float, grid_kg_per_kwh: float) -> dict:
+def model_utilization(model: str, mfu=None) -> float:
+    """``mfu``, or where None the planning utilization (:func:`llmcost.calibration.planning_utilization`)
+    of the accelerator ``model`` was trained on, at its training precision."""
+    gpu = datasets.model(model).get("accelerator") or None
+    if mfu is not None or gpu is None:  # without an accelerator no hours are computed at any utilization
+        return defaults.REFERENCE_MFU.value if mfu is None else mfu
+    return calibration.planning_utilization(gpu, training_precision(gpu))["central"]
+
+
+def model_example(model: str, mfu, power_source: str, pue: float, grid_kg_per_kwh: float) -> dict:
     """The worked example of the chapter's model (arguments as :func:`model_energy`): its inputs with
     where each comes from, its MWh and t CO2e, and the defaults' sources (LLaMA's PUE and grid, in
     kg CO2e/kWh) and the 6B model's parameters. Glue names ``c7_model*``, ``c7_llama_*``, ``c7_6b_params``."""
@@ -99,7 +109,7 @@ def known_inputs(published: pd.DataFrame, mfu: float, power_source: str, pue: fl
     and where each comes from) of every model of ``published`` whose accelerator-hours and power are
     known, one row per model in order of first appearance, its id in ``subject``."""
     subjects = list(dict.fromkeys(published["subject"]))
-    inputs = pd.DataFrame([{"subject": s, **ranges.energy_inputs(s, mfu, power_source, pue, grid_kg_per_kwh)} for s in subjects])
+    inputs = pd.DataFrame([{"subject": s, **ranges.energy_inputs(s, model_utilization(s, mfu), power_source, pue, grid_kg_per_kwh)} for s in subjects])
     return inputs.dropna(subset=["gpu_hours", "power_w"]).reset_index(drop=True)
 
 
@@ -293,24 +303,26 @@ def seed_claims_example(accounting: pd.DataFrame) -> dict:
 
 
 def whatif_run(model: str, gpu: str, precision: str, mfu: float, power_source: str, pue: tuple, grid_kg_per_kwh: tuple) -> dict:
-    """The chapter's model trained on ``gpu`` at ``precision``'s dense peak and ``mfu``, drawing the
+    """The chapter's model trained on ``gpu`` at ``precision``'s dense peak and ``mfu`` (None: the
+    planning utilization, :func:`llmcost.calibration.planning_utilization`), drawing the
     accelerator's TDP (W): :func:`llmcost.ranges.training_range` over the PUE and grid (kg CO2e/kWh)
     ranges ``(low, central, high)``, each widened (:func:`widen`) to hold the model's own PUE and grid
     (:func:`model_energy`, with the central values standing in for unpublished ones). Returns
     ``{output: Span}`` (gpu_hours, energy_mwh in MWh, co2_t in t CO2e, ...) plus ``"chosen"``, the
-    :func:`model_energy` of the model."""
+    :func:`model_energy` of the model, and ``"plan"``, the utilization."""
     chosen = model_energy(model, mfu, power_source, pue[1], grid_kg_per_kwh[1])
     facts = datasets.model(model)
+    plan = calibration.planning_utilization(gpu, precision, mfu)
     run = ranges.training_range(
         facts["params_active"],
         facts["tokens"],
         peak_flops(gpu, precision),
-        mfu,
+        plan["central"],
         power_w=accelerator(gpu)["tdp_w"],
         pue=widen(pue[0], chosen["pue"], pue[2]),
         grid_kg_per_kwh=widen(grid_kg_per_kwh[0], chosen["grid_kg_per_kwh"], grid_kg_per_kwh[2]),
     )
-    return {**run, "chosen": chosen}
+    return {**run, "chosen": chosen, "plan": plan}
 
 
 def whatif_example(model: str, gpu: str, precision: str, mfu: float, power_source: str, pue: tuple, grid_kg_per_kwh: tuple) -> dict:
@@ -320,7 +332,8 @@ def whatif_example(model: str, gpu: str, precision: str, mfu: float, power_sourc
     run = whatif_run(model, gpu, precision, mfu, power_source, pue, grid_kg_per_kwh)
     return {
         "c7_gpu": accelerator(gpu)["name"],
-        "c7_mfu": (mfu, ".1%"),
+        "c7_mfu": (run["plan"]["central"], ".1%"),
+        "c7_mfu_source": run["plan"]["source"],
         "c7_gpu_tdp": (accelerator(gpu)["tdp_w"], ",.0f", "W"),
         "c7_run_hours": (run["gpu_hours"].central, ",.0f"),
         "c7_run_mwh": (run["energy_mwh"].central, ",.0f"),

@@ -76,16 +76,16 @@ def _rent_ids() -> list[str]:
 
 
 def check_parameters(*, gpu, precision, mfu, mfu_low, mfu_high, models, gpus, deadline_days, rental_price,
-                     usd_per_gpu_hour_low, usd_per_gpu_hour_high, purchase_price, serving_model, api_price) -> None:
+                     usd_per_gpu_hour_low, usd_per_gpu_hour_high, purchase_price, serving_model, api_price) -> dict:
     """Check the chapter's parameters one by one, then as ranges: the utilizations (fractions)
-    ordered ``mfu_low <= mfu <= mfu_high``, and the price range (USD per accelerator-hour) holding
-    the price of the rental row ``rental_price``. Raises :class:`llmcost.validate.InputError`
+    ordered ``mfu_low <= mfu <= mfu_high`` once the None ones are planned (:func:`utilization`),
+    and the price range (USD per accelerator-hour) holding the price of the rental row
+    ``rental_price``. Returns the planned utilization; raises :class:`llmcost.validate.InputError`
     naming the parameter."""
     parameters.check_name("gpu", gpu, "gpu", precision=precision)
-    parameters.check_quantity("mfu", mfu, "utilization")
-    parameters.check_quantity("mfu_low", mfu_low, "utilization")
-    parameters.check_quantity("mfu_high", mfu_high, "utilization")
-    parameters.check_span("utilization", ("mfu_low", "mfu", "mfu_high"), (mfu_low, mfu, mfu_high))
+    plan = utilization(gpu, precision, *(parameters.check_optional_quantity(name, value, "utilization")
+                                         for name, value in (("mfu", mfu), ("mfu_low", mfu_low), ("mfu_high", mfu_high))))
+    parameters.check_span("utilization", ("mfu_low", "mfu", "mfu_high"), (plan["low"], plan["central"], plan["high"]))
     parameters.check_names("models", models, facts=["params_active", "tokens"])
     parameters.check_names("gpus", gpus, "gpu", precision=precision)
     parameters.check_number("deadline_days", deadline_days, validate.check_positive, 1e-3, 36500, why="about 1.5 minutes to 100 years")
@@ -99,19 +99,31 @@ def check_parameters(*, gpu, precision, mfu, mfu_low, mfu_high, models, gpus, de
     rent = cost.gpu_hour_price(rental_price)
     parameters.check_span("usd_per_gpu_hour", ("usd_per_gpu_hour_low", f"the price of rental_price {rental_price!r} ({rent:.2f})",
                                                "usd_per_gpu_hour_high"), (usd_per_gpu_hour_low, rent, usd_per_gpu_hour_high))
+    return plan
+
+
+def utilization(gpu: str, precision: str, mfu=None, mfu_low=None, mfu_high=None) -> dict:
+    """The page's utilization of ``gpu`` at ``precision``: :func:`llmcost.calibration.planning_utilization`
+    (``central``, ``low``, ``high`` fractions of the peak, ``source``), each end replaced by
+    ``mfu_low`` or ``mfu_high`` where given; with ``mfu`` given and no end, the ends are ``mfu``."""
+    plan = calibration.planning_utilization(gpu, precision, mfu)
+    ends = {"low": mfu_low, "high": mfu_high}
+    return {**plan, **{end: value for end, value in ends.items() if value is not None}}
 
 
 # --- the accelerators ---------------------------------------------------------------------------
 
 
-def page_example(gpu: str, precision: str, mfu: float) -> dict:
+def page_example(gpu: str, precision: str, plan: dict) -> dict:
     """The page's accelerator (name), precision, its dense peak there (TFLOP/s) and the utilization
-    (a fraction). Glue names ``c5_gpu``, ``c5_precision``, ``c5_peak``, ``c5_utilization``."""
+    (``plan``: :func:`utilization`). Glue names ``c5_gpu``, ``c5_precision``, ``c5_peak``,
+    ``c5_utilization``, ``c5_utilization_source``."""
     return {
         "c5_gpu": datasets.accelerator(gpu)["name"],
         "c5_precision": precision,
         "c5_peak": (peak_flops(gpu, precision) / 1e12, ",.0f", "TFLOP/s"),
-        "c5_utilization": (mfu, ".1%"),
+        "c5_utilization": (plan["central"], ".1%"),
+        "c5_utilization_source": plan["source"],
     }
 
 
@@ -174,32 +186,44 @@ def peak_growth_example() -> dict:
 # --- GPU-days for published models --------------------------------------------------------------
 
 
-def gpu_days_grid(models: list, gpus: list, precision: str, utilization: float) -> pd.DataFrame:
-    """Training GPU-days (6PD at ``utilization`` of each accelerator's dense peak at ``precision``)
-    of every model on every accelerator, from one vectorized
-    :func:`llmcost.estimate.training_estimate`: one row per (model, accelerator) with ``gpu_days``
-    and its ``label`` in words."""
+def gpu_days_grid(models: list, gpus: list, precision: str, mfu=None) -> pd.DataFrame:
+    """Training GPU-days (6PD at each accelerator's planning utilization of its dense peak at
+    ``precision``: ``mfu`` where given, else :func:`llmcost.calibration.planning_utilization`) of
+    every model on every accelerator, from one vectorized :func:`llmcost.estimate.training_estimate`:
+    one row per (model, accelerator) with ``utilization``, ``basis``, ``gpu_days`` and its ``label``
+    in words; ``column`` names the accelerator with its utilization."""
     facts = [datasets.model(name) for name in models]
     params = np.array([f["params_active"] for f in facts])[:, None]
     tokens = np.array([f["tokens"] for f in facts])[:, None]
     peak_grid = np.array([peak_flops(name, precision) for name in gpus])[None, :]
-    days = training_estimate(params, tokens, peak_grid, utilization)["gpu_days"]
+    plans = [calibration.planning_utilization(name, precision, mfu) for name in gpus]
+    shares = np.array([plan["central"] for plan in plans])[None, :]
+    days = training_estimate(params, tokens, peak_grid, shares)["gpu_days"]
     return pd.DataFrame([
-        {"model": facts[i]["id"], "accelerator": datasets.accelerator(g)["id"], "gpu_days": days[i, j],
-         "label": format_number(days[i, j], "words")}
+        {"model": facts[i]["id"], "accelerator": datasets.accelerator(g)["id"], "utilization": plans[j]["central"],
+         "basis": plans[j]["basis"], "column": f"{datasets.accelerator(g)['id']} at {plans[j]['central']:.0%}",
+         "gpu_days": days[i, j], "label": format_number(days[i, j], "words")}
         for i in range(len(models)) for j, g in enumerate(gpus)
     ])
 
 
-def gpu_days_chart(heat: pd.DataFrame, utilization: float, precision: str):
+def grid_example(heat: pd.DataFrame) -> dict:
+    """The grid's accelerators whose utilization is calibrated and those that fall back on PaLM's
+    (names, or "none"). Glue names ``c5_grid_calibrated``, ``c5_grid_reference``."""
+    columns = heat.drop_duplicates("accelerator")
+    named = {basis: ", ".join(columns.loc[columns["basis"] == basis, "column"]) or "none" for basis in ("calibrated", "reference", "given")}
+    return {"c5_grid_calibrated": named["calibrated"], "c5_grid_reference": named["reference"]}
+
+
+def gpu_days_chart(heat: pd.DataFrame, precision: str):
     """Heat map of :func:`gpu_days_grid` (log colour scale, GPU-days written in each cell, white on
-    the dark half)."""
-    base = alt.Chart(heat).encode(x=alt.X("accelerator:N", sort=None, title=None), y=alt.Y("model:N", sort=None, title=None))
+    the dark half); each column is labelled with its accelerator's utilization."""
+    base = alt.Chart(heat).encode(x=alt.X("column:N", sort=None, title=None), y=alt.Y("model:N", sort=None, title=None))
     return (base.mark_rect().encode(color=alt.Color("gpu_days:Q", scale=alt.Scale(type="log", scheme="blues"), title="GPU-days",
                                                     legend=alt.Legend(orient="bottom")))
             + base.mark_text(fontSize=11).encode(text="label:N", color=alt.condition(  # white on the dark half of the log scale
                 alt.datum.gpu_days > float(np.sqrt(heat["gpu_days"].min() * heat["gpu_days"].max())), alt.value("white"), alt.value("black")))
-            ).properties(width=440, height=260, title=f"Training GPU-days at {utilization:.1%} utilization ({precision} peak)")
+            ).properties(width=440, height=260, title=f"Training GPU-days at each accelerator's utilization ({precision} peak)")
 
 
 def seed000_hours_example(claims: dict) -> dict:
@@ -388,11 +412,14 @@ def rent_example(rental_price: str, gpu: str, precision: str, utilization: float
     }
 
 
-def deepseek_example(utilization: float) -> dict:
+def deepseek_example(mfu=None) -> dict:
     """DeepSeek-V3's published bill (H800-hours x its assumed USD per GPU-hour, million USD) against
     the published figure, the FP8 utilization its hours imply
-    (:func:`llmcost.calibration.implied_utilization_table`), and the bill of 6PD at ``utilization``
-    of the H800's FP8 peak with the published bill's ratio to it. Glue names ``c5_ds_*``."""
+    (:func:`llmcost.calibration.implied_utilization_table`), and the bill of 6PD at the planning
+    utilization of the H800's FP8 peak (``mfu``, or :func:`llmcost.calibration.planning_utilization`)
+    with the published bill's ratio to it. Glue names ``c5_ds_*``."""
+    plan = calibration.planning_utilization("h800", "fp8", mfu)
+    utilization = plan["central"]
     deepseek = datasets.model("deepseek-v3")
     price = cost.gpu_hour_price("deepseek-v3-h800-rental")
     usd = cost.rental_cost(deepseek["gpu_hours"], price)
@@ -406,6 +433,8 @@ def deepseek_example(utilization: float) -> dict:
         "c5_ds_published": (deepseek["cost_usd"] / 1e6, ",.3f", "million USD"),
         "c5_ds_ratio": (deepseek["cost_usd"] / usd, ".3f"),
         "c5_ds_implied": (implied, ".1%"),
+        "c5_ds_utilization": (utilization, ".1%"),
+        "c5_ds_utilization_source": plan["source"],
         "c5_ds_6pd_usd": (usd_6pd / 1e6, ",.2f", "million USD"),
         "c5_ds_gap": (deepseek["cost_usd"] / usd_6pd, ".1f"),
         "c5_ds_active": (deepseek["params_active"], "words"),

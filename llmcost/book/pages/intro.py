@@ -93,22 +93,30 @@ def published_run_text(facts: dict) -> str:
 
 def chain(model, gpu, precision, mfu, usd_per_gpu_hour, power_w, pue, grid_kg_per_kwh) -> dict:
     """The glued values of the chain for one model (:func:`llmcost.estimate.training_estimate`):
-    its parameters and tokens, FLOPs, GPU-hours at ``mfu`` of ``gpu``'s peak at ``precision``,
-    USD at ``usd_per_gpu_hour``, MWh at ``power_w`` (W per accelerator) and ``pue``, t CO2e at
-    ``grid_kg_per_kwh`` (kg per kWh), and the accelerators and figures of the real run."""
+    its parameters and tokens, FLOPs, GPU-hours at ``mfu`` of ``gpu``'s peak at ``precision``
+    (None: the calibrated utilization, :func:`llmcost.calibration.planning_utilization`, with the
+    hours at its low and high ends), USD at ``usd_per_gpu_hour``, MWh at ``power_w`` (W per
+    accelerator) and ``pue``, t CO2e at ``grid_kg_per_kwh`` (kg per kWh), and the accelerators and
+    figures of the real run."""
     facts = datasets.model(model)
-    run = training_estimate(facts["params_active"], facts["tokens"], hardware.peak_flops(gpu, precision), mfu,
+    utilization = calibration.planning_utilization(gpu, precision, mfu)
+    peak = hardware.peak_flops(gpu, precision)
+    run = training_estimate(facts["params_active"], facts["tokens"], peak, utilization["central"],
                             usd_per_gpu_hour=usd_per_gpu_hour, power_w=power_w, pue=pue, grid_kg_per_kwh=grid_kg_per_kwh)
+    hours_at = {end: run["gpu_hours"] * utilization["central"] / utilization[share] for end, share in (("low", "high"), ("high", "low"))}
     return {
         "model": facts["name"],
         "params": (facts["params_active"], "words"),
         "tokens": (facts["tokens"], "words"),
         "flops": (run["flops"], "sci"),
-        "mfu": (mfu, ".1%"),
-        "gpu_hours": (run["gpu_hours"], ",.0f"),
-        "usd": (run["cost_usd"], ",.0f"),
-        "mwh": (run["energy_mwh"], ",.0f"),
-        "tco2": (run["co2_t"], ",.0f"),
+        "mfu": (utilization["central"], ".1%"),
+        "mfu_source": utilization["source"],
+        "gpu_hours": (run["gpu_hours"], "sig3"),
+        "gpu_hours_low": (hours_at["low"], "sig3"),
+        "gpu_hours_high": (hours_at["high"], "sig3"),
+        "usd": (run["cost_usd"], "sig3"),
+        "mwh": (run["energy_mwh"], "sig3"),
+        "tco2": (run["co2_t"], "sig3"),
         "gpu_name": datasets.accelerator(gpu)["name"],
         "trained_on": trained_on_text(facts),
         "published_run": published_run_text(facts),
@@ -117,8 +125,9 @@ def chain(model, gpu, precision, mfu, usd_per_gpu_hour, power_w, pue, grid_kg_pe
 
 def chain_chart(model, gpu, precision, mfu, usd_per_gpu_hour, power_w, pue, grid_kg_per_kwh):
     """The chain's figure (:func:`llmcost.sliders.chain_chart`) for ``model`` on ``gpu``, with the
-    arguments of :func:`chain`."""
+    arguments of :func:`chain` (its utilization slider starts at the planning utilization)."""
     facts = datasets.model(model)
+    mfu = calibration.planning_utilization(gpu, precision, mfu)["central"]
     return sliders.chain_chart(f"Training {facts['name']}: from FLOPs to tonnes of CO2e", facts["params_active"], facts["tokens"],
                                datasets.accelerator(gpu)["name"], precision, hardware.peak_flops(gpu, precision), mfu,
                                usd_per_gpu_hour, power_w, pue, grid_kg_per_kwh)

@@ -452,26 +452,67 @@ def peer_setup_text(row) -> str:
             f"{row['batch']:.0f} with {row['prompt_tokens']:,} prompt and {row['output_tokens']:,} output tokens")
 
 
-def calibration_findings(served: pd.DataFrame) -> dict:
-    """The glued values of the calibration (``served``: :func:`llmcost.calibration.serving_table`):
-    PaLM's decode step (ms) against its memory floor, the TensorRT-LLM shares of the roofline's
-    speed, and the peer estimator's ratios."""
+def calibration_findings(served: pd.DataFrame, groups: pd.DataFrame) -> dict:
+    """The glued values of the calibration (``served``: :func:`llmcost.calibration.serving_table`;
+    ``groups``: :func:`llmcost.calibration.serving_groups`): PaLM's decode step (ms) against its
+    memory floor, the measured rows and their sources, those above the roofline, the Hopper FP8
+    groups' shares of the roofline's speed, and the peer estimator's ratios."""
     pope = served.set_index("id").loc["pope-palm-540b-int8-decode"]
-    trt = served[served["source"] == "nvidia2023trtllmh200"]
+    measured = served[served["kind"] == "measured"]
+    above = measured[measured["achieved"] > 1]
     peer = served[served["kind"] == "peer"]
     by_metric = peer.set_index("metric")
-    return {
+    hopper = groups.set_index(["generation", "precision", "phase"])
+    values = {
         "c8_pope_ms": (pope["published"] * 1e3, ",.0f", "ms"),
         "c8_pope_chips": (pope["accelerators"], ",.0f"),
         "c8_peer_setup": peer_setup_text(peer.iloc[0]),
         "c8_pope_floor_ms": (pope["llmcost"] * 1e3, ",.1f", "ms"),
         "c8_pope_ratio": (pope["ratio"], ",.1f"),
-        "c8_trt_low": (trt["achieved"].min(), ".0%"),
-        "c8_trt_high": (trt["achieved"].max(), ".0%"),
+        "c8_measured_rows": (len(measured), ",.0f"),
+        "c8_measured_sources": (measured["source"].nunique(), ",.0f"),
+        "c8_below_rows": (len(measured) - len(above), ",.0f"),
+        "c8_above": ", ".join(f"{figure_setup_text(row)} at {row.achieved:.0%}" for row in above.itertuples()) or "none",
         "c8_peer_decode": (by_metric.loc["decode_s_per_step", "ratio"], ",.3f"),
         "c8_peer_prefill": (by_metric.loc["prefill_s", "ratio"], ",.3f"),
-        "c8_worst_achieved": (served.loc[served["kind"] == "measured", "achieved"].max(), ".0%"),
     }
+    for phase in ("throughput", "prefill"):
+        group = hopper.loc[("Hopper", "fp8", phase)]
+        values.update({f"c8_hopper_{phase}_{end}": (group[end], ".0%") for end in ("low", "central", "high")})
+        values[f"c8_hopper_{phase}_rows"] = (group["rows"], ",.0f")
+    return values
+
+
+def groups_rows(groups: pd.DataFrame) -> pd.DataFrame:
+    """:func:`llmcost.calibration.serving_groups` as chapter 8 shows it: phase in words."""
+    return groups.assign(phase=groups["phase"].map({"prefill": "time to first token", "throughput": "generation throughput"}))
+
+
+def expected_example(example: dict, gpu, precision: str, compute_efficiency: float, memory_efficiency: float) -> dict:
+    """The worked example (``example``: :func:`estimate`) as measured systems of its accelerator
+    generation and precision reach it (:func:`llmcost.calibration.expected_serving`), as one
+    sentence glued as ``c8_expected``; where no calibration applies, the sentence says why."""
+    why = ""
+    if (compute_efficiency, memory_efficiency) != (serving.COMPUTE_EFFICIENCY, serving.MEMORY_EFFICIENCY):
+        why = "this page's efficiencies are not the roofline's defaults, which the measurements are compared with"
+    else:
+        try:
+            group = calibration.serving_calibration(gpu, precision)
+        except InputError as error:
+            why = str(error)
+    if why:
+        return {"c8_expected": f"No calibration applies to this page's settings: {why}."}
+    expected = calibration.expected_serving(example, group)
+    share = group["throughput"] or group["prefill"]
+    tps, usd = expected["output_tokens_per_s"], expected["usd_per_1k_output_tokens"]
+    return {"c8_expected": (
+        f"Measured {group['generation']} systems at {group['precision']} reach {share['low']:.0%} to {share['high']:.0%} of the "
+        f"roofline's speed in generation (median {share['central']:.0%}, {share['rows']} measurements): expected, this "
+        f"configuration delivers {format_number(tps['central'], 'sig3')} output tokens per second "
+        f"({format_number(tps['low'], 'sig3')} to {format_number(tps['high'], 'sig3')}) at "
+        f"{format_number(usd['central'], 'sig3')} USD per 1,000 output tokens ({format_number(usd['low'], 'sig3')} to "
+        f"{format_number(usd['high'], 'sig3')}), against the roofline's {format_number(example['output_tokens_per_s'], 'sig3')} "
+        f"and {format_number(example['usd_per_1k_output_tokens'], 'sig3')}")}
 
 
 def figure_setup_text(row) -> str:
