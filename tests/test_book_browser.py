@@ -508,9 +508,12 @@ def chain_texts(p: dict, mfu: float, usd_per_gpu_hour: float, grid_kg_per_kwh: f
 
 def test_chain_sliders_recompute_what_llmcost_computes(book_html: Path, browser) -> None:
     """Moving the intro's sliders redraws every stage of the chain as llmcost computes it."""
+    import llmcost
+
     p = defaults_of("00_intro")
     open_drawn(browser, book_html / "chapters/00_intro.html")
-    at_defaults = chain_texts(p, p["mfu"], p["usd_per_gpu_hour"], p["grid_kg_per_kwh"])
+    mfu = llmcost.calibration.planning_utilization(p["gpu"], p["precision"], p["mfu"])["central"]  # None: calibrated
+    at_defaults = chain_texts(p, mfu, p["usd_per_gpu_hour"], p["grid_kg_per_kwh"])
     drawn = browser.execute_script(CHART_TEXT_SCRIPT, "fig-00-1")
     assert all(text in drawn for text in at_defaults), f"at the defaults: {drawn}"
     raw_values = "return Array.from(document.querySelectorAll('#fig-00-1 .vega-bind input[type=range] + span')).map(s => s.offsetParent !== null);"
@@ -521,17 +524,23 @@ def test_chain_sliders_recompute_what_llmcost_computes(book_html: Path, browser)
         assert all(text in drawn for text in expected), f"after {moves}: expected {expected}, drawn {drawn}"
 
 
-def test_serving_sliders_recompute_what_llmcost_computes(book_html: Path, browser) -> None:
-    """Chapter 5's cost-per-token chart reads, at the sliders' price and utilization, what llmcost computes."""
+def test_serving_sliders_read_what_llmcost_computes(book_html: Path, browser) -> None:
+    """Chapter 5's serving chart reads, at the sliders' prompt length and batch, the roofline and the
+    expected cost llmcost computes, and says when a batch does not fit."""
     import llmcost
-    from llmcost.book import format_number
+    from llmcost.book.pages import gpu_days_cost as ch05
 
     p = defaults_of("05_gpu_days_cost")
-    params, peak = llmcost.model(p["serving_model"])["params_active"], llmcost.peak_flops(p["gpu"], p["precision"])
-    name = llmcost.accelerator(p["gpu"])["name"]
+    grid, _ = ch05.serving_grid(p["serving_model"], p["gpu"], p["precision"], llmcost.cost.gpu_hour_price(p["rental_price"]))
     open_drawn(browser, book_html / "chapters/05_gpu_days_cost.html")
-    for price, mfu in ((3.0, 0.25), (0.75, 0.9)):
-        usd = llmcost.serving_cost_per_1k_tokens(params, price, peak, mfu)
-        expected = [f"{name} at {price:,.2f} USD/h, {format_number(mfu, '.1%')}: {format_number(usd, ',.6f')} USD per 1,000 tokens"]
-        drawn = drawn_after(browser, "fig-05-5", {"usd_per_gpu_hour": price, "mfu": mfu}, expected)
-        assert expected[0] in drawn, f"at {price} USD/h and {mfu}: expected {expected[0]!r}, drawn {drawn}"
+    for prompt, batch in ((512, 16), (1280, 40)):
+        row = grid[(grid["prompt"] == prompt) & (grid["batch"] == batch)].iloc[0]
+        assert min(row[["roofline", "low"]]) >= 1e-4  # where Python's and d3's ".3g" agree
+        expected = [f"prompt {prompt:,} + {ch05.SERVING_OUTPUT_TOKENS} tokens, batch {batch}: roofline {row['roofline']:.3g}; expected "
+                    f"{row['central']:.3g} ({row['low']:.3g} to {row['high']:.3g}) USD per 1,000 output tokens"]
+        drawn = drawn_after(browser, "fig-05-5", {"prompt": prompt, "batch": batch}, expected)
+        assert expected[0] in drawn, f"at prompt {prompt} and batch {batch}: expected {expected[0]!r}, drawn {drawn}"
+    largest = int(grid.loc[grid["prompt"] == 1792, "batch"].max())
+    expected = [f"prompt 1,792: batch {largest + 1} does not fit; at most {largest}"]
+    drawn = drawn_after(browser, "fig-05-5", {"prompt": 1792, "batch": largest + 1}, expected)
+    assert expected[0] in drawn, drawn

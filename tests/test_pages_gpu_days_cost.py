@@ -365,31 +365,35 @@ def test_serving_claims_example(claims):
     assert values["c5_api_price"] == price_text(0.02, "1,000 tokens", "2022-09-01", ",.3f") and ch05.api_usd_per_1k("openai-davinci-2022") == 0.02
 
 
-def test_offer_curves_leave_out_the_page_price():
-    curves = ch05.offer_curves("gpt-3", "aws-p4d-capacity-block")
-    assert len(curves) == 2 * 96 and curves["offer"].nunique() == 2
-    seed = curves[curves["offer"].str.endswith("(seed000-8xa100-effective)")].set_index("utilization")["usd"]
-    assert seed[1.0] == pytest.approx(19.22 / 8 * SERVE_PER_USD) and seed[0.5] == pytest.approx(2 * seed[1.0])
-    assert ch05.SERVING_UTILIZATIONS[0] == 0.05 and ch05.SERVING_UTILIZATIONS[-1] == 1.0
-
-
-def test_serving_band_spans_the_price_range():
-    band = ch05.serving_band("gpt-3", "a100", "fp16", PRICES)
-    assert band["low"].iloc[-1] == pytest.approx(1.0 * SERVE_PER_USD)
-    assert band["high"].iloc[-1] == pytest.approx(4.1 * SERVE_PER_USD)
-    assert band["high"].iloc[0] == pytest.approx(4.1 * SERVE_PER_USD / 0.05)
-    values = ch05.band_example(band, "gpt-3")
+def test_serving_grid_is_the_roofline_and_its_calibrated_band():
+    """Chapter 5's serving chart: GPT-3 on the fewest A100s that hold it, the roofline's cost per 1,000
+    output tokens at every batch that fits and prompt length, and the Ampere group's expectation."""
+    grid, setting = ch05.serving_grid("gpt-3", "a100", "fp16", 2.0)
+    assert setting["gpus"] == 8 and ch05.serving_group_size("gpt-3", "a100", "fp16") == 8  # 350 GB of weights: 4 are too few
+    assert sorted(grid["prompt"].unique()) == list(range(256, 2048 - 128 + 1, 256))
+    row = grid[(grid["prompt"] == 512) & (grid["batch"] == 16)].iloc[0]
+    roofline = llmcost.serving.serving_estimate("gpt-3", "a100", gpus=8, batch=16, prompt_tokens=512, output_tokens=128,
+                                                precision="fp16", usd_per_gpu_hour=2.0)["usd_per_1k_output_tokens"]
+    share = llmcost.calibration.serving_calibration("a100", "fp16")["throughput"]
+    assert row["roofline"] == pytest.approx(roofline, rel=5e-3)
+    assert row["central"] == pytest.approx(roofline / share["central"], rel=5e-3)
+    assert row["low"] < row["central"] < row["high"] and row["roofline"] <= row["central"]
+    largest = grid.groupby("prompt")["batch"].max()
+    assert largest[256] > largest[1792] == llmcost.serving.max_batch("gpt-3", "a100", 8, 1792 + 128, "fp16", "fp16")
+    values = ch05.serving_example(grid, setting, "gpt-3", "a100", "fp16")
     assert_glueable(values)
-    assert format_number(*values["c5_band_low"]) == "0.00031 USD" and values["c5_serving_model"] == "GPT-3 175B"
+    assert values["c5_srv_calibrated"].startswith("measured Ampere systems at FP16")
+    # no measured group for the H100 at bf16: the roofline alone, and the text says why
+    _, none = ch05.serving_grid("llama-2-70b", "h100", "bf16", 2.0)
+    assert none["group"] is None and "at bf16" in none["why"]
 
 
-def test_serving_chart_titles_the_model_and_band():
-    band = ch05.serving_band("gpt-3", "a100", "fp16", PRICES)
-    curves = ch05.offer_curves("gpt-3", "aws-p4d-capacity-block")
-    spec = ch05.serving_chart(curves, band, "gpt-3", "a100", "fp16", 0.462, "aws-p4d-capacity-block",
-                              "openai-davinci-2022", PRICES).to_dict()
-    assert spec["title"]["text"] == "Serving GPT-3 175B: cost per 1,000 tokens vs utilization"
-    assert spec["title"]["subtitle"][0] == "grey band: NVIDIA A100 80GB SXM4 at 1.00-4.10 USD per GPU-hour"
+def test_serving_chart_titles_the_model_and_binds_prompt_and_batch():
+    grid, setting = ch05.serving_grid("gpt-3", "a100", "fp16", 2.0)
+    spec = ch05.serving_chart(grid, setting, "gpt-3", "a100", "openai-davinci-2022").to_dict()
+    assert spec["title"]["text"] == "Serving GPT-3 175B on 8 × NVIDIA A100 80GB SXM4"
+    bound = {param["name"]: param["bind"] for param in spec["params"]}
+    assert set(bound) == {"prompt", "batch"} and bound["prompt"]["step"] == 256 and bound["batch"]["max"] == grid["batch"].max()
     assert "API price 0.020 USD (openai-davinci-2022)" in str(spec)
 
 

@@ -17,11 +17,10 @@ ARGUMENTS = {
     "usd": ("gpu_hours", "usd_per_gpu_hour"),
     "mwh": ("gpu_hours", "power_w", "pue"),
     "tco2": ("mwh", "grid_kg_per_kwh"),
-    "usd_per_1k_tokens": ("params", "usd_per_gpu_hour", "peak_flops", "utilization"),
 }
-INPUTS = {"flops": (1e18, 1e26), "peak_flops": (1e13, 5e15), "mfu": (0.01, 1.0), "utilization": (0.01, 1.0),
+INPUTS = {"flops": (1e18, 1e26), "peak_flops": (1e13, 5e15), "mfu": (0.01, 1.0),
           "gpu_hours": (1.0, 1e8), "usd_per_gpu_hour": (0.1, 50.0), "power_w": (50.0, 1500.0), "pue": (1.0, 2.0),
-          "mwh": (0.01, 1e5), "grid_kg_per_kwh": (0.0, 1.2), "params": (1e8, 2e12)}
+          "mwh": (0.01, 1e5), "grid_kg_per_kwh": (0.0, 1.2)}
 
 
 def llmcost_function(name: str):

@@ -283,22 +283,24 @@ def serving_table():
 
 
 def _roofline(row) -> tuple[float, str]:
-    """llmcost's value of one measurement row's metric, and how it was obtained."""
+    """llmcost's value of one measurement row's metric, and how it was obtained (the row's model and
+    accelerator are dataset ids: their records are taken by id, not resolved as names)."""
+    model, gpu = architecture.architecture(model_by_id(row.model)), accelerator_by_id(row.accelerator)
     if math.isnan(row.batch) and row.metric in SPEED_METRICS:
-        sweep = serving.batch_sweep(row.model, row.accelerator, gpus=row.accelerators, prompt_tokens=row.prompt_tokens,
+        sweep = serving.batch_sweep(model, gpu, gpus=row.accelerators, prompt_tokens=row.prompt_tokens,
                                     output_tokens=row.output_tokens, precision=row.precision,
                                     weight_precision=row.weight_precision, kv_precision=row.kv_precision)
         return float(np.max(sweep[row.metric])), "roofline at its fastest batch that fits"
     if math.isnan(row.batch):
         if row.metric != "decode_s_per_step":
             raise InputError(f"serving measurement {row.id!r}: a {row.metric} without a batch cannot be estimated")
-        floor = serving.hbm_read_seconds(row.model, row.accelerator, gpus=row.accelerators, batch=1,
+        floor = serving.hbm_read_seconds(model, gpu, gpus=row.accelerators, batch=1,
                                          context=row.prompt_tokens + (row.output_tokens + 1) / 2,
                                          weight_precision=row.weight_precision, kv_precision=row.kv_precision)
         return floor, "HBM floor at batch 1"
     efficiencies = {key: getattr(row, key) for key in ("compute_efficiency", "memory_efficiency") if not math.isnan(getattr(row, key))}
     estimate = serving.serving_estimate(
-        row.model, row.accelerator, gpus=row.accelerators, batch=int(row.batch), prompt_tokens=row.prompt_tokens,
+        model, gpu, gpus=row.accelerators, batch=int(row.batch), prompt_tokens=row.prompt_tokens,
         output_tokens=row.output_tokens, precision=row.precision, weight_precision=row.weight_precision,
         kv_precision=row.kv_precision, **efficiencies,
     )
@@ -324,7 +326,7 @@ def serving_shares(table=None):
     phase, metric, published, llmcost, achieved."""
     table = serving_table() if table is None else table
     rows = table[table["kind"] == "measured"].copy()
-    rows["generation"] = [accelerator_generation(name) for name in rows["accelerator"]]
+    rows["generation"] = [ACCELERATOR_GENERATIONS[ident] for ident in rows["accelerator"]]  # dataset ids
     phase_of = {metric: phase for phase, metrics in SERVING_PHASES.items() for metric in metrics}
     rows["phase"] = rows["metric"].map(phase_of)
     return rows[["id", "source", "model", "accelerator", "generation", "precision", "phase", "metric", "published", "llmcost",
@@ -393,8 +395,8 @@ the value goes as 1 / share, "seconds" and costs, or as the share, "speed")."""
 
 def expected_serving(estimate: dict, calibration: dict) -> dict:
     """What a serving configuration is expected to reach: each key of :data:`EXPECTED_SERVING` that
-    ``estimate`` (:func:`llmcost.serving.serving_estimate`) has, as ``{"low", "central", "high"}``
-    (ordered by value), the roofline divided (seconds, USD) or multiplied (tokens/s) by the
+    ``estimate`` (:func:`llmcost.serving.serving_estimate`, scalars or arrays over a batch sweep) has,
+    as ``{"low", "central", "high"}`` (ordered by value), the roofline divided (seconds, USD) or multiplied (tokens/s) by the
     calibration's share of its phase; a phase the group has not measured takes the other's share,
     and ``phases`` says which share each key used. calibration: :func:`serving_calibration`."""
     out, used = {}, {}
@@ -402,9 +404,11 @@ def expected_serving(estimate: dict, calibration: dict) -> dict:
         if key not in estimate:
             continue
         chosen = phase if calibration.get(phase) else next(p for p in SERVING_PHASES if calibration.get(p))
-        share = calibration[chosen]
-        values = [estimate[key] * share[end] if kind == "speed" else estimate[key] / share[end] for end in ("low", "central", "high")]
-        out[key] = dict(zip(("low", "central", "high"), sorted(values)[:1] + values[1:2] + sorted(values)[2:]))
+        share, value = calibration[chosen], estimate[key]
+        if kind == "speed":
+            out[key] = {end: value * share[end] for end in ("low", "central", "high")}
+        else:  # the highest share gives the lowest time or cost
+            out[key] = {"low": value / share["high"], "central": value / share["central"], "high": value / share["low"]}
         used[key] = chosen
     return {**out, "phases": used}
 

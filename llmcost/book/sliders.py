@@ -25,7 +25,6 @@ import pandas as pd
 from ..formulas import flops as _flops
 from .tables import format_number
 from ..formulas.cluster import SECONDS_PER_HOUR
-from ..formulas.cost import TOKENS_PER_KTOK
 from ..formulas.energy import WATT_HOURS_PER_MWH
 
 EXPRESSIONS = {
@@ -34,11 +33,6 @@ EXPRESSIONS = {
     "usd": ("gpu_hours * usd_per_gpu_hour", "cost.rental_cost"),
     "mwh": (f"gpu_hours * power_w * pue / {WATT_HOURS_PER_MWH:.0f}", "energy.energy_mwh"),
     "tco2": ("mwh * grid_kg_per_kwh", "energy.co2_tonnes"),
-    "usd_per_1k_tokens": (
-        f"usd_per_gpu_hour * {_flops.flops_per_param_per_token(training=False):g} * params"
-        f" / (peak_flops * utilization) * {TOKENS_PER_KTOK:g} / {SECONDS_PER_HOUR:g}",
-        "cost.serving_cost_per_1k_tokens",
-    ),
 }
 """The formulas computed in the browser, each with the llmcost function it must agree with."""
 
@@ -159,37 +153,49 @@ def chain_chart(title: str, params: float, tokens: float, gpu: str, precision: s
 
 
 HEIGHT = 300
-"""Height of chapter 5's serving chart, px (its reading line drops from the point to the axis)."""
+"""Height of chapter 5's serving chart, px."""
 
 
-def serving_cost_chart(curves: pd.DataFrame, band: pd.DataFrame, params: float, gpu_name: str, peak_flops: float,
-                       mfu: float, usd_per_gpu_hour: float, api_label: str, api_usd: float, title, utilization):
-    """Chapter 5's cost per 1,000 tokens against utilization: the offers' ``curves`` (columns
-    utilization, usd, offer), the grey price ``band`` (utilization, low, high), the API price, and
-    a thick line at the reader's price on ``gpu_name`` (a slider) with its value read at the
-    utilization of a second slider. ``utilization`` is the x grid of that line."""
-    sliders = (price_slider(usd_per_gpu_hour), mfu_slider(mfu))
-    fields = ("params", "peak_flops", "utilization")
-    cost = vega(expression("usd_per_1k_tokens"), fields)
-    yours = pd.DataFrame({"utilization": np.asarray(utilization, dtype=float), "params": params, "peak_flops": peak_flops})
-    reading = pd.DataFrame({"params": [params], "peak_flops": [peak_flops]})
-    at_mfu = vega(expression("usd_per_1k_tokens"), ("params", "peak_flops"), {"utilization": "mfu"})
-    y = alt.Y("usd:Q", scale=alt.Scale(type="log"), title="USD per 1,000 tokens")
-    lines = alt.Chart(curves).mark_line().encode(
-        x=alt.X("utilization:Q", axis=alt.Axis(format="%")), y=y,
-        color=alt.Color("offer:N", legend=alt.Legend(orient="bottom", columns=1, labelLimit=0)))
-    shade = alt.Chart(band).mark_area(opacity=0.2, color="gray").encode(x="utilization:Q", y="low:Q", y2="high:Q")
-    mine = alt.Chart(yours).transform_calculate(usd=cost).mark_line(color="black", strokeWidth=3, opacity=0.7).encode(
-        x="utilization:Q", y="usd:Q")
+def prompt_slider(value: int, low: int, high: int, step: int) -> Slider:
+    """Prompt tokens per request, from ``low`` to ``high`` by ``step``."""
+    return Slider("prompt", "prompt tokens ", value, low, high, step)
+
+
+def batch_slider(value: int, high: int) -> Slider:
+    """Sequences decoded together, 1 to ``high``."""
+    return Slider("batch", "batch ", value, 1, high, 1)
+
+
+def serving_roofline_chart(grid: pd.DataFrame, title, api_label: str, api_usd: float, output_tokens: int):
+    """Chapter 5's cost per 1,000 output tokens against the batch (log axes): the roofline and the
+    expected band of ``grid`` (columns prompt, batch, roofline, low, central, high: USD per 1,000
+    output tokens) at the prompt length of one slider, a rule and a readout at the batch of the
+    other (or the largest batch that fits, where it does not), and the API price."""
+    prompts = sorted(grid["prompt"].unique())
+    step = int(prompts[1] - prompts[0]) if len(prompts) > 1 else 1
+    sliders = (prompt_slider(int(prompts[len(prompts) // 2]), int(prompts[0]), int(prompts[-1]), step),
+               batch_slider(int(min(8, grid["batch"].max())), int(grid["batch"].max())))
+    usd = alt.Axis(format="~g")
+    base = alt.Chart(grid).transform_filter("datum.prompt == prompt")
+    calibrated = bool(grid["central"].notna().any())
+    layers = [base.mark_line(color="black", strokeWidth=2).encode(
+        x=alt.X("batch:Q", scale=alt.Scale(type="log"), title="batch (sequences decoded together)"),
+        y=alt.Y("roofline:Q", scale=alt.Scale(type="log"), title="USD per 1,000 output tokens", axis=usd))]
+    expected = ""
+    if calibrated:
+        layers += [base.mark_area(opacity=0.2, color="#1f77b4").encode(x="batch:Q", y="low:Q", y2="high:Q"),
+                   base.mark_line(color="#1f77b4", strokeWidth=2).encode(x="batch:Q", y="central:Q")]
+        expected = (" + '; expected ' + format(datum.central, ',.3~g') + ' (' + format(datum.low, ',.3~g') + ' to '"
+                    " + format(datum.high, ',.3~g') + ')'")
+    at_batch = base.transform_filter("datum.batch == batch").transform_calculate(
+        text=f"'prompt ' + format(prompt, ',') + ' + {output_tokens} tokens, batch ' + format(batch, ',') + ': roofline '"
+             f" + format(datum.roofline, ',.3~g'){expected} + ' USD per 1,000 output tokens'")
+    beyond = base.transform_aggregate(largest="max(batch)").transform_filter("batch > datum.largest").transform_calculate(
+        text="'prompt ' + format(prompt, ',') + ': batch ' + format(batch, ',') + ' does not fit; at most ' + format(datum.largest, ',')")
     price = alt.Chart(pd.DataFrame({"usd": [api_usd], "label": [api_label]}))
-    marker = alt.Chart(reading).transform_calculate(utilization="mfu", usd=at_mfu)
-    readout = marker.transform_calculate(
-        text=_literal(f"{gpu_name} at ") + " + format(usd_per_gpu_hour, ',.2f') + ' USD/h, ' + format(mfu, '.1%') + ': '"
-             " + format(datum.usd, ',.6f') + ' USD per 1,000 tokens'")
-    return (shade + lines + mine
-            + marker.mark_rule(strokeDash=[2, 2], color="black").encode(x="utilization:Q", y="usd:Q", y2=alt.value(HEIGHT))
-            + marker.mark_point(filled=True, color="black", size=60).encode(x="utilization:Q", y="usd:Q")
-            + readout.mark_text(align="right", x=435, y=12, fontWeight="bold").encode(text="text:N")
-            + price.mark_rule(strokeDash=[4, 4], color="black").encode(y="usd:Q")
-            + price.mark_text(align="right", dy=-6, x=435).encode(y="usd:Q", text="label:N")
-            ).add_params(*(s.param() for s in sliders)).properties(width=440, height=HEIGHT, title=title)
+    layers += [at_batch.mark_rule(strokeDash=[2, 2], color="black").encode(x="batch:Q"),
+               at_batch.mark_text(align="left", x=0, y=-8, fontWeight="bold").encode(text="text:N"),
+               beyond.mark_text(align="left", x=0, y=-8, fontWeight="bold").encode(text="text:N"),
+               price.mark_rule(strokeDash=[4, 4], color="black").encode(y="usd:Q"),
+               price.mark_text(align="right", dy=-6, x=435).encode(y="usd:Q", text="label:N")]
+    return alt.layer(*layers).add_params(*(s.param() for s in sliders)).properties(width=440, height=HEIGHT, title=title)

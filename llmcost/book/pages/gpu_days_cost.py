@@ -33,16 +33,10 @@ from ...catalog.hardware import peak_flops
 from ...core import validate
 from ...formulas import cluster, cost, demand, flops, ranges, sizing
 from ...formulas.estimate import training_estimate
+from ...running import serving
 
 RENTAL_COMPARED = ("seed000-8xa100-effective", "aws-p4d-24xlarge-on-demand")
 """Rental rows drawn beside the chapter's own price in the rent-or-buy chart."""
-
-SERVING_OFFERS = ("seed000-8xa100-effective", "aws-p4d-capacity-block", "aws-p5-capacity-block")
-"""Rental rows whose compute-bound serving cost the serving chart draws (the chapter's own price
-is left out: it is the chart's thick line)."""
-
-SERVING_UTILIZATIONS = np.round(np.linspace(0.05, 1.0, 96), 2)
-"""Utilizations (fractions of the dense peak) of the serving-cost curves: 0.05 to 1 by 0.01."""
 
 OWNERSHIP_MONTHS = np.arange(0, 37)
 """Months of continuous use (30-day months) on the x axis of the rent-or-buy chart."""
@@ -732,51 +726,82 @@ def serving_claims_example(claims: dict, api_price: str) -> dict:
     }
 
 
-def offer_curves(serving_model: str, rental_price: str) -> pd.DataFrame:
-    """Compute-bound cost per 1,000 tokens (USD, :func:`llmcost.cost.serving_cost_per_1k_tokens`)
-    of ``serving_model`` on each offer of :data:`SERVING_OFFERS` but ``rental_price``, at the
-    accelerator's BF16 peak, over :data:`SERVING_UTILIZATIONS`. Columns utilization, usd, offer."""
-    rows = datasets.prices().set_index("id")
-    params = datasets.model(serving_model)["params_active"]
-    u = SERVING_UTILIZATIONS
-    offers = [rows.loc[ident] for ident in SERVING_OFFERS if ident != rental_price]
-    return pd.concat([pd.DataFrame({
-        "utilization": u, "usd": cost.serving_cost_per_1k_tokens(params, cost.gpu_hour_price(row.name), peak_flops(row["accelerator"], "bf16"), u),
-        "offer": f"{row['accelerator']} at {cost.gpu_hour_price(row.name):.2f} USD/h ({row.name})"}) for row in offers])
+SERVING_OUTPUT_TOKENS = 128
+"""Output tokens per request of the serving chart (the length chapter 8's worked example generates)."""
+
+SERVING_PROMPT_STEP = 256
+"""Prompt lengths of the serving chart: multiples of this many tokens, up to the model's context."""
 
 
-def serving_band(serving_model: str, gpu: str, precision: str, prices) -> pd.DataFrame:
-    """The lowest and highest cost per 1,000 tokens (USD) of ``serving_model`` on ``gpu`` at
-    ``precision`` over the ``prices`` (low, central, high USD per GPU-hour), at each of
-    :data:`SERVING_UTILIZATIONS` (:func:`llmcost.ranges.corner_range`). Columns utilization, low, high."""
-    params, peak, u = datasets.model(serving_model)["params_active"], peak_flops(gpu, precision), SERVING_UTILIZATIONS
-    span = ranges.corner_range(
-        lambda usd_per_gpu_hour, utilization: cost.serving_cost_per_1k_tokens(params, usd_per_gpu_hour, peak, utilization),
-        usd_per_gpu_hour=tuple(prices), utilization=u)
-    return pd.DataFrame({"utilization": u, "low": span.low, "high": span.high})
+def serving_group_size(model: str, gpu: str, precision: str) -> int:
+    """The fewest accelerators, a power of two, that hold ``model``'s weights at ``precision`` with room
+    for one sequence at its full serving context (:func:`llmcost.serving.max_batch`)."""
+    context = serving.serving_context(model)
+    gpus = 1
+    while serving.max_batch(model, gpu, gpus, context, precision, precision) < 1:
+        gpus *= 2
+        if gpus > 4096:
+            raise validate.InputError(f"serving_model {model!r} does not fit on 4,096 {gpu} accelerators")
+    return gpus
 
 
-def band_example(band: pd.DataFrame, serving_model: str) -> dict:
-    """The band of :func:`serving_band` at full utilization (USD per 1,000 tokens) and the served
-    model's name. Glue names ``c5_band_low``, ``c5_band_high``, ``c5_serving_model``."""
+def serving_grid(serving_model: str, gpu: str, precision: str, usd_per_gpu_hour: float) -> tuple[pd.DataFrame, dict]:
+    """The roofline's cost per 1,000 output tokens (USD) of ``serving_model`` on its group of ``gpu``
+    (:func:`serving_group_size`) at ``usd_per_gpu_hour``, at every batch that fits and every prompt
+    length of :data:`SERVING_PROMPT_STEP`, with :data:`SERVING_OUTPUT_TOKENS` output tokens, and the
+    cost expected from measured systems (:func:`llmcost.calibration.expected_serving`; NaN where no
+    group applies). Returns the rows (prompt, batch, roofline, low, central, high; 3 significant
+    digits) and the setting: gpus, calibration group (or None) and why not."""
+    gpus = serving_group_size(serving_model, gpu, precision)
+    try:
+        group, why = calibration.serving_calibration(gpu, precision), ""
+    except validate.InputError as error:
+        group, why = None, str(error)
+    longest = int(serving.serving_context(serving_model)) - SERVING_OUTPUT_TOKENS
+    frames = []
+    for prompt in range(SERVING_PROMPT_STEP, longest + 1, SERVING_PROMPT_STEP):
+        sweep = serving.batch_sweep(serving_model, gpu, gpus=gpus, prompt_tokens=prompt, output_tokens=SERVING_OUTPUT_TOKENS,
+                                    precision=precision, usd_per_gpu_hour=usd_per_gpu_hour)
+        roofline = np.asarray(sweep["usd_per_1k_output_tokens"])
+        ends = calibration.expected_serving(sweep, group)["usd_per_1k_output_tokens"] if group else {}
+        frames.append(pd.DataFrame({"prompt": prompt, "batch": sweep["batch"], "roofline": roofline,
+                                    **{end: ends.get(end, np.full(roofline.shape, np.nan)) for end in ("low", "central", "high")}}))
+    grid = pd.concat(frames, ignore_index=True)
+    for column in ("roofline", "low", "central", "high"):
+        grid[column] = [float(f"{value:.3g}") for value in grid[column]]
+    return grid, {"gpus": gpus, "group": group, "why": why}
+
+
+def serving_example(grid: pd.DataFrame, setting: dict, serving_model: str, gpu: str, precision: str) -> dict:
+    """The serving chart's setting and its cheapest point: the group of accelerators, the
+    calibration group (or why none), and at the shortest prompt the largest batch with its roofline
+    and expected cost (USD per 1,000 output tokens). Glue names ``c5_srv_*``."""
+    group = setting["group"]
+    shortest = grid[grid["prompt"] == grid["prompt"].min()].iloc[-1]
+    calibrated = (f"measured {group['generation']} systems at {group['precision'].upper()}, which reach "
+                  f"{group['throughput']['low']:.0%} to {group['throughput']['high']:.0%} of the roofline's speed "
+                  f"(median {group['throughput']['central']:.0%})") if group else f"no measured systems ({setting['why']})"
     return {
-        "c5_band_low": (band["low"].iloc[-1], ",.5f", "USD"),
-        "c5_band_high": (band["high"].iloc[-1], ",.5f", "USD"),
-        "c5_serving_model": datasets.model(serving_model)["name"],
+        "c5_srv_model": datasets.model(serving_model)["name"],
+        "c5_srv_gpus": (setting["gpus"], ",.0f"),
+        "c5_srv_gpu": datasets.accelerator(gpu)["name"],
+        "c5_srv_precision": precision.upper(),
+        "c5_srv_output": (SERVING_OUTPUT_TOKENS, ",.0f"),
+        "c5_srv_calibrated": calibrated,
+        "c5_srv_prompt": (shortest["prompt"], ",.0f"),
+        "c5_srv_batch": (shortest["batch"], ",.0f"),
+        "c5_srv_roofline": (shortest["roofline"], "sig3", "USD"),
+        "c5_srv_expected": (shortest["central"], "sig3", "USD") if group else "not calibrated",
     }
 
 
-def serving_chart(curves: pd.DataFrame, band: pd.DataFrame, serving_model: str, gpu: str, precision: str, mfu: float,
-                  rental_price: str, api_price: str, prices):
-    """:func:`llmcost.sliders.serving_cost_chart` of the chapter: the offers' ``curves``
-    (:func:`offer_curves`), the grey ``band`` (:func:`serving_band` over ``prices``, USD per
-    GPU-hour), the API price of ``api_price``, and sliders starting at the price of
-    ``rental_price`` and at ``mfu``."""
-    serve, gpu_name = datasets.model(serving_model), datasets.accelerator(gpu)["name"]
+def serving_chart(grid: pd.DataFrame, setting: dict, serving_model: str, gpu: str, api_price: str):
+    """:func:`llmcost.sliders.serving_roofline_chart` of the chapter: cost per 1,000 output tokens
+    against the batch at the prompt length of one slider, read at the batch of the other."""
+    group = setting["group"]
+    title = alt.Title(f"Serving {datasets.model(serving_model)['name']} on {setting['gpus']} × {datasets.accelerator(gpu)['name']}",
+                      subtitle=["black: the roofline (the cheapest possible); blue: as measured systems of its generation reach it"
+                                if group else "the roofline (the cheapest possible); no measured systems calibrate this accelerator"])
     api_usd = api_usd_per_1k(api_price)
-    title = alt.Title(f"Serving {serve['name']}: cost per 1,000 tokens vs utilization",
-                      subtitle=[f"grey band: {gpu_name} at {prices[0]:.2f}-{prices[-1]:.2f} USD per GPU-hour",
-                                "thick line: the same at the price of the slider, read at the utilization of the other"])
-    return sliders.serving_cost_chart(curves, band, serve["params_active"], gpu_name, peak_flops(gpu, precision), mfu,
-                                      cost.gpu_hour_price(rental_price), f"API price {api_usd:.3f} USD ({api_price})", api_usd,
-                                      title, SERVING_UTILIZATIONS)
+    return sliders.serving_roofline_chart(grid, title, f"API price {api_usd:.3f} USD ({api_price})", api_usd,
+                                          SERVING_OUTPUT_TOKENS)
