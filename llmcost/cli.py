@@ -379,7 +379,8 @@ def _power(args, gpu, inputs: Inputs) -> None:
     tdp = gpu.get("tdp_w") if gpu else None
     if tdp is None:
         raise InputError(f"--power-w is required: gpu {gpu and gpu['id']!r} has no TDP in the dataset")
-    inputs.set("power_w", tdp, f"dataset: TDP of {gpu['id']}")
+    inputs.set("power_w", tdp, f"dataset: TDP of {gpu['id']} (the accelerators alone: no host, network or storage, and "
+                               "at TDP throughout; llmcost.energy.power_per_accelerator gives the other boundaries)")
 
 
 def run_train(args) -> dict:

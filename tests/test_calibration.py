@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+import llmcost
 from llmcost import calibration, cluster, flops, hardware, trends
 from llmcost.core.validate import InputError
 
@@ -244,3 +245,27 @@ def test_held_out_serving_figures_do_not_get_worse():
     overall = calibration.held_out_summary(calibration.held_out_serving()).set_index("source").loc["all"]
     assert overall["rows"] >= 53
     assert overall["median_error"] <= 0.176 and overall["coverage"] >= 0.69
+
+
+def test_planning_utilization_is_given_calibrated_or_palms_with_a_reason():
+    given = calibration.planning_utilization("h100", "bf16", 0.4)
+    assert (given["low"], given["central"], given["high"], given["basis"]) == (0.4, 0.4, 0.4, "given")
+    hopper = calibration.planning_utilization("h100", "bf16")
+    assert hopper["basis"] == "calibrated" and hopper["central"] == calibration.training_utilization("h100")["central"]
+    assert "8 Hopper runs" in hopper["source"] and hopper["why"] == ""
+    blackwell = calibration.planning_utilization("b200", "bf16")
+    assert blackwell["basis"] == "reference" and "Blackwell" in blackwell["why"]
+    assert blackwell["central"] == pytest.approx(llmcost.architecture.reference_mfu("6PD"))
+    # the A100's fp16 peak equals its bf16 one, at which its runs are measured: the calibration applies
+    assert calibration.planning_utilization("a100", "fp16")["basis"] == "calibrated"
+    assert calibration.planning_utilization("h100", "fp8")["basis"] == "reference"
+    with pytest.raises(InputError, match="mfu must be a fraction"):
+        calibration.planning_utilization("h100", "bf16", 1.5)
+
+
+def test_busy_share_is_implied_over_reported_utilization():
+    busy = calibration.busy_share()
+    table = calibration.implied_utilization_table().dropna(subset=["ratio"])
+    assert busy["count"] == len(table) >= 5
+    assert busy["central"] == pytest.approx(np.median(table["implied"] / table["reported"]))
+    assert 0 < busy["low"] <= busy["central"] <= busy["high"] <= 1

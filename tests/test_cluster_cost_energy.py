@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+import llmcost
 from llmcost import cluster, cost, demand, energy, estimate
 from llmcost.core.validate import InputError
 
@@ -100,3 +101,22 @@ def test_training_estimate_chain_and_exclusive_sizing():
     with pytest.raises(InputError, match="grid_kg_per_kwh needs power_w"):
         estimate.training_estimate(1e9, 1e9, 1e12, 0.5, grid_kg_per_kwh=0.4)
     assert set(estimate.training_estimate(1e9, 1e9, 1e12, 0.5)) == {"flops", "gpu_hours", "gpu_days"}
+
+
+def test_power_boundaries_run_from_the_chip_to_the_rated_node():
+    """Energy as drawn: the accelerators as drawn over a run that idles part of the time, and the node
+    as measured while training and at its rated maximum (DGX H100: 10.2 kW for 8)."""
+    h100 = llmcost.accelerator("h100")
+    drawn = energy.drawn_power_w(h100["tdp_w"], 0.5)
+    assert drawn == pytest.approx(700 * (energy.IDLE_SHARE + (1 - energy.IDLE_SHARE) * 0.5))
+    rated = energy.node_power_per_accelerator_w(h100["node_power_w"], h100["node_accelerators"])
+    measured = energy.node_power_per_accelerator_w(h100["node_power_w"], h100["node_accelerators"], energy.NODE_DRAW_SHARE)
+    assert rated == pytest.approx(10200 / 8) and measured == pytest.approx(10200 / 8 * (8.4 / 10.2 + 0.76) / 2)
+    assert drawn < h100["tdp_w"] < measured < rated
+    assert energy.drawn_power_w(700, 1.0) == 700 and energy.drawn_power_w(700, 1e-9) == pytest.approx(700 * energy.IDLE_SHARE)
+    assert 0.15 < energy.IDLE_SHARE < 0.25 and energy.INDUSTRY_PUE == 1.58
+    assert set(energy.POWER_BOUNDARIES) == {"accelerator_tdp", "accelerator_drawn", "node_measured", "node_rated"}
+    with pytest.raises(InputError, match="busy_share"):
+        energy.drawn_power_w(700, 1.5)
+    with pytest.raises(InputError, match="node_accelerators"):
+        energy.node_power_per_accelerator_w(10200, 0)

@@ -390,3 +390,16 @@ def test_library_support_counts_match_the_table_marks():
     assert values["c6_lib_yes"][0] == marks.get("\u2713", 0) and values["c6_lib_no"][0] == marks.get("\u2717", 0)
     assert values["c6_lib_none"][0] == marks.get("\u2014", 0)
     assert sum(v[0] for v in values.values()) == len(llmcost.datasets.library_support())
+
+
+def test_drawn_rows_put_the_whatif_hours_in_each_boundary():
+    rows = ch07.drawn_rows("h100", 1000.0, 1.1)
+    assert list(rows["boundary"]) == list(ch07.BOUNDARY_LABELS.values())
+    assert rows["power_w"].iloc[0] == 700 and rows["mwh"].iloc[0] == pytest.approx(0.7)
+    assert rows["mwh_pue"].iloc[3] == pytest.approx(10200 / 8 * 1000 * 1.1 / 1e6)
+    assert rows["mwh_industry"].iloc[0] == pytest.approx(0.7 * 1.58)
+    values = ch07.drawn_example(rows, 1.1)
+    assert values["c7_drawn_node_over_tdp"][0] == pytest.approx(rows["mwh_pue"].iloc[2] / rows["mwh_pue"].iloc[0])
+    # an accelerator without a node figure: the node rows are unknown, not guessed
+    unknown = ch07.drawn_rows("mi300x", 1000.0, 1.1)
+    assert unknown["power_w"].iloc[2:].isna().all() and ch07.drawn_example(unknown, 1.1)["c7_drawn_node_mwh"] == "not known"

@@ -128,7 +128,8 @@ def energy_table(power_w=None, pue=None):
     Formula: ``energy.energy_mwh(published gpu_hours, power, PUE)``. power_w: W per accelerator
     for every model, or None for each model's ``power_w`` (else its accelerator's TDP); pue:
     one PUE, or None for each model's ``pue`` (else 1, i.e. accelerators only).
-    Columns: id, gpu_hours, power_w, pue, energy_mwh (formula), published (``energy_mwh``), ratio.
+    Columns: id, gpu_hours, power_w, pue, energy_mwh (formula), published (``energy_mwh``), boundary
+    (what the formula's power and PUE include, in words), ratio.
     Sources differ on whether the published MWh includes PUE: see each row's note in
     ``model_facts.csv``.
     """
@@ -149,10 +150,18 @@ def energy_table(power_w=None, pue=None):
                 watts = accelerator(row.accelerator).get("tdp_w", float("nan"))
         overhead = pue if pue is not None else (row.pue if not math.isnan(row.pue) else 1.0)
         mwh = energy.energy_mwh(row.gpu_hours, watts, overhead) if watts == watts else float("nan")
-        rows.append((row.id, row.gpu_hours, watts, overhead, mwh, row.energy_mwh))
-    out = pd.DataFrame(rows, columns=["id", "gpu_hours", "power_w", "pue", "energy_mwh", "published"])
+        rows.append((row.id, row.gpu_hours, watts, overhead, mwh, row.energy_mwh,
+                     _boundary(power_w is None and not math.isnan(row.power_w), overhead)))
+    out = pd.DataFrame(rows, columns=["id", "gpu_hours", "power_w", "pue", "energy_mwh", "published", "boundary"])
     out["ratio"] = _ratio(out["published"], out["energy_mwh"])
     return out
+
+
+def _boundary(published_power: bool, pue: float) -> str:
+    """What an energy row of :func:`energy_table` counts: the model's published power per accelerator
+    (whatever its authors measured or assumed) or the accelerator's TDP, and the PUE or none."""
+    power = "the published power per accelerator" if published_power else "accelerators at TDP"
+    return f"{power} x PUE {pue:g}" if pue != 1 else f"{power}, no PUE"
 
 
 def _implied_rows(precision=None):
@@ -584,6 +593,16 @@ def training_utilization(gpu, precision: str = "bf16") -> dict:
     return {"central": float(np.median(values)), "low": float(values.min()), "high": float(values.max()),
             "generation": generation, "count": len(runs), "models": ", ".join(ident for ident, _ in runs),
             "precision": measured_at}
+
+
+def busy_share() -> dict:
+    """The share of a run's wall-clock time its accelerators computed, as the runs that published both
+    their hours and a utilization imply: the ``ratio`` of :func:`implied_utilization_table`, implied
+    (whole run) over reported (while computing). Keys: central (median), low, high, count, models (ids)."""
+    table = implied_utilization_table().dropna(subset=["ratio"])
+    shares = table["ratio"].to_numpy(dtype=float)
+    return {"central": float(np.median(shares)), "low": float(shares.min()), "high": float(shares.max()),
+            "count": int(shares.size), "models": ", ".join(table["id"])}
 
 
 PLANNING_BASES = ("given", "calibrated", "reference")

@@ -380,3 +380,43 @@ def grid_whatif_chart(lines: pd.DataFrame, marks: pd.DataFrame):
             tooltip=["model:N", alt.Tooltip("grid:Q", format=".3f"), alt.Tooltip("tonnes:Q", format=",.0f")],
         ),
     ).properties(width=460, height=320, title="What if the same run used another grid?")
+
+
+# --- energy as drawn ----------------------------------------------------------------------------
+
+
+BOUNDARY_LABELS = {"accelerator_tdp": "accelerators at TDP", "accelerator_drawn": "accelerators as drawn",
+                   "node_measured": "node as measured", "node_rated": "node at its rated maximum"}
+"""Short names of :data:`llmcost.energy.POWER_BOUNDARIES` for the chapter's table."""
+
+
+def drawn_rows(gpu: str, gpu_hours: float, pue: float) -> pd.DataFrame:
+    """The what-if run's ``gpu_hours`` on ``gpu`` within each boundary of
+    :data:`llmcost.energy.POWER_BOUNDARIES`: W per accelerator (the accelerators as drawn over a run
+    busy :func:`llmcost.calibration.busy_share` of the time), MWh before any PUE, with ``pue`` and
+    with the industry's average PUE (:data:`llmcost.energy.INDUSTRY_PUE`). Node rows are NaN where
+    the dataset has no node figure for ``gpu`` (:func:`llmcost.energy.node_power_per_accelerator_w`)."""
+    record, busy = accelerator(gpu), calibration.busy_share()["central"]
+    node, count = record.get("node_power_w"), record.get("node_accelerators")
+    watts = {"accelerator_tdp": record["tdp_w"], "accelerator_drawn": energy.drawn_power_w(record["tdp_w"], busy),
+             "node_measured": energy.node_power_per_accelerator_w(node, count, energy.NODE_DRAW_SHARE) if node else float("nan"),
+             "node_rated": energy.node_power_per_accelerator_w(node, count) if node else float("nan")}
+    return pd.DataFrame([{"boundary": BOUNDARY_LABELS[boundary], "power_w": watts[boundary],
+                          **{column: watts[boundary] * gpu_hours * factor / energy.WATT_HOURS_PER_MWH
+                             for column, factor in (("mwh", 1.0), ("mwh_pue", pue), ("mwh_industry", energy.INDUSTRY_PUE))}}
+                         for boundary in energy.POWER_BOUNDARIES])
+
+
+def drawn_example(rows: pd.DataFrame, pue: float) -> dict:
+    """Glue names ``c7_drawn_*``: the busy share and its runs, the idle and measured node shares,
+    the industry PUE, the MWh at TDP and at the node as measured (with the page's PUE) and their ratio."""
+    busy = calibration.busy_share()
+    at_tdp, node = rows["mwh_pue"].iloc[0], rows["mwh_pue"].iloc[2]
+    return {
+        "c7_drawn_busy": (busy["central"], ".0%"), "c7_drawn_busy_low": (busy["low"], ".0%"),
+        "c7_drawn_busy_high": (busy["high"], ".0%"), "c7_drawn_busy_count": (busy["count"], ",.0f"),
+        "c7_drawn_idle": (energy.IDLE_SHARE, ".0%"), "c7_drawn_node_share": (energy.NODE_DRAW_SHARE, ".0%"),
+        "c7_drawn_industry_pue": (energy.INDUSTRY_PUE, ".2f"), "c7_drawn_pue": (pue, ".2f"),
+        "c7_drawn_tdp_mwh": (at_tdp, "sig3"), "c7_drawn_node_mwh": (node, "sig3") if node == node else "not known",
+        "c7_drawn_node_over_tdp": (node / at_tdp, ".2f") if node == node else "not known",
+    }
