@@ -156,7 +156,7 @@ def test_gpu_days_grid_is_6pd_over_the_sustained_rate():
 def test_gpu_days_chart_names_utilization_and_precision():
     heat = ch05.gpu_days_grid(["gpt-3"], ["a100"], "fp16", 0.462)
     assert title_of(ch05.gpu_days_chart(heat, "fp16")) == "Training GPU-days at each accelerator's utilization (fp16 peak)"
-    assert heat["column"].tolist() == ["a100-80gb-sxm at 46%"]
+    assert heat["column"].tolist() == ["A100 at 46%"]
 
 
 def test_gpu_days_grid_plans_each_accelerator_apart():
@@ -167,8 +167,7 @@ def test_gpu_days_grid_plans_each_accelerator_apart():
     assert heat["utilization"].tolist() == [p["central"] for p in plans]
     assert heat["basis"].tolist() == ["calibrated", "calibrated", "reference"]
     assert heat["gpu_days"][1] == pytest.approx(GPT3_FLOPS / (llmcost.peak_flops("h100", "bf16") * plans[1]["central"] * 86400))
-    assert ch05.grid_example(heat) == {"c5_grid_calibrated": "a100-80gb-sxm at 43%, h100-sxm at 26%",
-                                       "c5_grid_reference": "b200 at 46%"}
+    assert ch05.grid_example(heat) == {"c5_grid_calibrated": "A100 at 43%, H100 at 26%", "c5_grid_reference": "B200 at 46%"}
 
 
 def test_seed000_hours_example(claims):

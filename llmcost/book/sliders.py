@@ -169,8 +169,8 @@ def batch_slider(value: int, high: int) -> Slider:
 def serving_roofline_chart(grid: pd.DataFrame, title, api_label: str, api_usd: float, output_tokens: int):
     """Chapter 5's cost per 1,000 output tokens against the batch (log axes): the roofline and the
     expected band of ``grid`` (columns prompt, batch, roofline, low, central, high: USD per 1,000
-    output tokens) at the prompt length of one slider, a rule and a readout at the batch of the
-    other (or the largest batch that fits, where it does not), and the API price."""
+    output tokens) at the prompt length of one slider, a rule and a two-line readout inside the plot
+    at the batch of the other (or the largest batch that fits, where it does not), and the API price."""
     prompts = sorted(grid["prompt"].unique())
     step = int(prompts[1] - prompts[0]) if len(prompts) > 1 else 1
     sliders = (prompt_slider(int(prompts[len(prompts) // 2]), int(prompts[0]), int(prompts[-1]), step),
@@ -185,17 +185,18 @@ def serving_roofline_chart(grid: pd.DataFrame, title, api_label: str, api_usd: f
     if calibrated:
         layers += [base.mark_area(opacity=0.2, color="#1f77b4").encode(x="batch:Q", y="low:Q", y2="high:Q"),
                    base.mark_line(color="#1f77b4", strokeWidth=2).encode(x="batch:Q", y="central:Q")]
-        expected = (" + '; expected ' + format(datum.central, ',.3~g') + ' (' + format(datum.low, ',.3~g') + ' to '"
+        expected = (" + ', expected ' + format(datum.central, ',.3~g') + ' (' + format(datum.low, ',.3~g') + ' to '"
                     " + format(datum.high, ',.3~g') + ')'")
     at_batch = base.transform_filter("datum.batch == batch").transform_calculate(
-        text=f"'prompt ' + format(prompt, ',') + ' + {output_tokens} tokens, batch ' + format(batch, ',') + ': roofline '"
-             f" + format(datum.roofline, ',.3~g'){expected} + ' USD per 1,000 output tokens'")
+        setting=f"'prompt ' + format(prompt, ',') + ' + {output_tokens} tokens, batch ' + format(batch, ',') + ', USD per 1,000 output tokens:'",
+        text=f"'roofline ' + format(datum.roofline, ',.3~g'){expected}")
     beyond = base.transform_aggregate(largest="max(batch)").transform_filter("batch > datum.largest").transform_calculate(
-        text="'prompt ' + format(prompt, ',') + ': batch ' + format(batch, ',') + ' does not fit; at most ' + format(datum.largest, ',')")
+        setting="'prompt ' + format(prompt, ',') + ': batch ' + format(batch, ',') + ' does not fit; at most ' + format(datum.largest, ',')")
     price = alt.Chart(pd.DataFrame({"usd": [api_usd], "label": [api_label]}))
     layers += [at_batch.mark_rule(strokeDash=[2, 2], color="black").encode(x="batch:Q"),
-               at_batch.mark_text(align="left", x=0, y=-8, fontWeight="bold").encode(text="text:N"),
-               beyond.mark_text(align="left", x=0, y=-8, fontWeight="bold").encode(text="text:N"),
+               at_batch.mark_text(align="left", x=4, y=10, fontWeight="bold").encode(text="setting:N"),
+               at_batch.mark_text(align="left", x=4, y=26, fontWeight="bold").encode(text="text:N"),
+               beyond.mark_text(align="left", x=4, y=10, fontWeight="bold").encode(text="setting:N"),
                price.mark_rule(strokeDash=[4, 4], color="black").encode(y="usd:Q"),
                price.mark_text(align="right", dy=-6, x=435).encode(y="usd:Q", text="label:N")]
     return alt.layer(*layers).add_params(*(s.param() for s in sliders)).properties(width=440, height=HEIGHT, title=title)

@@ -185,7 +185,7 @@ def gpu_days_grid(models: list, gpus: list, precision: str, mfu=None) -> pd.Data
     ``precision``: ``mfu`` where given, else :func:`llmcost.calibration.planning_utilization`) of
     every model on every accelerator, from one vectorized :func:`llmcost.estimate.training_estimate`:
     one row per (model, accelerator) with ``utilization``, ``basis``, ``gpu_days`` and its ``label``
-    in words; ``column`` names the accelerator with its utilization."""
+    in words; ``column`` names the accelerator as given, upper case, with its utilization."""
     facts = [datasets.model(name) for name in models]
     params = np.array([f["params_active"] for f in facts])[:, None]
     tokens = np.array([f["tokens"] for f in facts])[:, None]
@@ -195,7 +195,7 @@ def gpu_days_grid(models: list, gpus: list, precision: str, mfu=None) -> pd.Data
     days = training_estimate(params, tokens, peak_grid, shares)["gpu_days"]
     return pd.DataFrame([
         {"model": facts[i]["id"], "accelerator": datasets.accelerator(g)["id"], "utilization": plans[j]["central"],
-         "basis": plans[j]["basis"], "column": f"{datasets.accelerator(g)['id']} at {plans[j]['central']:.0%}",
+         "basis": plans[j]["basis"], "column": f"{g.upper()} at {plans[j]['central']:.0%}",
          "gpu_days": days[i, j], "label": format_number(days[i, j], "words")}
         for i in range(len(models)) for j, g in enumerate(gpus)
     ])
@@ -212,7 +212,8 @@ def grid_example(heat: pd.DataFrame) -> dict:
 def gpu_days_chart(heat: pd.DataFrame, precision: str):
     """Heat map of :func:`gpu_days_grid` (log colour scale, GPU-days written in each cell, white on
     the dark half); each column is labelled with its accelerator's utilization."""
-    base = alt.Chart(heat).encode(x=alt.X("column:N", sort=None, title=None), y=alt.Y("model:N", sort=None, title=None))
+    base = alt.Chart(heat).encode(x=alt.X("column:N", sort=None, title=None, axis=alt.Axis(labelAngle=0)),
+                                  y=alt.Y("model:N", sort=None, title=None))
     return (base.mark_rect().encode(color=alt.Color("gpu_days:Q", scale=alt.Scale(type="log", scheme="blues"), title="GPU-days",
                                                     legend=alt.Legend(orient="bottom")))
             + base.mark_text(fontSize=11).encode(text="label:N", color=alt.condition(  # white on the dark half of the log scale
