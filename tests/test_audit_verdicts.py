@@ -5,6 +5,8 @@ import math
 import numpy as np
 import pytest
 
+import llmcost
+
 from llmcost import audit
 from llmcost.core.validate import InputError
 
@@ -130,5 +132,19 @@ def test_fair_verdicts_of_the_claims_the_chapters_discuss():
                   "003-openai-utilization", "003-chip-growth", "003-memory-growth", "000-gpt3-1000-a100"):
         assert by_id.loc[ident, "verdict"] == "consistent", ident
     assert by_id.loc["003-chatgpt-run-cost", "recomputed"] == 63e6  # the talk quotes SemiAnalysis's own figure
-    for ident in ("002-opt-days", "003-llama70b-weeks", "000-serving-cost", "002-gpt3-co2"):
+    for ident in ("002-opt-days", "000-serving-cost", "002-gpt3-co2"):
         assert by_id.loc[ident, "verdict"] == "off", ident
+
+
+def test_a_duration_is_judged_by_the_run_the_claim_names_and_its_published_time():
+    """Issue 21: "LLaMA 70B: 3-4 weeks on 2,000 A100s" is the LLaMA paper's 65B (about 21 days on 2,048
+    A100s), not Llama 2 70B's GPU-hours; BLOOM's "3.5 months" is the duration its compute provider
+    states for the run (the training log's 118 days stays the primary figure)."""
+    by_id = audit.audit_table().set_index("id")
+    llama = llmcost.model("llama-65b")
+    assert by_id.loc["003-llama70b-weeks", "recomputed"] == pytest.approx(llama["train_days"] * llama["accelerator_count"] / 2000)
+    assert by_id.loc["003-llama70b-weeks", "verdict"] == "consistent"
+    assert by_id.loc["002-bloom-days", "recomputed"] == 106.5 and by_id.loc["002-bloom-days", "verdict"] == "consistent"
+    assert llmcost.model("bloom-176b")["train_days"] == pytest.approx(118.24)
+    with pytest.raises(llmcost.validate.InputError, match="no published train_days"):
+        audit.recompute("published_wall_days", {"model": "llama-2-70b", "gpus": 2000})

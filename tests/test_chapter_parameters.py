@@ -93,6 +93,7 @@ OUT_OF_RANGE = {
         "gpus": [["tpu-v4"], ["abacus"], ["a100", "A100"]],
         "deadline_days": [0, 1e5],
         "rental_price": ["seed002-a100-purchase", "abacus"],
+        "usd_per_gpu_hour": [0, 1e5, 10.0],  # 10.0: above usd_per_gpu_hour_high
         "usd_per_gpu_hour_low": [0, 2.0],  # 2.0: above the rental price, 1.84
         "usd_per_gpu_hour_high": [1.5, 1e5],
         "purchase_price": ["aws-p4d-capacity-block"],
@@ -122,10 +123,10 @@ OUT_OF_RANGE = {
         "mfu": [0, 1.5],
         "power_source": ["measured"],
         "pue_low": [0.9, 1.15],
-        "pue": [0.9, 1.3],
+        "pue": [0.9, 7],  # a PUE outside the default bars widens them (an edition's PUE is not refused)
         "pue_high": [1.05, 6],
         "grid_low": [-0.1, 0.4],
-        "grid_kg_per_kwh": [-0.1, 0.6],
+        "grid_kg_per_kwh": [-0.1, 1e3],
         "grid_high": [0.3, 3],
         "whatif_models": [["chinchilla-70b"], ["abacus"], ["gpt-3", "gpt-3"]],
     },

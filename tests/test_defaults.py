@@ -33,14 +33,24 @@ def test_defaults_are_the_dataset_figures_they_cite():
     assert llmcost.peak_flops(defaults.value("gpu"), defaults.value("precision")) == 989.5e12
 
 
-def test_the_default_price_is_the_median_current_quote_of_the_default_accelerator():
-    """3.9 USD: the median of the newest 2025-26 H100 quote of each provider and offering, and the
-    price of the quote it cites."""
+def test_the_default_price_and_power_follow_the_accelerator():
+    """None: the median of the accelerator's newest 2025-26 quotes (3.90 USD for the H100, the quote
+    the default cites) and its TDP; another accelerator brings its own."""
+    from llmcost.book.chapter_parameters import follow_accelerator
+
+    assert defaults.value("usd_per_gpu_hour") is None and defaults.value("power_w") is None
+    followed = follow_accelerator(defaults.value("gpu"))
     summary = llmcost.market.rental_summary(defaults.value("gpu"), since="2025-01")
-    assert summary["median"] == defaults.value("usd_per_gpu_hour") and summary["quotes"] >= 10
+    assert followed["usd_per_gpu_hour"] == summary["median"] == 3.9 and summary["quotes"] >= 10
     median_row = datasets.prices().set_index("id").loc[summary["median_id"]]
     assert median_row["source"] == defaults.BOOK["usd_per_gpu_hour"].source
-    assert summary["first"] >= "2025-01"
+    assert followed["power_w"] == llmcost.accelerator("h100")["tdp_w"] == 700
+    b200 = follow_accelerator("b200")
+    assert b200["power_w"] == 1000 and b200["usd_per_gpu_hour"] == llmcost.market.rental_summary("b200")["median"]
+    assert follow_accelerator("b200", usd_per_gpu_hour=2.5, power_w=900.0)["usd_per_gpu_hour"] == 2.5
+    # no quote since 2025 for the A100: the reader is asked to set the price, not given a guess
+    with pytest.raises(llmcost.validate.InputError, match="usd_per_gpu_hour must be set"):
+        follow_accelerator("a100")
 
 
 def test_every_default_cites_a_reference():

@@ -18,7 +18,7 @@ from llmcost.core.validate import InputError
 # the chapter's default parameters
 DEFAULTS = dict(gpu="a100", precision="fp16", mfu=0.462, mfu_low=0.3, mfu_high=0.55,
                 models=["gpt-3", "llama-2-70b", "llama-3-70b", "llama-3.1-405b", "palm-540b", "deepseek-v3"],
-                gpus=["v100", "a100", "h100", "b200", "mi300x"], deadline_days=30, rental_price="aws-p4d-capacity-block",
+                gpus=["v100", "a100", "h100", "b200", "mi300x"], deadline_days=30, rental_price="aws-p4d-capacity-block", usd_per_gpu_hour=None,
                 usd_per_gpu_hour_low=1.0, usd_per_gpu_hour_high=4.1, purchase_price="seed002-a100-purchase",
                 serving_model="gpt-3", api_price="openai-davinci-2022")
 A100_FP16 = 312e12  # FLOP/s, NVIDIA's A100 datasheet (dense, tensor cores); the same at BF16

@@ -400,3 +400,22 @@ def test_chain_chart_carries_the_page_inputs():
     assert spec["title"] == "Training GPT-3 175B: from FLOPs to tonnes of CO2e"
     rows = next(iter(spec["datasets"].values()))
     assert rows[0]["flops"] == pytest.approx(6 * 175e9 * 300e9) and rows[0]["peak_flops"] == llmcost.peak_flops("a100", "bf16")
+
+
+def test_fleet_split_counts_only_the_generated_tokens():
+    """Issue 21: seed 004's fleet as a range over how much of each query is generated; the prompt
+    part is prefilled, so a smaller generated share needs fewer accelerators."""
+    claims = ch08.recomputed_claims()
+    seed = ch08.seed_service(claims["000-serving-cost"])
+    split = ch08.fleet_split_table(claims, seed)
+    assert (split["prompt_tokens"] + split["output_tokens"]).nunique() == 1
+    assert list(split["gpus"]) == sorted(split["gpus"])  # more generated, more accelerators
+    row = split.iloc[1]
+    sweep = serving.batch_sweep("gpt-3", seed["gpu"], gpus=seed["gpus"], prompt_tokens=int(row["prompt_tokens"]),
+                                output_tokens=int(row["output_tokens"]), precision=seed["precision"])
+    tokens = claims["004-tokens-per-day"]["recomputed"] * row["output_share"]
+    servers = math.ceil(tokens / (sweep["output_tokens_per_s_per_gpu"][-1] * 86400) / seed["gpus"])
+    assert row["gpus"] == servers * seed["gpus"]
+    fleet = ch08.fleet_table(claims, ch08.seed_sweep(seed), seed["gpus"])
+    found = texts(ch08.fleet_split_findings(split, fleet))
+    assert found["c8_s4_split_low"] == f"{split['gpus'].min():,.0f}" and int(found["c8_s4_below_deck"]) == (split["gpus"] < fleet.loc[3, "gpus"]).sum()

@@ -66,6 +66,15 @@ def _model_fact_row(i: dict) -> float:
     return float(rows["value"].iloc[0])
 
 
+def _published_wall_days(name: str, gpus) -> float:
+    """A run's published wall-clock days (``train_days``) on its published ``accelerator_count``, at the
+    same speed on ``gpus`` accelerators: how long a claim about that run's duration should say."""
+    record = model(name)
+    if record.get("train_days") is None or record.get("accelerator_count") is None:
+        raise InputError(f"model {name!r} has no published train_days and accelerator_count to judge a duration by")
+    return record["train_days"] * record["accelerator_count"] / gpus
+
+
 def _toynet_value(i: dict) -> float:
     if i["value"] == "loss_after":
         return toynet.train(1)[0][1]
@@ -109,6 +118,7 @@ RECIPES = {
     "gpu_hours": _gpu_hours,
     "gpu_days": lambda i: _gpu_hours(i) / cluster.HOURS_PER_DAY,
     "wall_days": lambda i: cluster.wall_days(_gpu_hours(i) if "gpu_hours" not in i else i["gpu_hours"], i["gpus"]),
+    "published_wall_days": lambda i: _published_wall_days(i["model"], i["gpus"]),
     "gpus_for_days": _gpus_for_days,
     "servers_for_days": lambda i: cluster.servers(_gpus_for_days(i), i.get("gpus_per_server", cluster.GPUS_PER_SERVER)),
     "throughput_for_days_tflops": lambda i: cluster.required_throughput(_train_flops(i), i["days"] * demand.SECONDS_PER_DAY) / TERA,

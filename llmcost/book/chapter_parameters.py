@@ -345,3 +345,34 @@ def check_architecture(name: str, value) -> str:
         having = [i for i in datasets.model_ids() if architecture.counts_if_complete(i) is not None]
         raise InputError(f"{name} {value!r}: {error}; models with a complete architecture: {', '.join(having)}") from None
     return ident
+
+
+def follow_accelerator(gpu, *, usd_per_gpu_hour=None, power_w=None) -> dict:
+    """A chapter's price and power as given, or where None as the chosen accelerator ``gpu`` sets them:
+    its TDP (W) and the median of its newest rental quotes of each provider since
+    :data:`llmcost.market.TODAY_SINCE` (USD per accelerator-hour, :func:`llmcost.market.rental_summary`).
+    Returns ``usd_per_gpu_hour``, ``power_w`` and, for each, ``*_source`` (a phrase). Raises
+    InputError naming the parameter to set where the accelerator has no TDP or no current quote."""
+    from ..analysis import market
+
+    ident = check_name("gpu", gpu, "gpu")
+    record = datasets.accelerator_by_id(ident)
+    out = {}
+    if usd_per_gpu_hour is None:
+        try:
+            quotes = market.rental_summary(ident)
+        except InputError:
+            raise InputError(f"usd_per_gpu_hour must be set for gpu {gpu!r}: the dataset has no rental quote of {ident} "
+                             f"since {market.TODAY_SINCE} to take its median from") from None
+        out.update(usd_per_gpu_hour=quotes["median"], usd_per_gpu_hour_source=(
+            f"the median of the {quotes['quotes']} newest quotes of {record['name']} ({quotes['first']} to {quotes['last']})"))
+    else:
+        out.update(usd_per_gpu_hour=check_quantity("usd_per_gpu_hour", usd_per_gpu_hour, "usd_per_gpu_hour"),
+                   usd_per_gpu_hour_source="set for this page")
+    if power_w is None:
+        if record.get("tdp_w") is None:
+            raise InputError(f"power_w must be set for gpu {gpu!r}: the dataset has no TDP of {ident}")
+        out.update(power_w=record["tdp_w"], power_w_source=f"the TDP of {record['name']}")
+    else:
+        out.update(power_w=check_quantity("power_w", power_w, "power_w"), power_w_source="set for this page")
+    return out

@@ -33,10 +33,12 @@ BOOK = {
                          "(llmcost.calibration.planning_utilization)", "chowdhery2022palm",
                    "the median utilization that published runs on the accelerator's generation imply (the Hopper runs': "
                    "about a quarter of the BF16 peak), PaLM 540B's 46.2 % where no run calibrates it"),
-    "usd_per_gpu_hour": Default(3.9, "rental price of one accelerator-hour, USD", "apievangelist2026crusoe",
-                                "the median of the newest 2025-26 H100 quotes of each provider and offering, spot left "
-                                "out (llmcost.market.rental_summary('h100')): Crusoe's on-demand price of 2026-09"),
-    "power_w": Default(700.0, "average power per accelerator, W", "nvidia2022h100", "the H100 SXM's TDP"),
+    "usd_per_gpu_hour": Default(None, "rental price of one accelerator-hour, USD; None: the median of the accelerator's newest "
+                                      "2025-26 quotes (llmcost.book.chapter_parameters.follow_accelerator)", "apievangelist2026crusoe",
+                                "the price follows the accelerator: for the H100 the median of the newest quote of each provider "
+                                "and offering, spot left out (llmcost.market.rental_summary('h100')), Crusoe's on-demand price of 2026-09"),
+    "power_w": Default(None, "average power per accelerator, W; None: the accelerator's TDP", "nvidia2022h100",
+                       "the power follows the accelerator: its TDP (the H100 SXM's 700 W)"),
     "pue": Default(1.1, "power usage effectiveness of the data centre, at least 1", "touvron2023llama",
                    "the PUE Touvron et al. assume for a US data centre (Table 15); GPT-3's was 1.10 as well"),
     "grid_kg_per_kwh": Default(0.385, "carbon intensity of the grid, kg CO2e per kWh", "touvron2023llama",
@@ -50,7 +52,6 @@ REFERENCE_MFU = Default(0.462, "model FLOPs utilization, full attention counted"
 """The utilization the source documents take and the library falls back on (in its convention)."""
 
 FROM_DATA = {
-    "power_w": ("accelerator", "h100", "tdp_w"),
     "pue": ("model", "llama-65b", "pue"),
     "grid_kg_per_kwh": ("model", "llama-65b", "grid_kg_per_kwh"),
 }
@@ -78,7 +79,6 @@ EXCEPTIONS = {
                              "in the calibration table (Llama 2 70B)",
     ("09_own_model", "model"): "None: the worked example's config.json (Qwen2.5-7B, a model not in the dataset); "
                                "a reader gives the path of their own",
-    ("91_calibration", "power_w"): "None: each model's published power (else its accelerator's TDP)",
     ("91_calibration", "pue"): "None: each model's published PUE (else 1)",
 }
 """(chapter, parameter) -> why that chapter's default differs from :data:`BOOK`."""

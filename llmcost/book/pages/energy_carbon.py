@@ -44,6 +44,34 @@ GRID_POINTS = 45
 """Grid intensities drawn per line of the grid what-if chart."""
 
 
+PUE_BARS = (1.0, 1.2)
+"""The PUE error bars the chapter draws by default: no facility overhead, and 1.2."""
+
+GRID_BARS = (0.057, 0.545)
+"""The grid-intensity error bars the chapter draws by default, kg CO2e per kWh."""
+
+
+def error_bars(*, pue_low, pue, pue_high, grid_low, grid_kg_per_kwh, grid_high) -> tuple[float, float, float, float]:
+    """The chapter's error bars ``(pue_low, pue_high, grid_low, grid_high)``: each as given, or where
+    None the default bar (:data:`PUE_BARS`, :data:`GRID_BARS`) widened to hold the central value, so
+    that an edition's PUE or grid outside the defaults moves the bars instead of being refused. Bars
+    given explicitly must hold the central value (InputError naming them)."""
+    from .. import chapter_parameters as parameters
+
+    ends = []
+    for label, (low, central, high), (low_name, name, high_name), (default_low, default_high), kind in (
+        ("pue", (pue_low, pue, pue_high), ("pue_low", "pue", "pue_high"), PUE_BARS, "pue"),
+        ("grid_kg_per_kwh", (grid_low, grid_kg_per_kwh, grid_high), ("grid_low", "grid_kg_per_kwh", "grid_high"), GRID_BARS,
+         "grid_kg_per_kwh"),
+    ):
+        central = parameters.check_quantity(name, central, kind)
+        low = min(default_low, central) if low is None else parameters.check_quantity(low_name, low, kind)
+        high = max(default_high, central) if high is None else parameters.check_quantity(high_name, high, kind)
+        parameters.check_span(label, (low_name, name, high_name), (low, central, high))
+        ends += [low, high]
+    return tuple(ends)
+
+
 def widen(low, central, high):
     """The range ``(low, central, high)`` widened to hold ``central``: ``(min(low, central), central,
     max(high, central))``, element-wise for arrays; any unit (PUE, kg CO2e/kWh)."""

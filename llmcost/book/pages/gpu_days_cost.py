@@ -69,7 +69,7 @@ def _rent_ids() -> list[str]:
 # --- the validation cell ------------------------------------------------------------------------
 
 
-def check_parameters(*, gpu, precision, mfu, mfu_low, mfu_high, models, gpus, deadline_days, rental_price,
+def check_parameters(*, gpu, precision, mfu, mfu_low, mfu_high, models, gpus, deadline_days, rental_price, usd_per_gpu_hour,
                      usd_per_gpu_hour_low, usd_per_gpu_hour_high, purchase_price, serving_model, api_price) -> dict:
     """Check the chapter's parameters one by one, then as ranges: the utilizations (fractions)
     ordered ``mfu_low <= mfu <= mfu_high`` once the None ones are planned (:func:`utilization`),
@@ -90,10 +90,18 @@ def check_parameters(*, gpu, precision, mfu, mfu_low, mfu_high, models, gpus, de
     validate.check_choice("purchase_price", purchase_price, list(rows.loc[rows["unit"] == "usd_per_unit", "id"]))
     parameters.check_name("serving_model", serving_model, facts=["params_active"])
     validate.check_choice("api_price", api_price, datasets.api_prices()["id"])
-    rent = cost.gpu_hour_price(rental_price)
-    parameters.check_span("usd_per_gpu_hour", ("usd_per_gpu_hour_low", f"the price of rental_price {rental_price!r} ({rent:.2f})",
-                                               "usd_per_gpu_hour_high"), (usd_per_gpu_hour_low, rent, usd_per_gpu_hour_high))
+    parameters.check_optional_quantity("usd_per_gpu_hour", usd_per_gpu_hour, "usd_per_gpu_hour")
+    rent = central_price(rental_price, usd_per_gpu_hour)
+    central = f"usd_per_gpu_hour ({rent:.2f})" if usd_per_gpu_hour is not None else f"the price of rental_price {rental_price!r} ({rent:.2f})"
+    parameters.check_span("usd_per_gpu_hour", ("usd_per_gpu_hour_low", central, "usd_per_gpu_hour_high"),
+                          (usd_per_gpu_hour_low, rent, usd_per_gpu_hour_high))
     return plan
+
+
+def central_price(rental_price: str, usd_per_gpu_hour=None) -> float:
+    """The page's central rental price, USD per accelerator-hour: ``usd_per_gpu_hour`` where set (a
+    book-wide edition's price), else the price of the rental row ``rental_price``."""
+    return float(usd_per_gpu_hour) if usd_per_gpu_hour is not None else cost.gpu_hour_price(rental_price)
 
 
 def utilization(gpu: str, precision: str, mfu=None, mfu_low=None, mfu_high=None) -> dict:
@@ -387,20 +395,21 @@ def price_history_chart(history: pd.DataFrame, accelerator: str = "h100"):
     ).properties(width=440, height=280, title=f"Rental quotes of the {name}, per GPU-hour")
 
 
-def rent_example(rental_price: str, gpu: str, precision: str, utilization: float) -> dict:
-    """The rental row ``rental_price`` (id, what, date, USD per GPU-hour), GPT-3's GPU-hours (6PD at
+def rent_example(rental_price: str, gpu: str, precision: str, utilization: float, usd_per_gpu_hour=None) -> dict:
+    """The rental row ``rental_price`` (id, what, date), the page's central price (:func:`central_price`:
+    the row's, dated, or ``usd_per_gpu_hour``, said to be set), GPT-3's GPU-hours (6PD at
     ``utilization`` of ``gpu``'s peak at ``precision``) and their rental cost (million USD), and
     MT-NLG's MFU (the low end of the default utilization range). Glue names ``c5_rent*``,
     ``c5_gpt3_rent_usd``, ``c5_gpt3_hours_mine``, ``c5_mtnlg_mfu``."""
     row = datasets.prices().set_index("id").loc[rental_price]
-    rent = cost.gpu_hour_price(rental_price)
+    rent = central_price(rental_price, usd_per_gpu_hour)
     gpt3 = datasets.model("gpt-3")
     hours = cluster.gpu_hours(flops.training_flops(gpt3["params_active"], gpt3["tokens"]), peak_flops(gpu, precision), utilization)
     return {
         "c5_rent_id": rental_price,
         "c5_rent_what": f"{row['provider']} {row['offering']} ({row['accelerator']})",
         "c5_rent_date": str(row["date"]),
-        "c5_rent": price_text(rent, "GPU-hour", str(row["date"])),
+        "c5_rent": price_text(rent, "GPU-hour", str(row["date"]) if usd_per_gpu_hour is None else None),
         "c5_gpt3_rent_usd": (cost.rental_cost(hours, rent) / 1e6, ",.2f", "million USD"),
         "c5_gpt3_hours_mine": (hours, ",.0f"),
         "c5_mtnlg_mfu": (datasets.model("mt-nlg-530b")["mfu"], ".1%"),

@@ -409,6 +409,45 @@ def fleet_findings(claims: dict, fleet: pd.DataFrame) -> dict:
     }
 
 
+OUTPUT_SHARES = (0.25, 0.5, 0.75, 1.0)
+"""Shares of a search query's tokens that are generated (the rest is prompt) for the fleet's range."""
+
+
+def fleet_split_table(claims: dict, seed: dict, shares=OUTPUT_SHARES) -> pd.DataFrame:
+    """Seed 004's fleet under the roofline at the largest batch that fits, with each query's tokens
+    (the deck's words per question and answer, in tokens) split into prompt and output at each of
+    ``shares``: only the output tokens are generated, the prompt is prefilled. Columns
+    output_share, prompt_tokens, output_tokens (per query), batch, tokens_per_s_per_gpu (output
+    tokens/s), gpus (whole servers of the seed's instance)."""
+    inputs = claims["004-tokens-per-day"]["inputs"]
+    per_query = inputs["words_per_query"] * inputs["tokens_per_word"]
+    tokens_day = claims["004-tokens-per-day"]["recomputed"]
+    rows = []
+    for share in shares:
+        prompt = max(1, round(per_query * (1 - share)))  # a request has at least one prompt token
+        output = round(per_query) - prompt
+        sweep = serving.batch_sweep(seed["model"], seed["gpu"], gpus=seed["gpus"], prompt_tokens=prompt, output_tokens=output,
+                                    precision=seed["precision"])
+        rate = sweep["output_tokens_per_s_per_gpu"][-1]
+        gpus_needed = cluster.servers(demand.accelerators_at_rate(tokens_day * output / (prompt + output), rate), seed["gpus"]) * seed["gpus"]
+        rows.append({"output_share": output / (prompt + output), "prompt_tokens": prompt, "output_tokens": output,
+                     "batch": sweep["batch"][-1], "tokens_per_s_per_gpu": rate, "gpus": gpus_needed})
+    return pd.DataFrame(rows)
+
+
+def fleet_split_findings(split: pd.DataFrame, fleet: pd.DataFrame) -> dict:
+    """The glued values of :func:`fleet_split_table`: the fleet's range over the splits (accelerators),
+    the tokens per query, the output shares at the ends, and how many splits need fewer
+    accelerators than the deck states (``fleet``: :func:`fleet_table`, its last row)."""
+    deck = fleet.loc[3, "gpus"]
+    return {
+        "c8_s4_split_low": (split["gpus"].min(), ",.0f"), "c8_s4_split_high": (split["gpus"].max(), ",.0f"),
+        "c8_s4_query_tokens": (split["prompt_tokens"].iloc[0] + split["output_tokens"].iloc[0], ",.0f"),
+        "c8_s4_share_low": (split["output_share"].min(), ".0%"), "c8_s4_share_high": (split["output_share"].max(), ".0%"),
+        "c8_s4_below_deck": (int((split["gpus"] < deck).sum()), ",.0f"), "c8_s4_splits": (len(split), ",.0f"),
+    }
+
+
 # --- API prices ---------------------------------------------------------------------------------
 
 
