@@ -495,11 +495,13 @@ def chain_texts(p: dict, mfu: float, usd_per_gpu_hour: float, grid_kg_per_kwh: f
     """What the intro's chain chart must show for these slider values, computed by llmcost."""
     import llmcost
     from llmcost.book import format_number
+    from llmcost.book.chapter_parameters import follow_accelerator
 
     facts = llmcost.model(p["model"])
     hours = llmcost.gpu_hours(llmcost.training_flops(facts["params_active"], facts["tokens"]),
                               llmcost.peak_flops(p["gpu"], p["precision"]), mfu)
-    mwh = llmcost.energy_mwh(hours, p["power_w"], p["pue"])
+    power_w = follow_accelerator(p["gpu"], power_w=p["power_w"])["power_w"]  # None: the accelerator's TDP
+    mwh = llmcost.energy_mwh(hours, power_w, p["pue"])
     return [format_number(hours, ",.0f", "GPU-hours"), format_number(llmcost.rental_cost(hours, usd_per_gpu_hour), ",.0f", "USD"),
             format_number(mwh, ",.0f", "MWh"), format_number(llmcost.co2_tonnes(mwh, grid_kg_per_kwh), ",.0f", "t CO2e"),
             f"accelerator time: {llmcost.accelerator(p['gpu'])['name']} at {p['precision']}, {format_number(mfu, '.1%')} MFU",
@@ -509,11 +511,12 @@ def chain_texts(p: dict, mfu: float, usd_per_gpu_hour: float, grid_kg_per_kwh: f
 def test_chain_sliders_recompute_what_llmcost_computes(book_html: Path, browser) -> None:
     """Moving the intro's sliders redraws every stage of the chain as llmcost computes it."""
     import llmcost
+    from llmcost.book.chapter_parameters import follow_accelerator
 
     p = defaults_of("00_intro")
     open_drawn(browser, book_html / "chapters/00_intro.html")
     mfu = llmcost.calibration.planning_utilization(p["gpu"], p["precision"], p["mfu"])["central"]  # None: calibrated
-    at_defaults = chain_texts(p, mfu, p["usd_per_gpu_hour"], p["grid_kg_per_kwh"])
+    at_defaults = chain_texts(p, mfu, follow_accelerator(p["gpu"])["usd_per_gpu_hour"], p["grid_kg_per_kwh"])
     drawn = browser.execute_script(CHART_TEXT_SCRIPT, "fig-00-1")
     assert all(text in drawn for text in at_defaults), f"at the defaults: {drawn}"
     raw_values = "return Array.from(document.querySelectorAll('#fig-00-1 .vega-bind input[type=range] + span')).map(s => s.offsetParent !== null);"

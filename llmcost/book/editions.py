@@ -39,7 +39,10 @@ BOOK_WIDE_PARAMETERS = {name: default.meaning for name, default in BOOK.items()}
 """The assumptions shared by the book: every chapter that has one calls it by this name, so one
 ``--set`` changes it everywhere."""
 
-BOOK_FILES = ("_config.yml", "references.bib", "bibliography.md", "_ext")
+FRAME_PAGES = ("start_here", "glossary")
+"""Pages without parameters that every edition carries, so that the chapters' links to them hold."""
+
+BOOK_FILES = ("_config.yml", "references.bib", "bibliography.md", "_ext", *(f"{page}.md" for page in FRAME_PAGES))
 DEFAULT_OUT = ROOT / "_build" / "what-if"
 PUBLISHED = ROOT / "_build" / "html"
 VEGA_CACHE = ROOT / "_build" / ".cache" / "llmcost-vega"
@@ -309,7 +312,7 @@ def _stage(staging: Path, chapters: list[str], differences: dict, params: dict) 
     config["title"] += " (your edition)"
     (staging / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
     toc = {"format": "jb-book", "root": "edition",
-           "chapters": [{"file": f"chapters/{c}"} for c in chapters] + [{"file": "bibliography"}]}
+           "chapters": [{"file": f"chapters/{c}"} for c in chapters] + [{"file": page} for page in (*FRAME_PAGES, "bibliography")]}
     (staging / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False), encoding="utf-8")
     rows = "\n".join(f"| `{name}` | `{value!r}` |" for name, value in params.items()) or "| (none) | |"
     changed = sum(1 for d in differences.values() if d)
