@@ -362,7 +362,7 @@ def test_ch91_generation_table_and_example():
     assert generations["cli_over_median"].tolist() == pytest.approx((0.462 / generations["median"]).tolist())
     values = ch91.generation_example(generations)
     ampere = generations.set_index("generation").loc["Ampere"]
-    assert values["c91_ampere_median"] == (ampere["median"], ".0%") and values["c91_ampere_count"][0] == ampere["count"]
+    assert values["c91_ampere_median"] == (ampere["median"], ".1%") and values["c91_ampere_count"][0] == ampere["count"]
     assert values["c91_volta_factor"][0] == pytest.approx(0.462 / values["c91_volta_median"][0])
     assert format_number(*values["c91_hopper_peak_gain"]) == "3.2"  # 989 / 312 TFLOP/s dense BF16
 

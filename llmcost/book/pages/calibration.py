@@ -24,7 +24,7 @@ UTILIZATION_MODELS = {"palm-540b": "palm", "llama-3.1-405b": "llama405", "gpt-3"
                       "bloom-176b": "bloom", "deepseek-v3": "dsv3"}
 """Models whose implied (and reported) utilization the appendix quotes: id -> key of the glued names."""
 
-GENERATION_VALUES = {"median": ("median", ".0%"), "min": ("min", ".0%"), "max": ("max", ".0%"), "count": ("count", ",.0f"),
+GENERATION_VALUES = {"median": ("median", ".1%"), "min": ("min", ".1%"), "max": ("max", ".1%"), "count": ("count", ",.0f"),
                      "factor": ("cli_over_median", ".2f")}
 """What the appendix quotes per generation of :func:`generation_table`: suffix of the glued name
 (``c91_<generation>_<suffix>``) -> (column, format)."""

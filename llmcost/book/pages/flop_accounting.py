@@ -138,6 +138,19 @@ def published_chart(totals: pd.DataFrame):
     ).properties(width=420, height=360, title="Published training compute against 6PD (dashed: y = x)")
 
 
+def gpt4_active(claims: dict) -> float:
+    """GPT-4's active parameters from the leak's parts (seed 000's claim ``000-gpt4-active-params``):
+    two routed experts and the shared attention, :func:`llmcost.flops.moe_active_params`."""
+    moe = claims["000-gpt4-active-params"]["inputs"]
+    return flops.moe_active_params(moe["expert_params"], moe["experts_routed"], moe["shared_params"])
+
+
+def gpt4_overcount(claims: dict) -> float:
+    """How many times 6PD with all of GPT-4's parameters overstates its compute: total over active
+    parameters (:func:`gpt4_active`), the one value the introduction and this chapter quote."""
+    return model_record("gpt-4")["params_total"] / gpt4_active(claims)
+
+
 def gpt4_example(claims: dict) -> dict:
     """GPT-4's active parameters from the leak's parts, and its training compute (FLOP) counted
     with them, with the leak's rounded active count and with all parameters.
@@ -148,7 +161,7 @@ def gpt4_example(claims: dict) -> dict:
     """
     moe = claims["000-gpt4-active-params"]["inputs"]
     gpt4 = model_record("gpt-4")
-    active = flops.moe_active_params(moe["expert_params"], moe["experts_routed"], moe["shared_params"])
+    active = gpt4_active(claims)
     return {
         "c3_gpt4_total": (gpt4["params_total"], "words"),
         "c3_gpt4_expert": (moe["expert_params"], "words"),
@@ -162,7 +175,7 @@ def gpt4_example(claims: dict) -> dict:
         "c3_gpt4_6pd_leak": (flops.training_flops(gpt4["params_active"], gpt4["tokens"]), "sci"),
         "c3_gpt4_reported": (gpt4["train_flops"], "sci"),
         "c3_gpt4_total_flops": (flops.training_flops(gpt4["params_total"], gpt4["tokens"]), "sci"),
-        "c3_gpt4_overcount": (gpt4["params_total"] / active, ".1f"),
+        "c3_gpt4_overcount": (gpt4_overcount(claims), ".1f"),
     }
 
 

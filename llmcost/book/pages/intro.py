@@ -14,6 +14,7 @@ from ...catalog import datasets, hardware
 from ...formulas import memory
 from ...formulas.estimate import training_estimate
 from ...running import serving
+from .flop_accounting import gpt4_overcount
 from .serving import output_token_costs, recomputed_claims
 
 SERVED = {"model": "llama-2-70b", "gpu": "a100", "gpus": 8, "batch": 8, "prompt_tokens": 3968, "output_tokens": 128,
@@ -49,7 +50,6 @@ def key_findings() -> dict:
     (TB, GB), GPT-3's two carbon figures (t CO2e) and the claims audit's verdicts (counts)."""
     claims = recomputed_claims()
     fit = calibration.summary(calibration.flops_table())
-    gpt4 = datasets.model("gpt-4")
     hours = claims["000-gpt4-a100-hours"]
     solved = audit.implied_input(hours["recipe"], hours["inputs"], hours["stated_value"])
     implied = calibration.summary(calibration.implied_utilization_table(calibration.TRAINED_IN))
@@ -58,7 +58,7 @@ def key_findings() -> dict:
     return {
         "kf_6pd_n": (fit["count"], ",.0f"),
         "kf_6pd_median": (fit["median"], ".3f"),
-        "kf_gpt4_overcount": (gpt4["params_total"] / gpt4["params_active"], ".1f"),
+        "kf_gpt4_overcount": (gpt4_overcount(claims), ".1f"),
         "kf_gpt4_util": (solved["implied"], ".1%"),
         "kf_gpt4_util_used": (solved["used"], ".1%"),
         "kf_implied": (implied["median"], ".2f"),
