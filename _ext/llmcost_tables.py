@@ -29,6 +29,8 @@ from llmcost.book import NO_BREAK_CLASS, NUMBER_CELL_CLASS, mark_number_cells
 
 TABLE_CLASS = "llmcost-table"
 CSS_NAME = "llmcost-tables.css"
+# Tables fit the text column on a laptop (long cells wrap); on a phone they keep readable columns
+# and scroll inside their box. Long inline code and links wrap instead of widening the page.
 CSS = f"""
 div.cell_output table.dataframe {{ font-size: 0.8em; max-width: 100%; }}
 div.cell_output table.dataframe th, div.cell_output table.dataframe td {{
@@ -38,6 +40,13 @@ div.cell_output table.dataframe td.{NUMBER_CELL_CLASS} {{ white-space: nowrap; o
 div.cell_output table.dataframe span.{NO_BREAK_CLASS} {{ white-space: nowrap; }}
 div.{TABLE_CLASS} table.dataframe {{ margin-left: 0; margin-right: auto; }}
 div.{TABLE_CLASS} > p:first-child {{ margin-bottom: 0.4em; }}
+@media (max-width: 640px) {{
+  div.cell_output {{ overflow-x: auto; }}
+  div.cell_output table.dataframe {{ max-width: none; }}
+  div.cell_output table.dataframe td {{ overflow-wrap: normal; hyphens: manual; min-width: 4em; }}
+}}
+article code.literal span.pre {{ white-space: normal; overflow-wrap: anywhere; }}
+article p, article li, article dd {{ overflow-wrap: break-word; }}
 """
 
 

@@ -43,12 +43,12 @@ BUNDLE_NAME = "llmcost-vega.js"
 CSS_NAME = "llmcost-charts.css"
 CHART_CLASS = charts.CHART_CLASS
 
-# Wide charts scroll inside the text column instead of widening the page; a chart is not split
+# A chart wider than the text column (a phone's) is scaled down to it, drawn or static; a chart is not split
 # across printed pages. A slider's raw value is hidden: the chart itself prints the value
 # formatted (46.2% MFU, 2.00 USD per GPU-hour). (The tables' style is _ext/llmcost_tables.py's.)
 CSS = """
 .%(cls)s { overflow-x: auto; margin: 1em 0; }
-.%(cls)s-static svg { max-width: 100%%; height: auto; }
+.%(cls)s-static svg, .%(cls)s-view svg { max-width: 100%%; height: auto; }
 @media print { .%(cls)s { overflow: visible; break-inside: avoid; } }
 .%(cls)s .vega-bindings { text-align: left; margin-left: 1em; }
 .%(cls)s .vega-bind-name { display: inline-block; min-width: 13em; }

@@ -502,8 +502,8 @@ def chain_texts(p: dict, mfu: float, usd_per_gpu_hour: float, grid_kg_per_kwh: f
                               llmcost.peak_flops(p["gpu"], p["precision"]), mfu)
     power_w = follow_accelerator(p["gpu"], power_w=p["power_w"])["power_w"]  # None: the accelerator's TDP
     mwh = llmcost.energy_mwh(hours, power_w, p["pue"])
-    return [format_number(hours, ",.0f", "GPU-hours"), format_number(llmcost.rental_cost(hours, usd_per_gpu_hour), ",.0f", "USD"),
-            format_number(mwh, ",.0f", "MWh"), format_number(llmcost.co2_tonnes(mwh, grid_kg_per_kwh), ",.0f", "t CO2e"),
+    return [format_number(hours, "sig3", "GPU-hours"), format_number(llmcost.rental_cost(hours, usd_per_gpu_hour), "sig3", "USD"),
+            format_number(mwh, "sig3", "MWh"), format_number(llmcost.co2_tonnes(mwh, grid_kg_per_kwh), "sig3", "t CO2e"),
             f"accelerator time: {llmcost.accelerator(p['gpu'])['name']} at {p['precision']}, {format_number(mfu, '.1%')} MFU",
             f"rental cost: {usd_per_gpu_hour:,.2f} USD per GPU-hour", f"emissions: {grid_kg_per_kwh:.3f} kg CO2e per kWh"]
 
@@ -547,3 +547,43 @@ def test_serving_sliders_read_what_llmcost_computes(book_html: Path, browser) ->
     expected = [f"prompt 1,792: batch {largest + 1} does not fit; at most {largest}"]
     drawn = drawn_after(browser, "fig-05-5", {"prompt": 1792, "batch": largest + 1}, expected)
     assert expected[0] in drawn, drawn
+
+
+PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}
+"""A phone's screen, as chromium's device emulation sets it (390 px: an iPhone 12 to 15)."""
+
+NARROW_SCRIPT = """
+    const width = document.documentElement.clientWidth;
+    const charts = Array.from(document.querySelectorAll('.llmcost-chart')).map(el => {
+        const svg = el.querySelector('.llmcost-chart-view svg, .llmcost-chart-static svg');
+        return svg ? [el.id, svg.getBoundingClientRect().width, el.getBoundingClientRect().width] : [el.id, 0, 0];
+    }).filter(([id, drawn, box]) => drawn > box + 1);
+    return {width: width, page: document.documentElement.scrollWidth, charts: charts};
+"""
+
+
+def narrow_defects(measured: dict) -> list[str]:
+    """What a phone reader would have to scroll sideways for, from :data:`NARROW_SCRIPT`'s measures."""
+    found = [f"the page is {measured['page']} px wide on a {measured['width']} px screen"] if measured["page"] > measured["width"] + 1 else []
+    return found + [f"chart {chart} is {drawn:.0f} px in a {box:.0f} px box" for chart, drawn, box in measured["charts"]]
+
+
+def test_narrow_defects_are_found():
+    assert narrow_defects({"width": 390, "page": 448, "charts": [["c1", 596, 342]]}) == [
+        "the page is 448 px wide on a 390 px screen", "chart c1 is 596 px in a 342 px box"]
+    assert narrow_defects({"width": 390, "page": 390, "charts": []}) == []
+
+
+def test_nothing_scrolls_sideways_on_a_phone(book_html: Path, browser) -> None:
+    """Issue 21: at 390 px, from disk, no page is wider than the screen (long inline code and links
+    wrap, wide tables scroll inside their own box) and every chart is scaled to its box."""
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", PHONE)
+    try:
+        found = []
+        for page in toc_pages():
+            browser.get((book_html / page).as_uri())
+            wait_for_charts(browser)
+            found += [f"{page}: {defect}" for defect in narrow_defects(browser.execute_script(NARROW_SCRIPT))]
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    assert not found, "\n".join(found)

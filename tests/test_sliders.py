@@ -95,8 +95,8 @@ def test_chain_chart_draws_what_llmcost_computes():
     chart = sliders.chain_chart("t", 70e9, 2e12, "h100", "bf16", 989e12, 0.35, 2.5, 700.0, 1.2, 0.2)
     drawn = re.findall(r"<text[^>]*>([^<]*)</text>", vl_convert.vegalite_to_svg(chart.to_dict()))
     mwh = llmcost.energy_mwh(hours, 700.0, 1.2)
-    for text in (format_number(hours, ",.0f", "GPU-hours"), format_number(hours * 2.5, ",.0f", "USD"),
-                 format_number(mwh, ",.0f", "MWh"), format_number(llmcost.co2_tonnes(mwh, 0.2), ",.0f", "t CO2e"),
+    for text in (format_number(hours, "sig3", "GPU-hours"), format_number(hours * 2.5, "sig3", "USD"),
+                 format_number(mwh, "sig3", "MWh"), format_number(llmcost.co2_tonnes(mwh, 0.2), "sig3", "t CO2e"),
                  "accelerator time: h100 at bf16, 35.0% MFU", "emissions: 0.200 kg CO2e per kWh"):
         assert text in drawn, (text, drawn)
 

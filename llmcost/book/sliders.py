@@ -138,7 +138,7 @@ def chain_chart(title: str, params: float, tokens: float, gpu: str, precision: s
         "'emissions: ' + format(grid_kg_per_kwh, '.3f') + ' kg CO2e per kWh'",
     ]
     quantity = _pick([_literal(format_number(total, "sci", "FLOP"))]
-                     + [f"format(datum.{key}, ',.0f') + ' {unit}'" for key, unit in CHAIN_STEPS[1:]])
+                     + [f"format(datum.{key}, ',.3r') + ' {unit}'" for key, unit in CHAIN_STEPS[1:]])
     base = alt.Chart(rows).transform_calculate(
         **{key: vega(expression(key), list(constants) + [k for k, _ in CHAIN_STEPS]) for key, _ in CHAIN_STEPS[1:]}
     ).transform_calculate(quantity=quantity, how=_pick(how)).encode(y=alt.Y("step:O", axis=None))
