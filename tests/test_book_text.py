@@ -159,3 +159,24 @@ def test_a_newcomer_finds_the_sources_the_install_and_the_terms(book_html: Path)
     assert index.count("glossary.html#term-") >= 25, "the index lists the glossary's terms"
     intro = (book_html / "chapters" / "00_intro.html").read_text(encoding="utf-8")
     assert 'href="../start_here.html"' in intro and 'href="../glossary.html"' in intro
+
+
+CHART_TEXT = re.compile(r"<text[^>]*>([^<]*)</text>")
+E_NOTATION = re.compile(r"\d(?:\.\d+)?e[+\-\u2212]?\d")
+
+
+def chart_e_notation(page: str) -> list[str]:
+    """The texts of a page's static chart pictures written in e-notation (an axis label such as 1e+22)."""
+    return [text for svg in re.findall(r'<div class="llmcost-chart-static">([\s\S]*?)</div>', page)
+            for text in CHART_TEXT.findall(svg) if E_NOTATION.search(text)]
+
+
+def test_an_e_notation_axis_is_found():
+    assert chart_e_notation('<div class="llmcost-chart-static"><svg><text x="1">1e+22</text><text>10²²</text></svg></div>') == ["1e+22"]
+
+
+@pytest.mark.parametrize("page", toc_pages())
+def test_chart_axes_write_numbers_as_the_text_does(book_html: Path, page: str):
+    """Issue 21: a log axis labels its powers of ten 10²², as the prose does, never 1e+22."""
+    found = chart_e_notation((book_html / page).read_text(encoding="utf-8"))
+    assert not found, f"{page}: {found[:5]}"

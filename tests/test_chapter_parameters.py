@@ -171,6 +171,11 @@ OUT_OF_RANGE = {
         "power_w": [0, 1e6],
         "tolerance": [-0.1, 1],
     },
+    "92_models_at_a_glance": {
+        "mfu": [0, 1.5],
+        "pue": [0.9, 6],
+        "grid_kg_per_kwh": [-0.1, 5],
+    },
 }
 """Per chapter and parameter: values of the right type that the validation cell must refuse."""
 

@@ -96,8 +96,9 @@ SELECTED = {
     # one power and one PUE for every model of the calibration appendix: no single factor, but its energy fit moves;
     # chapter 7 assumes its PUE and grid only where a model publishes none (GPT-3 publishes both): its tables move
     "power_w": {"91_calibration": 500.0},
-    "pue": {"91_calibration": 1.2, "07_energy_carbon": 1.5},
-    "grid_kg_per_kwh": {"07_energy_carbon": 0.2},
+    "pue": {"91_calibration": 1.2, "07_energy_carbon": 1.5, "92_models_at_a_glance": 1.5},
+    "grid_kg_per_kwh": {"07_energy_carbon": 0.2, "92_models_at_a_glance": 0.2},
+    "mfu": {"92_models_at_a_glance": 0.3},
 }
 
 CASES = [(name, chapter) for name, (_, chapters) in SCALED.items() for chapter in chapters] + \

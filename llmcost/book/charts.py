@@ -170,3 +170,19 @@ def enable() -> None:
         alt.renderers.register(RENDERER_NAME, mimebundle)
     alt.renderers.enable(RENDERER_NAME)
 
+
+
+SUPERSCRIPTS = dict(zip("0123456789\u2212-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁻"))
+"""Digits and minus signs (d3 writes U+2212) as superscripts, for powers of ten written as the prose writes them."""
+
+
+def power_of_ten_axis(**options):
+    """An altair axis for a log scale that labels each power of ten as 10²² (the prose's notation,
+    not Vega's 1e+22) and leaves the ticks between powers unlabelled. options: other axis settings."""
+    import altair as alt
+
+    exponent = "format(round(log(datum.value) / LN10), 'd')"
+    for digit, superscript in SUPERSCRIPTS.items():
+        exponent = f"replace({exponent}, regexp('{digit}', 'g'), '{superscript}')"
+    is_power = "abs(log(datum.value) / LN10 - round(log(datum.value) / LN10)) < 1e-6"
+    return alt.Axis(labelExpr=f"{is_power} ? '10' + {exponent} : ''", **options)

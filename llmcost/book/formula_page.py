@@ -75,6 +75,19 @@ FORMULAS = (
     Formula("energy", "Emissions", r"\text{CO}_2\text{e} = E \times g", "t CO2e; E in MWh, g kg CO2e per kWh",
             "energy.co2_tonnes", "patterson2021carbon", {"energy_mwh": 1287, "grid_kg_per_kwh": 0.429},
             lambda e: e["energy_mwh"] * e["grid_kg_per_kwh"]),
+    Formula("energy", "Power drawn over a run", r"W = \text{TDP} \times (i + (1 - i)\, b)",
+            "W per accelerator; i idle share of TDP, b share of the run computing", "energy.drawn_power_w", "wilicc2024gpuburn",
+            {"tdp_w": 700.0, "busy_share": 0.66}, lambda e: e["tdp_w"] * (_idle() + (1 - _idle()) * e["busy_share"])),
+    Formula("energy", "A node's power per accelerator", r"W = s \times W_\text{node} / n",
+            "W; s share of the rated maximum drawn, n accelerators per node", "energy.node_power_per_accelerator_w",
+            "latif2025singlenode", {"node_power_w": 10200.0, "node_accelerators": 8, "draw_share": 0.79},
+            lambda e: e["draw_share"] * e["node_power_w"] / e["node_accelerators"]),
+    Formula("memory", "Model states per GPU under ZeRO-1", r"(2 + 2)\, P + 12\, P / N", "bytes; optimizer states sharded over N ranks",
+            "memory.zero_bytes_per_gpu", "rajbhandari2020zero", {"params": 175e9, "data_parallel": 64, "stage": 1},
+            lambda e: 4 * e["params"] + 12 * e["params"] / e["data_parallel"]),
+    Formula("memory", "Model states per GPU under ZeRO-2", r"2\, P + (2 + 12)\, P / N", "bytes; gradients sharded too",
+            "memory.zero_bytes_per_gpu", "rajbhandari2020zero", {"params": 175e9, "data_parallel": 64, "stage": 2},
+            lambda e: 2 * e["params"] + 14 * e["params"] / e["data_parallel"]),
     Formula("memory", "Model states per GPU under ZeRO-3", r"(2 + 2 + 12)\, P / N", "bytes; mixed-precision Adam, N data-parallel ranks",
             "memory.zero_bytes_per_gpu", "rajbhandari2020zero", {"params": 175e9, "data_parallel": 64, "stage": 3},
             lambda e: 16 * e["params"] / e["data_parallel"]),
@@ -101,6 +114,12 @@ FORMULAS = (
 """Every formula the book uses, by topic."""
 
 
+def _idle() -> float:
+    from ..formulas.energy import IDLE_SHARE
+
+    return IDLE_SHARE
+
+
 def _weights_bytes(model: str) -> float:
     from ..running.architecture import params_from_architecture
 
@@ -117,8 +136,8 @@ def page() -> str:
     """The appendix page *Formulas* (MyST Markdown): one table per topic."""
     lines = ["# Formulas", "",
              "Every formula the book computes with, its units, the `llmcost` function that computes it and its",
-             "source. Each row's worked example is recomputed by the tests from the formula as written here and",
-             "from the function, and the two must agree (`llmcost.book.formula_page`).", ""]
+             "source. Each row has a worked example (`llmcost.book.formula_page.FORMULAS`) that the tests compute",
+             "twice, from the formula as written here and with the function, and the two must agree.", ""]
     for topic in dict.fromkeys(f.topic for f in FORMULAS):
         lines += [f"## {topic.capitalize()}", "", "| quantity | formula | units | function | source |", "| --- | --- | --- | --- | --- |"]
         for f in (f for f in FORMULAS if f.topic == topic):

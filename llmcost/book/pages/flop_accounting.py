@@ -12,6 +12,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from .. import charts
 from ...analysis import calibration, market, trends
 from ...catalog import datasets, defaults
 from ...catalog.datasets import model as model_record
@@ -125,9 +126,9 @@ def published_chart(totals: pd.DataFrame):
     decades = log_decades(*span)
     published = published.assign(side=label_sides(published["flops_6pd"], published["published"]))
     base = alt.Chart(published).encode(
-        x=alt.X("flops_6pd:Q", scale=alt.Scale(type="log", domain=span), title="6PD (FLOP)", axis=alt.Axis(values=decades, format=".0e")),
+        x=alt.X("flops_6pd:Q", scale=alt.Scale(type="log", domain=span), title="6PD (FLOP)", axis=charts.power_of_ten_axis(values=decades)),
         y=alt.Y("published:Q", scale=alt.Scale(type="log", domain=span), title="published training compute (FLOP)",
-                axis=alt.Axis(values=decades, format=".0e")),
+                axis=charts.power_of_ten_axis(values=decades)),
     )
     diagonal = alt.Chart(pd.DataFrame({"x": span, "y": span})).mark_line(color="#999", strokeDash=[4, 4]).encode(x="x:Q", y="y:Q")
     return alt.layer(
@@ -248,7 +249,7 @@ def trend_panel(frame: pd.DataFrame, fit, title: str, y_title: str):
     line = pd.DataFrame({"year": years, "value": fit.at(years)})
     points = alt.Chart(frame[["id", "year", "value", "basis"]]).mark_point(filled=True, size=70).encode(
         x=alt.X("year:Q", title="release (year)", scale=alt.Scale(zero=False), axis=alt.Axis(format="d")),
-        y=alt.Y("value:Q", scale=alt.Scale(type="log"), title=y_title),
+        y=alt.Y("value:Q", scale=alt.Scale(type="log"), title=y_title, axis=charts.power_of_ten_axis()),
         color=alt.Color("basis:N", title="figure"),
         tooltip=["id:N", "basis:N", alt.Tooltip("value:Q", format=".3~e")],
     )
@@ -340,7 +341,7 @@ def frontier_chart(growth: dict, rows: pd.DataFrame):
     frontier = points[points["value"] >= points.sort_values(["year", "value"])["value"].cummax().reindex(points.index)]
     base = alt.Chart(points).mark_point(filled=True, size=60, opacity=0.7).encode(
         x=alt.X("year:Q", title="release (year)", scale=alt.Scale(zero=False), axis=alt.Axis(format="d")),
-        y=alt.Y("value:Q", scale=alt.Scale(type="log"), title="training compute (FLOP)"),
+        y=alt.Y("value:Q", scale=alt.Scale(type="log"), title="training compute (FLOP)", axis=charts.power_of_ten_axis()),
         color=alt.Color("basis:N", title="figure", legend=alt.Legend(orient="bottom")),
         tooltip=["id:N", "basis:N", alt.Tooltip("value:Q", format=".3~e")],
     )

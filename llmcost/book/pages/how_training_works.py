@@ -19,6 +19,7 @@ from ...core import validate
 from ...formulas import flops
 from ...running import toynet, transformer
 from .. import chapter_parameters as parameters
+from .. import charts
 
 MAX_GRID_CELLS = 5000
 """Largest positions x d_model drawn in the positional-encoding heatmap (altair's row limit)."""
@@ -143,7 +144,7 @@ def loss_chart(losses, steps, learning_rate):
     curve = pd.DataFrame({"step": shown, "loss": losses[shown]})
     return alt.Chart(curve).mark_line().encode(
         x=alt.X("step:Q", title="training step"),
-        y=alt.Y("loss:Q", scale=alt.Scale(type="log"), title="loss ½ Σ (target − out)²"),
+        y=alt.Y("loss:Q", scale=alt.Scale(type="log"), title="loss ½ Σ (target − out)²", axis=charts.power_of_ten_axis()),
     ).properties(width=520, height=280, title=f"The 2-2-2 network's loss over {steps:,} steps (learning rate {learning_rate})")
 
 

@@ -1,0 +1,87 @@
+"""Every model at a glance: one row per model of the dataset with its training compute, accelerator-
+hours, rental cost, energy and emissions, each published where its authors (or a later study) give
+it, else computed by the book's chain on the model's own accelerator.
+
+Worked examples return dicts of glued values for :func:`llmcost.book.glue_all`.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..tables import format_number
+from ...analysis import market
+from ...catalog import datasets
+from ...core.validate import InputError
+from ...formulas import energy, flops, ranges
+from .energy_carbon import model_utilization
+
+ESTIMATED = "≈ "
+"""The mark before a figure the chain computes (a figure without it is published)."""
+
+COLUMNS = {"flops": "training FLOPs", "gpu_hours": "accelerator-hours", "cost": "rental (USD)", "mwh": "energy (MWh)",
+           "co2": "t CO2e"}
+"""The table's figures, by key, as its header shows them."""
+
+
+def accelerator_price(gpu: str | None) -> float | None:
+    """USD per accelerator-hour to rent ``gpu``: the median of the newest quote of each provider and
+    offering, of any date (:func:`llmcost.market.rental_summary`), or None without a quote."""
+    if gpu is None:
+        return None
+    try:
+        return market.rental_summary(gpu, since="1990-01")["median"]
+    except InputError:
+        return None
+
+
+def model_row(ident: str, mfu, pue: float, grid_kg_per_kwh: float) -> dict:
+    """One model's figures as floats (None where unknown), each with whether it is published: FLOPs
+    (else 6PD), accelerator-hours (else :func:`llmcost.ranges.energy_inputs`: count × days, else 6PD at
+    ``mfu`` or the planning utilization of its accelerator), energy (else hours × its published power
+    or TDP × its PUE or ``pue``), emissions (else × its grid or ``grid_kg_per_kwh``) and the rental cost
+    (else the hours at :func:`accelerator_price`)."""
+    record = datasets.model_by_id(ident)
+    run = ranges.energy_inputs(ident, model_utilization(ident, mfu), "published", pue, grid_kg_per_kwh)
+    hours, watts = run["gpu_hours"], run["power_w"]
+    mwh = energy.energy_mwh(hours, watts, run["pue"]) if hours is not None and watts is not None else None
+    price = accelerator_price(record.get("accelerator") or None)
+    computed = {
+        "flops": flops.training_flops(record["params_active"], record["tokens"]),
+        "gpu_hours": hours,
+        "cost": hours * price if hours is not None and price is not None else None,
+        "mwh": mwh,
+        "co2": energy.co2_tonnes(mwh, run["grid_kg_per_kwh"]) if mwh is not None else None,
+    }
+    published = {"flops": record.get("train_flops"), "gpu_hours": hours if run["hours_from"] == "published" else None,
+                 "cost": record.get("cost_usd"), "mwh": record.get("energy_mwh"), "co2": record.get("co2_t")}
+    return {key: (published[key], True) if published[key] is not None else (computed[key], False) for key in COLUMNS}
+
+
+def glance_table(mfu, pue: float, grid_kg_per_kwh: float) -> pd.DataFrame:
+    """Every model with active parameters and a token count: name, accelerator (name, or "not
+    published") and :data:`COLUMNS` as text, computed ones marked :data:`ESTIMATED`, unknown ones "—"."""
+    rows = []
+    for ident in datasets.model_ids():
+        record = datasets.model_by_id(ident)
+        if record.get("params_active") is None or record.get("tokens") is None:
+            continue
+        figures = model_row(ident, mfu, pue, grid_kg_per_kwh)
+        gpu = record.get("accelerator") or None
+        row = {"model": record["name"], "accelerator": datasets.accelerator_by_id(gpu)["name"] if gpu else "not published"}
+        for key, (value, published) in figures.items():
+            row[key] = "—" if value is None else ("" if published else ESTIMATED) + format_number(value, "sci" if key == "flops" else "sig3")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def glance_example(glance: pd.DataFrame) -> dict:
+    """Glue names ``c92_*``: the number of models, of published figures (no mark) and of computed ones,
+    and the models left out for want of a token count (names)."""
+    cells = glance[list(COLUMNS)].to_numpy().ravel()
+    known = [cell for cell in cells if cell != "—"]
+    left_out = [datasets.model_by_id(ident)["name"] for ident in datasets.model_ids()
+                if datasets.model_by_id(ident).get("params_active") is None or datasets.model_by_id(ident).get("tokens") is None]
+    return {"c92_models": (len(glance), ",.0f"), "c92_published": (sum(not c.startswith(ESTIMATED) for c in known), ",.0f"),
+            "c92_estimated": (sum(c.startswith(ESTIMATED) for c in known), ",.0f"),
+            "c92_unknown": (len(cells) - len(known), ",.0f"), "c92_left_out": ", ".join(left_out) or "none"}
