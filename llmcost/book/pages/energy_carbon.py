@@ -17,6 +17,7 @@ from ...catalog import datasets, defaults
 from ...catalog.datasets import accelerator, published_value
 from ...catalog.hardware import peak_flops, training_precision
 from ...formulas import energy, ranges
+from .. import chapter_parameters as parameters
 from .. import figures
 from ..tables import cite_text, format_number, table
 
@@ -56,8 +57,6 @@ def error_bars(*, pue_low, pue, pue_high, grid_low, grid_kg_per_kwh, grid_high) 
     None the default bar (:data:`PUE_BARS`, :data:`GRID_BARS`) widened to hold the central value, so
     that an edition's PUE or grid outside the defaults moves the bars instead of being refused. Bars
     given explicitly must hold the central value (InputError naming them)."""
-    from .. import chapter_parameters as parameters
-
     ends = []
     for label, (low, central, high), (low_name, name, high_name), (default_low, default_high), kind in (
         ("pue", (pue_low, pue, pue_high), ("pue_low", "pue", "pue_high"), PUE_BARS, "pue"),
