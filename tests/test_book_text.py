@@ -180,3 +180,30 @@ def test_chart_axes_write_numbers_as_the_text_does(book_html: Path, page: str):
     """Issue 21: a log axis labels its powers of ten 10²², as the prose does, never 1e+22."""
     found = chart_e_notation((book_html / page).read_text(encoding="utf-8"))
     assert not found, f"{page}: {found[:5]}"
+
+
+CITATION_LINK = re.compile(r'<a class="reference internal" href="[^"]*bibliography\.html#([^"]+)"[^>]*>(.*?)</a>', re.S)
+
+
+def colliding_citations(pages: dict[str, str]) -> dict[str, set[str]]:
+    """Citation texts ("NVIDIA, 2024") that link to more than one bibliography entry, over ``pages``
+    (name -> HTML), with the entries' anchors."""
+    targets: dict[str, set[str]] = {}
+    for page in pages.values():
+        for anchor, inner in CITATION_LINK.findall(page):
+            text = html.unescape(re.sub(r"<[^>]+>", "", inner)).strip()
+            if re.search(r"\D, \d{4}[a-z]?$", text):  # an author-year citation, not a bare year of a textual one
+                targets.setdefault(text, set()).add(anchor)
+    return {text: anchors for text, anchors in targets.items() if len(anchors) > 1}
+
+
+def test_colliding_citations_are_found():
+    page = ('<a class="reference internal" href="../bibliography.html#id1">Touvron <em>et al.</em>, 2023</a>'
+            '<a class="reference internal" href="../bibliography.html#id2">Touvron <em>et al.</em>, 2023</a>')
+    assert colliding_citations({"p": page}) == {"Touvron et al., 2023": {"id1", "id2"}}
+
+
+def test_a_citation_names_one_source(book_html: Path):
+    """Issue 21: two sources with the same authors and year are told apart (2024a, 2024b)."""
+    pages = {page: (book_html / page).read_text(encoding="utf-8") for page in toc_pages()}
+    assert not colliding_citations(pages)

@@ -237,7 +237,8 @@ def test_numbers_inside_text_cells_are_kept_whole(cell: str, kept: list):
 def test_cite_text_names_papers_and_the_source_documents():
     from llmcost.book import cite_text
 
-    assert cite_text("touvron2023llama, Table 15") == "Touvron et al. 2023, Table 15"
+    assert cite_text("touvron2023llama, Table 15") == "Touvron et al. 2023a, Table 15"  # Llama 2's paper is 2023b
+    assert cite_text("touvron2023llama2") == "Touvron et al. 2023b" and cite_text("kaplan2020scaling") == "Kaplan et al. 2020"
     assert cite_text("seed000") == "seed 000" and cite_text("seed0001") == "seed0001"
     assert cite_text("no key here 2023") == "no key here 2023"
 

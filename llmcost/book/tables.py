@@ -173,7 +173,8 @@ CITATION_COLUMNS = ("source", "sources", "input_sources")
 
 @functools.lru_cache(maxsize=1)
 def _short_citations() -> dict:
-    """BibTeX key -> "Author et al. Year" (or the organization's name) for every entry of ``references.bib``."""
+    """BibTeX key -> "Author et al. Year" (or the organization's name) for every entry of ``references.bib``;
+    the year carries the entry's ``yearsuffix`` (2024a) where two sources share author and year."""
     from pybtex.database import parse_file
 
     from ..catalog.datasets import bibliography_path
@@ -186,7 +187,7 @@ def _short_citations() -> dict:
         people = entry.persons.get("author", [])
         names = [" ".join(person.last_names).replace("{", "").replace("}", "") for person in people]
         who = names[0] + (" et al." if len(names) > 2 else f" and {names[1]}" if len(names) == 2 else "") if names else key
-        short[key] = f"{who} {entry.fields.get('year', '')}".strip()
+        short[key] = f"{who} {entry.fields.get('year', '')}{entry.fields.get('yearsuffix', '')}".strip()
         if re.fullmatch(r"seed\d{3}", key):
             short[key] = f"seed {key[4:]}"  # the source documents, as the book names them
     return short
