@@ -207,3 +207,24 @@ def test_a_citation_names_one_source(book_html: Path):
     """Issue 21: two sources with the same authors and year are told apart (2024a, 2024b)."""
     pages = {page: (book_html / page).read_text(encoding="utf-8") for page in toc_pages()}
     assert not colliding_citations(pages)
+
+
+def id_cells(page: str, ids: frozenset[str]) -> list[str]:
+    """Table cells (data or header) of a page whose whole text is a dataset id (``gpt-3``, ``a100-80gb-sxm``)."""
+    return [cell for cell in re.findall(r"<t[hd][^>]*>\s*([^<]*?)\s*</t[hd]>", page) if cell in ids]
+
+
+def _dataset_ids() -> frozenset[str]:
+    return frozenset(datasets.model_ids()) | frozenset(datasets.accelerator_ids())
+
+
+def test_an_id_cell_is_found():
+    assert id_cells("<table><tr><th>gpt-3</th><td>Meta OPT-175B</td><td> a100-80gb-sxm </td></tr></table>",
+                    frozenset({"gpt-3", "a100-80gb-sxm"})) == ["gpt-3", "a100-80gb-sxm"]
+
+
+@pytest.mark.parametrize("page", toc_pages())
+def test_tables_name_models_and_accelerators_as_a_reader_knows_them(book_html: Path, page: str):
+    """Issue 21: a table row or cell shows "GPT-3 175B", not the dataset's id "gpt-3"."""
+    found = id_cells((book_html / page).read_text(encoding="utf-8"), _dataset_ids())
+    assert not found, f"{page}: {sorted(set(found))[:10]}"

@@ -112,7 +112,7 @@ def test_accelerator_table_has_two_header_rows():
     shown = ch05.accelerator_table(acc)
     assert len(shown) == len(acc) and shown.columns.nlevels == 2
     assert list(shown.columns)[2] == ("dense peak (TFLOP/s)", "16-bit") and list(shown.columns)[-1] == ("source", "")
-    assert shown.loc["a100-80gb-sxm", ("dense peak (TFLOP/s)", "FP32")] == "19.5"
+    assert shown.loc["NVIDIA A100 80GB SXM4", ("dense peak (TFLOP/s)", "FP32")] == "19.5"
 
 
 def test_group_label_names_variants_by_their_common_prefix():
@@ -254,7 +254,7 @@ def test_bills_example(claims):
     assert close(values["c5_bill_llama65_high"], 1_022_362 * 4.1 / 1e6)
     assert close(values["c5_bill_llama_all"], (82_432 + 135_168 + 530_432 + 1_022_362) * RENT / 1e6)
     shown = ch05.bills_table(bills)
-    assert shown.loc["opt-175b", "low (million USD)"] == "0.81"
+    assert shown.loc["Meta OPT-175B", "low (million USD)"] == "0.81"
 
 
 # --- low, central and high ---------------------------------------------------------------------

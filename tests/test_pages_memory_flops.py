@@ -63,11 +63,11 @@ def test_units_example_gpt3(claims):
 
 def test_totals_table_shows_each_model_once(totals):
     shown = ch03.totals_table(totals)
-    assert list(shown.index) == list(totals["id"])
+    assert list(shown.index) == [llmcost.model(ident)["name"] for ident in totals["id"]]  # names, not ids
     assert shown.columns.name == "model"
     assert "published / 6PD" in shown.columns and "kind" not in shown.columns and "release" not in shown.columns
-    assert shown.loc["gpt-3", "6PD (FLOP)"] == "3.15 × 10²³"
-    assert shown.loc["gpt-3", "active parameters"] == "175 billion"
+    assert shown.loc["GPT-3 175B", "6PD (FLOP)"] == "3.15 × 10²³"
+    assert shown.loc["GPT-3 175B", "active parameters"] == "175 billion"
 
 
 def test_published_comparison(totals):

@@ -204,7 +204,8 @@ def table(frame, formats: dict | None = None, columns: dict | None = None):
 
     formats: column -> format accepted by :func:`format_number`; float columns without one take
     ``"auto"`` (no ``e+`` notation). Missing values show as "—", booleans as "✓" or nothing, and
-    the BibTeX keys of a :data:`CITATION_COLUMNS` column as short citations (:func:`cite_text`).
+    the BibTeX keys of a :data:`CITATION_COLUMNS` column as short citations (:func:`cite_text`); a
+    dataset id (a model's or an accelerator's) shows as its name (:func:`_reader_names`).
     columns: column -> header to show (e.g. with its unit); columns not named keep their name.
     The result is a plain DataFrame, whose HTML is the same on every run (pandas' Styler is not:
     it embeds a random id), so nbval can compare it.
@@ -216,7 +217,7 @@ def table(frame, formats: dict | None = None, columns: dict | None = None):
             formats[column] = "auto"
     for column in shown.columns:
         fmt = formats.get(column)
-        shown[column] = [_cell(value, fmt) for value in shown[column]]
+        shown[column] = [_cell(value, fmt) for value in _reader_names(list(shown[column]))]
         if column in CITATION_COLUMNS:
             shown[column] = [cite_text(value) if isinstance(value, str) else value for value in shown[column]]
     shown = shown.rename(columns=columns or {})
@@ -226,6 +227,24 @@ def table(frame, formats: dict | None = None, columns: dict | None = None):
     # The first column's header goes in the header row's corner, not on a row of its own.
     shown.index.name, shown.columns.name = None, first
     return shown
+
+
+def _reader_names(values: list) -> list:
+    """``values`` with each dataset id, alone or in a comma-separated list, replaced by the name a
+    reader knows ("gpt-3" -> "GPT-3 175B", "h100-sxm, h800-sxm" -> "NVIDIA H100 SXM5 80GB, NVIDIA H800
+    SXM5 80GB"); other values unchanged."""
+    from ..catalog import datasets
+
+    names = {**{ident: datasets.accelerator_by_id(ident)["name"] for ident in datasets.accelerator_ids()},
+             **{ident: datasets.model_by_id(ident)["name"] for ident in datasets.model_ids()}}
+
+    def named(value):
+        if not isinstance(value, str):
+            return value
+        parts = value.split(", ")
+        return ", ".join(names[part] for part in parts) if all(part in names for part in parts) else value
+
+    return [named(value) for value in values]
 
 
 NUMBER_CELL_CLASS = "llmcost-num"
