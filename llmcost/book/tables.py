@@ -22,6 +22,8 @@ import re
 
 import numpy as np
 
+from ..catalog import datasets
+
 
 DENOISE_DIGITS = 12
 """Significant digits a float keeps before it is formatted: far above what any output shows, far
@@ -229,14 +231,21 @@ def table(frame, formats: dict | None = None, columns: dict | None = None):
     return shown
 
 
+@functools.lru_cache(maxsize=1)
+def _dataset_names() -> dict:
+    """Every model and accelerator id of the datasets -> its name (read once; cleared with the datasets)."""
+    return {**{ident: datasets.accelerator_by_id(ident)["name"] for ident in datasets.accelerator_ids()},
+            **{ident: datasets.model_by_id(ident)["name"] for ident in datasets.model_ids()}}
+
+
+datasets.ON_CLEAR.append(_dataset_names.cache_clear)
+
+
 def _reader_names(values: list) -> list:
     """``values`` with each dataset id, alone or in a comma-separated list, replaced by the name a
     reader knows ("gpt-3" -> "GPT-3 175B", "h100-sxm, h800-sxm" -> "NVIDIA H100 SXM5 80GB, NVIDIA H800
     SXM5 80GB"); other values unchanged."""
-    from ..catalog import datasets
-
-    names = {**{ident: datasets.accelerator_by_id(ident)["name"] for ident in datasets.accelerator_ids()},
-             **{ident: datasets.model_by_id(ident)["name"] for ident in datasets.model_ids()}}
+    names = _dataset_names()
 
     def named(value):
         if not isinstance(value, str):

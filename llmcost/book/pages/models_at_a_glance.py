@@ -80,8 +80,8 @@ def glance_example(glance: pd.DataFrame) -> dict:
     and the models left out for want of a token count (names)."""
     cells = glance[list(COLUMNS)].to_numpy().ravel()
     known = [cell for cell in cells if cell != "—"]
-    left_out = [datasets.model_by_id(ident)["name"] for ident in datasets.model_ids()
-                if datasets.model_by_id(ident).get("params_active") is None or datasets.model_by_id(ident).get("tokens") is None]
+    records = (datasets.model_by_id(ident) for ident in datasets.model_ids())
+    left_out = [r["name"] for r in records if r.get("params_active") is None or r.get("tokens") is None]
     return {"c92_models": (len(glance), ",.0f"), "c92_published": (sum(not c.startswith(ESTIMATED) for c in known), ",.0f"),
             "c92_estimated": (sum(c.startswith(ESTIMATED) for c in known), ",.0f"),
             "c92_unknown": (len(cells) - len(known), ",.0f"), "c92_left_out": ", ".join(left_out) or "none"}
