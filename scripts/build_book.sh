@@ -5,6 +5,9 @@
 #   LLMCOST_SKIP_INSTALL=1 scripts/build_book.sh   # reuse the current .venv as it is
 #   PYTHON=python3.13 scripts/build_book.sh        # with another supported Python (3.11-3.13)
 #
+# Then prints the book into _build/html/llmcost-book.pdf with Debian's Chromium (installed with
+# apt-get when missing and this runs as root; without it, the HTML alone).
+#
 # Fails (non-zero exit) on any Sphinx warning (-W, -n), any notebook exception
 # (nb_execution_raise_on_error) and any stderr output of a chapter (stderr_output: warn).
 # The build log, and the traceback of a chapter that raised, stay in _build/html/reports/.
@@ -47,3 +50,11 @@ fi
 test -f _build/html/index.html
 test -f _build/html/_static/llmcost-vega.js
 echo "build_book: built _build/html in $((end - start)) s"
+
+# The whole book as one PDF, printed offline by Chromium (scripts/build_pdf.py); without Chromium
+# the HTML stands and its Start-here page says how to get the PDF.
+if ensure_chromium; then
+    "$VENV/bin/python" scripts/build_pdf.py _build/html
+else
+    echo "build_book: no PDF (Chromium is missing); the HTML book is complete" >&2
+fi

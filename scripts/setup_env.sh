@@ -38,6 +38,22 @@ venv_dir() {
     [[ "$venv" == /* ]] && echo "$venv" || echo "$1/$venv"
 }
 
+# ensure_chromium: Debian's chromium and chromium-driver (the browser test, the book's PDF), installed
+# with apt-get when missing and this runs as root; returns 1, saying so, when they are still missing.
+ensure_chromium() {
+    if [[ ! -x /usr/bin/chromium || ! -x /usr/bin/chromedriver ]]; then
+        if [[ "$(id -u)" == "0" ]] && command -v apt-get >/dev/null; then
+            echo "setup: installing Debian chromium and chromium-driver"
+            apt-get update -qq
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+        fi
+    fi
+    if [[ ! -x /usr/bin/chromium || ! -x /usr/bin/chromedriver ]]; then
+        echo "setup: /usr/bin/chromium or /usr/bin/chromedriver missing; install Debian's chromium chromium-driver" >&2
+        return 1
+    fi
+}
+
 setup_env() {
     local root="$1" python version wanted
     if [[ -n "${PYTHON:-}" ]]; then

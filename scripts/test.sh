@@ -10,7 +10,7 @@
 #   PYTHON=python3.12 LLMCOST_VENV=.venv-3.12 scripts/test.sh   # under another Python
 #
 # Needs Python 3.11, 3.12 or 3.13 and, for the browser test, Debian's chromium +
-# chromium-driver (installed here with apt-get when missing and this runs as root).
+# chromium-driver (installed by scripts/build_book.sh with apt-get when missing and this runs as root).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -37,17 +37,7 @@ if [[ "$NO_BOOK" == "1" ]]; then
     exec "$VENV/bin/python" "${PYTEST[@]}" --ignore=tests/test_book_browser.py "$@"
 fi
 
-if [[ ! -x /usr/bin/chromium || ! -x /usr/bin/chromedriver ]]; then
-    if [[ "$(id -u)" == "0" ]] && command -v apt-get >/dev/null; then
-        echo "test: installing Debian chromium and chromium-driver"
-        apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
-    else
-        echo "test: /usr/bin/chromium or /usr/bin/chromedriver missing; install Debian's chromium chromium-driver" >&2
-    fi
-fi
-
-# Builds into _build/html (and sets up the venv); the browser test reads that build.
+# Builds into _build/html with its PDF (and sets up the venv, and chromium); the browser test reads that build.
 bash scripts/build_book.sh
 
 source scripts/setup_env.sh

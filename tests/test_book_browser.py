@@ -587,3 +587,24 @@ def test_nothing_scrolls_sideways_on_a_phone(book_html: Path, browser) -> None:
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     assert not found, "\n".join(found)
+
+
+SEARCH_RESULTS = """
+    const items = Array.from(document.querySelectorAll('#search-results li'));
+    return {results: items.length, summaries: items.filter(li => li.querySelector('p.context')).length};
+"""
+
+
+@pytest.mark.parametrize("mode", ["http", "file"])
+def test_search_finds_pages_with_their_text(mode: str, book_html: Path, server: str, browser) -> None:
+    """Issue 21: search works from disk as over http: results for a word, each with the passage
+    around it (from disk the page texts come from _ext/llmcost_search.py), and no console error."""
+    network_events(browser), severe_console(browser)
+    browser.get(page_url(mode, "search.html", book_html, server) + "?q=utilization")
+    deadline = time.monotonic() + 30
+    found = browser.execute_script(SEARCH_RESULTS)
+    while time.monotonic() < deadline and not (found["results"] and found["summaries"] == found["results"]):
+        time.sleep(0.25)
+        found = browser.execute_script(SEARCH_RESULTS)
+    problems = [f"console: {message}" for message in severe_console(browser)] + network_problems(network_events(browser))
+    assert found["results"] >= 5 and found["summaries"] == found["results"] and not problems, (mode, found, problems)

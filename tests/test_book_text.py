@@ -10,6 +10,7 @@ referred to from the prose.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from pathlib import Path
@@ -17,8 +18,8 @@ from pathlib import Path
 import pytest
 from test_book_browser import toc_pages
 
-from llmcost import datasets
-from llmcost.book import BIBTEX_KEY
+from llmcost import datasets, stages
+from llmcost.book import BIBTEX_KEY, tables
 
 HIDDEN = re.compile(r"<(script|style|svg|pre|code)\b[\s\S]*?</\1>")
 MATH = re.compile(r'<span class="math[^"]*">([\s\S]*?)</span>')
@@ -228,3 +229,109 @@ def test_tables_name_models_and_accelerators_as_a_reader_knows_them(book_html: P
     """Issue 21: a table row or cell shows "GPT-3 175B", not the dataset's id "gpt-3"."""
     found = id_cells((book_html / page).read_text(encoding="utf-8"), _dataset_ids())
     assert not found, f"{page}: {sorted(set(found))[:10]}"
+
+
+NUMBER = re.compile(r"(?<![\w.,\-/])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+)(?![\w.]|,\d)")
+"""A number as the book writes it: with thousands separators or a decimal point (a bare integer
+such as a token id or a year is not a quantity the scan judges)."""
+
+MEANINGFUL = {
+    "chapters/01_how_training_works.html": (re.compile(r"0\.\d{8}|1\.000000"),
+                                            "the toy network's values, compared with seed 000's printout to 8 decimals"),
+    "chapters/05_gpu_days_cost.html": (re.compile(r"1,558\.05"), "the deck's GPU count before it truncates it to 1,558"),
+}
+"""Page -> (numbers whose digits are the point, why): the only exceptions to three significant figures."""
+
+
+def _significant_digits(number: str) -> int:
+    whole, _, fraction = number.replace(",", "").partition(".")
+    if not fraction:
+        return len(whole.strip("0"))
+    return len((whole + fraction).lstrip("0")) if whole.strip("0") else len(fraction.lstrip("0"))
+
+
+PUBLISHED_CONSTANTS = (stages.INSTRUCTGPT, stages.DEEPSEEK_R1_ZERO)
+"""The library's constants that hold published figures (each cited in its docstring)."""
+
+
+@functools.lru_cache(maxsize=1)
+def published_values() -> frozenset[float]:
+    """Every number written in the package's datasets or its published constants
+    (:data:`PUBLISHED_CONSTANTS`): a published figure may be shown with all its digits."""
+    values = {round(float(v), 9) for constants in PUBLISHED_CONSTANTS for v in constants.values() if isinstance(v, (int, float))}
+    for path in datasets.DATA_DIR.glob("*.csv"):
+        for token in re.findall(r"\d[\d,]*\.?\d*(?:[eE][+-]?\d+)?", path.read_text(encoding="utf-8")):
+            try:
+                values.add(round(float(token.replace(",", "")), 9))
+            except ValueError:
+                continue
+    return frozenset(values)
+
+
+def false_precision(text: str, published: frozenset[float], meaningful: re.Pattern | None = None) -> list[str]:
+    """Numbers of a page's reader text shown with more digits than they carry: five or more
+    significant digits of a computed value, four of a percentage (published figures keep theirs), a
+    whole number written with ".0"."""
+    found = []
+    for match in NUMBER.finditer(text):
+        number, after = match[1], text[match.end():match.end() + 8]
+        if re.match(r"\s*×\s*10", after) or re.search(r"(?:\bv|versions? |version [\d.]+ to )$", text[max(0, match.start() - 20):match.start()]):
+            continue  # a mantissa of 3.15 × 10²³, a software version
+        if meaningful is not None and meaningful.fullmatch(number):
+            continue
+        percent = after.lstrip().startswith("%")
+        digits = _significant_digits(number)
+        if (re.fullmatch(r"[\d,]*\d\.0", number) and not percent
+                or digits >= (4 if percent else 5) and round(float(number.replace(",", "")), 9) not in published):
+            found.append(text[max(0, match.start() - 30):match.end() + 15])
+    return found
+
+
+def test_false_precision_is_found():
+    """Issue 21: each kind is caught, published figures and sci mantissas are not."""
+    published = frozenset({809472.0})
+    text = "costs 1,214,064 USD, 35.0 accelerators, 100.000% of it; OPT took 809,472 hours; 3.15 × 10²³; v1.0; 0.55 and 46.2%"
+    found = false_precision(text, published)
+    assert len(found) == 3 and all(number in hit for number, hit in zip(["1,214,064", "35.0", "100.000"], found))
+    assert false_precision("outputs 0.78438035", published, re.compile(r"0\.\d{8}")) == []
+
+
+@pytest.mark.parametrize("page", toc_pages())
+def test_numbers_carry_the_digits_they_mean(book_html: Path, page: str):
+    """Issue 21: three significant figures unless more are meaningful (a published figure, MEANINGFUL)."""
+    if page == "bibliography.html":
+        pytest.skip("the bibliography quotes its sources' titles")
+    _, text = _reader_text((book_html / page).read_text(encoding="utf-8"))
+    meaningful = MEANINGFUL.get(page, (None, ""))[0]
+    found = false_precision(text, published_values(), meaningful)
+    assert not found, f"{page}: {len(found)}: {found[:8]}"
+
+
+def ids_in_text(text: str, ids: frozenset[str]) -> list[str]:
+    """Dataset ids (``a100-80gb-sxm``, ``gpt-3``) anywhere in a page's reader text."""
+    if not ids:
+        return []
+    pattern = re.compile(r"(?<![\w\-./#])(" + "|".join(map(re.escape, sorted(ids, key=len, reverse=True))) + r")(?![\w\-]|\.\d)")
+    return [text[max(0, match.start() - 25):match.end() + 15] for match in pattern.finditer(text)]
+
+
+def _ids_not_names() -> frozenset[str]:
+    """Model, accelerator, price and API price ids that are not also (part of) a name: ``gpt-oss-120b`` is what OpenAI calls the model."""
+    names = " ".join(tables._dataset_names().values())
+    ids = _dataset_ids() | frozenset(datasets.prices()["id"]) | frozenset(datasets.api_prices()["id"])
+    return frozenset(ident for ident in ids if ident not in names)
+
+
+def test_an_id_in_text_is_found():
+    found = ids_in_text("For gpt-3 , on a100-80gb-sxm (bf16); not GPT-3 175B nor my-gpt-3x", frozenset({"gpt-3", "a100-80gb-sxm"}))
+    assert len(found) == 2 and "For gpt-3" in found[0] and "a100-80gb-sxm (bf16)" in found[1]
+
+
+@pytest.mark.parametrize("page", toc_pages())
+def test_prose_names_models_and_accelerators_as_a_reader_knows_them(book_html: Path, page: str):
+    """Issue 21: "for GPT-3 175B", "on NVIDIA A100 80GB SXM4", not "for gpt-3", "(a100-80gb-sxm)"."""
+    if page == "bibliography.html":
+        pytest.skip("the bibliography quotes its sources' titles")
+    _, text = _reader_text((book_html / page).read_text(encoding="utf-8"))
+    found = ids_in_text(text, _ids_not_names())
+    assert not found, f"{page}: {len(found)}: {found[:8]}"

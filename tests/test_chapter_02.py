@@ -15,11 +15,11 @@ def test_stages_chapter_follows_its_parameters(tmp_path):
     per_stage = stages.pipeline_flops(70e9, 2e12, 12725, 16, 6e9, 33207, 9, 1, 6e9, 256000, 1, 0, 1024)
     peak = hardware.peak_flops("h100", "bf16")
     pretrain_gpu_days = cluster.gpu_days(per_stage["pretraining"], peak, 0.231)
-    assert values["c2_pretrain_gpu_days"] == format_number(pretrain_gpu_days, ",.0f")
+    assert values["c2_pretrain_gpu_days"] == format_number(pretrain_gpu_days, "sig3")
     # half of 46.2 % utilization -> twice the GPU-days
     assert pretrain_gpu_days == pytest.approx(2 * cluster.gpu_days(per_stage["pretraining"], peak, 0.462))
     rl_days = cluster.gpu_days(per_stage["rl"], peak, 0.231) / 32
-    assert values["c2_rl_days"] == format_number(rl_days, ",.1f")
+    assert values["c2_rl_days"] == format_number(rl_days, "sig3")
     post = per_stage["sft"] + per_stage["reward_model"] + per_stage["rl"]
     assert values["c2_post_share"] == format_number(post / per_stage["pretraining"], ".2%")
     # the calibration follows the sequence-length assumption: half the tokens, half the estimate

@@ -4,6 +4,7 @@ import pytest
 from chapter_runs import assert_refused, assert_rejected, glued, run_chapter
 
 from llmcost import cost, techniques
+from llmcost.book import format_number
 
 
 def test_utilization_with_other_parameters(tmp_path):
@@ -19,8 +20,8 @@ def test_utilization_with_other_parameters(tmp_path):
     # Half the efficiency, half the speed-up: 4.5x instead of 9x.
     assert values["c6_speedup"] == "4.5"
     assert values["c6_speedup"] == f"{techniques.scaling_speedup(10000, 1000, 0.45):,.1f}"
-    assert values["c6_model"] == "llama-65b"
-    assert values["c6_zero3_gb"] == f"{65.2e9 * 16 / 8 / 1e9:,.1f}"
+    assert values["c6_model"] == "Meta LLaMA 65B"
+    assert values["c6_zero3_gb"] == format_number(65.2e9 * 16 / 8 / 1e9, "sig3") == "130"
     assert values["c6_gpt4_implied_util"] == "36.0%"  # independent of the parameters
 
 

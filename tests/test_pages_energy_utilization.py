@@ -94,7 +94,7 @@ def test_known_inputs_keep_models_with_hours_and_power():
 
 def test_inputs_table_shows_readers_headers_and_numbers():
     shown = ch07.inputs_table(ch07.known_inputs(ch07.published_figures(), **CH07))
-    assert shown.loc["GPT-3 175B", "accelerator-hours"] == "3,552,000" and shown.loc["GPT-3 175B", "power (W)"] == "330.0"
+    assert shown.loc["GPT-3 175B", "accelerator-hours"] == "3,552,000" and shown.loc["GPT-3 175B", "power (W)"] == "330"
     assert shown.loc["GPT-3 175B", "grid (kg CO2e/kWh)"] == "0.429"
 
 
@@ -122,7 +122,7 @@ def test_comparison_sets_each_published_figure_beside_the_computed_one():
     row = compare[(compare["subject"] == "gpt-3") & (compare["quantity"] == "energy_mwh")
                   & (compare["source"] == "patterson2021carbon")].iloc[0]
     assert row["ratio"] == pytest.approx(1287 / GPT3_MWH) and row["unit_label"] == "MWh"
-    assert row["range"] == "1,289 (1,172\u20131,407)"  # PUE 1.0 to 1.2
+    assert row["range"] == "1,290 (1,170\u20131,410)"  # PUE 1.0 to 1.2, 3 significant figures
     six_b = compare[compare["subject"] == "transformer-6b"]
     assert six_b["ratio"].isna().all() and set(six_b["range"]) == {"\u2014"}
 
@@ -169,7 +169,7 @@ def test_accounting_example_recomputes_bloom_in_llamas_data_centre():
     assert close(values["c7_bloom_llama_mwh"], llama_mwh) and close(values["c7_bloom_llama_t"], llama_mwh * 0.385)
     assert close(values["c7_gpt3_pub_times_grid"], 1287 * GPT3_GRID)
     assert values["c7_gpt3_pub_mwh"][0] == 1287 and values["c7_gpt3_luc_t"][0] == 502
-    assert ch07.accounting_table(accounting).loc["GPT-3 175B", "MWh without PUE"] == "1,172.2"
+    assert ch07.accounting_table(accounting).loc["GPT-3 175B", "MWh without PUE"] == "1,170"
 
 
 def test_seed_claims_example_sets_the_seeds_ratios_beside_the_pue_ones():
@@ -246,7 +246,7 @@ def test_implied_utilization_at_the_training_precision():
     assert implied.loc["gpt-3", "implied"] == pytest.approx(6 * 175e9 * 300e9 / (125e12 * GPT3_HOURS * 3600))  # V100 fp16
     shown = ch06.implied_table(ch06.implied_utilization())
     assert shown.loc["GPT-3 175B", "implied utilization"] == "19.7%"
-    assert shown.loc["GPT-3 175B", "accelerator (precision)"] == "v100-sxm2-32gb (fp16)"
+    assert shown.loc["GPT-3 175B", "accelerator (precision)"] == "NVIDIA Tesla V100 SXM2 32GB (fp16)"
 
 
 def _implied_frame():

@@ -13,6 +13,7 @@ import pytest
 import llmcost
 from llmcost import audit, calibration, trends
 from llmcost.book.pages import flop_accounting as ch03
+from llmcost.book import format_number
 from llmcost.book.pages import memory_parallelism as ch04
 
 GPT3 = {"params": 175e9, "tokens": 300e9, "layers": 96, "d_model": 12288, "heads": 96, "context": 2048}
@@ -392,7 +393,7 @@ def test_gradients_and_allreduce():
     assert rows.loc[2, "ring"] == pytest.approx(350) and rows.loc[8, "ring"] == pytest.approx(2 * 7 / 8 * 350)
     assert rows.loc[64, "server"] == pytest.approx(2 * 64 * 350)
     shown = ch04.allreduce_table("gpt-3", "bf16")
-    assert shown.loc["4,096", "parameter server: GB through the server"] == f"{2 * 4096 * 350:,.0f}"
+    assert shown.loc["4,096", "parameter server: GB through the server"] == format_number(2 * 4096 * 350, "sig3") == "2,870,000"
 
 
 def test_megatron_layout(claims):

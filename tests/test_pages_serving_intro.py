@@ -148,7 +148,7 @@ def test_worked_example_glues_the_estimate(example):
     assert shown["c8_step_ms"] == f"{example['decode_s_per_step'] * 1000:,.2f} ms"
     floor = 68976648192 * 2 / (8 * llmcost.accelerator(A100)["bandwidth_gbps"] * 1e9)
     assert shown["c8_floor_ms"] == f"{floor * 1000:,.2f} ms"
-    assert shown["c8_allreduce_us"] == f"{(6.6 + 14 * 0.6):,.1f} µs"  # NCCL's ring over 8 GPUs: 2 (8 - 1) steps
+    assert shown["c8_allreduce_us"] == format_number(6.6 + 14 * 0.6, "sig3", "µs") == "15 µs"  # NCCL's ring over 8 GPUs: 2 (8 - 1) steps
     at_peak = serving.serving_estimate(LLAMA, A100, **REQUEST, precision="bf16", compute_efficiency=1.0)
     assert shown["c8_prefill_peak_s"] == f"{at_peak['prefill_s']:,.2f} s"
     assert shown["c8_params"] == "69 billion" and shown["c8_bound"] == example["bound"] == "memory"
@@ -293,7 +293,7 @@ def test_api_table_and_findings(full_sweep):
     assert np.allclose(api["over_input"].to_numpy() * full_sweep["usd_per_1k_input_tokens"][-1], prices["usd_per_1m_input"].to_numpy() / 1000)
     shown = texts(ch08.api_findings(api, full_sweep))
     davinci = prices.set_index("id").loc["openai-davinci-2022", "usd_per_1m_output"] / 1000
-    assert shown["c8_davinci_over"] == f"{davinci / floor_out:,.1f}"
+    assert shown["c8_davinci_over"] == format_number(davinci / floor_out, "sig3")
     assert shown["c8_api_floor_in"] == f"{full_sweep['usd_per_1k_input_tokens'][-1]:,.6f} USD"
 
 
@@ -305,8 +305,8 @@ Row = namedtuple("Row", "model accelerators accelerator batch prompt_tokens outp
 
 def test_setup_texts():
     assert ch08.figure_setup_text(Row("llama-2-70b", 4, "a100", float("nan"), 3968, 128)) == \
-        "llama-2-70b, 4 × a100, batch not given, 3,968 + 128 tokens"
-    assert ch08.figure_setup_text(Row("m", 8, "h100", 1024.0, 100, 10)) == "m, 8 × h100, batch 1,024, 100 + 10 tokens"
+        "Meta Llama 2 70B, 4 × NVIDIA A100 80GB SXM4, batch not given, 3,968 + 128 tokens"
+    assert ch08.figure_setup_text(Row("gpt-3", 8, "h100", 1024.0, 100, 10)) == "GPT-3 175B, 8 × NVIDIA H100 SXM5 80GB, batch 1,024, 100 + 10 tokens"
     row = {"accelerators": 4, "accelerator": "a100", "batch": 8.0, "prompt_tokens": 3968, "output_tokens": 128}
     assert ch08.peer_setup_text(row) == "4 × NVIDIA A100 80GB SXM4 at batch 8 with 3,968 prompt and 128 output tokens"
 
@@ -315,12 +315,12 @@ def test_calibration_findings_and_rows():
     served, groups = calibration.serving_table(), calibration.serving_groups()
     shown = texts(ch08.calibration_findings(served, groups))
     pope = served.set_index("id").loc["pope-palm-540b-int8-decode"]
-    assert shown["c8_pope_ratio"] == f"{pope['published'] / pope['llmcost']:,.1f}"
+    assert shown["c8_pope_ratio"] == format_number(pope["published"] / pope["llmcost"], "sig3")
     assert shown["c8_pope_ms"] == f"{pope['published'] * 1000:,.0f} ms"
     low, central, high = (float(shown[f"c8_hopper_throughput_{end}"].rstrip("%")) for end in ("low", "central", "high"))
     assert low < central < high <= 100
     measured = served[served["kind"] == "measured"]
-    assert int(shown["c8_measured_rows"]) == len(measured) and shown["c8_above"].startswith("mixtral-8x7b")
+    assert int(shown["c8_measured_rows"]) == len(measured) and shown["c8_above"].startswith("Mistral AI Mixtral 8x7B")
     rows = ch08.calibration_rows(served)
     assert list(rows.columns) == ["id", "setup", "metric", "kind", "published", "llmcost", "ratio", "achieved", "basis"]
     assert set(rows["metric"]) <= set(calibration.METRIC_LABELS.values()) and len(rows) == len(served)
@@ -418,4 +418,4 @@ def test_fleet_split_counts_only_the_generated_tokens():
     assert row["gpus"] == servers * seed["gpus"]
     fleet = ch08.fleet_table(claims, ch08.seed_sweep(seed), seed["gpus"])
     found = texts(ch08.fleet_split_findings(split, fleet))
-    assert found["c8_s4_split_low"] == f"{split['gpus'].min():,.0f}" and int(found["c8_s4_below_deck"]) == (split["gpus"] < fleet.loc[3, "gpus"]).sum()
+    assert found["c8_s4_split_low"] == format_number(split["gpus"].min(), "sig3") and int(found["c8_s4_below_deck"]) == (split["gpus"] < fleet.loc[3, "gpus"]).sum()

@@ -18,7 +18,7 @@ def reader_table(table, source: str, ids=None):
     shown = rows.assign(
         stated=[_with_unit(f"{format_number(lo, 'auto')}–{format_number(hi, 'auto')}" if kind == "range" else format_number(value, "auto"), unit)
                 for value, lo, hi, unit, kind in zip(rows["stated_value"], rows["stated_low"], rows["stated_high"], rows["unit"], rows["kind"])],
-        recomputed=[_with_unit(format_number(value, "auto"), unit) if value == value else None
+        recomputed=[_with_unit(format_number(value, "sig3"), unit) if value == value else None
                     for value, unit in zip(rows["recomputed"], rows["unit"])],
         verdict=[f"{verdict} ({kind.replace('_', ' ')})" for verdict, kind in zip(rows["verdict"], rows["kind"])],
     )

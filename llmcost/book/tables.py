@@ -70,7 +70,7 @@ def _words(number: float) -> str:
     for scale, word in _SCALE_WORDS:
         if abs(number) >= scale:
             return f"{number / scale:.3g} {word}"
-    return f"{number:,.0f}"
+    return format_number(number, "sig3")
 
 
 def format_number(value, fmt: str = ",.3g", unit: str = "") -> str:
@@ -80,7 +80,8 @@ def format_number(value, fmt: str = ",.3g", unit: str = "") -> str:
     ``"sci"`` (3 significant digits, ``3.15 × 10²³``), ``"words"`` (``175 billion``) or
     ``"auto"`` (4 significant digits from 0.001 to 1,000, whole numbers with thousands separators up to a
     million, ``"sci"`` outside: never ``e+``) or ``"sig3"`` (3 significant digits, thousands separators:
-    ``1,210,000``, ``892``, ``0.0124``; ``"sci"`` from 10¹⁵).
+    ``1,210,000``, ``892``, ``0.0124``; ``"sci"`` from 10¹⁵) or ``"sig3%"`` (a fraction as a percentage
+    of 3 significant digits: ``100%``, ``58%``, ``0.139%``).
     Rejects NaN and infinities.
     """
     number = float(value)
@@ -90,6 +91,10 @@ def format_number(value, fmt: str = ",.3g", unit: str = "") -> str:
     if fmt == "auto":
         size = abs(round_significant(number, 4))
         fmt = ",.0f" if 1e3 <= size < 1e6 else ",.4g" if size == 0 or 1e-3 <= size < 1e3 else "sci"
+    if fmt == "sig3%":
+        percent = round_significant(number * 100, 3)
+        text = format(percent, ",.0f" if abs(percent) >= 100 else ".3g") + "%"
+        return f"{text} {unit}" if unit else text
     if fmt == "sig3":
         number = round_significant(number, 3)
         fmt = "sci" if abs(number) >= 1e15 else ",.0f" if abs(number) >= 100 else ".3g"
@@ -100,6 +105,12 @@ def format_number(value, fmt: str = ",.3g", unit: str = "") -> str:
     else:
         text = format(number, fmt)
     return f"{text} {unit}" if unit else text
+
+
+def hours_text(hours, hours_from: str) -> str:
+    """Accelerator-hours as a reader should read them: a published count with all its digits, a
+    computed one (``hours_from`` other than ``"published"``) to 3 significant figures."""
+    return format_number(hours, ",.0f" if hours_from == "published" else "sig3")
 
 
 def price_text(usd, per: str, date: str | None, fmt: str = ",.2f") -> str:
@@ -153,12 +164,13 @@ def glued_values(nb) -> dict:
 def glue_all(values: dict) -> None:
     """Glue every entry of ``values``, in order: name -> text (a ``str``, glued as it is) or name ->
     ``(value, fmt)`` / ``(value, fmt, unit)`` (formatted by :func:`glue_number`). One call glues a
-    chapter's worked example, so that a cell holds the computation's call, not a list of glues."""
+    chapter's worked example, so that a cell holds the computation's call, not a list of glues. A
+    text that is a dataset id is glued as the name a reader knows ("gpt-3" -> "GPT-3 175B")."""
     from myst_nb import glue
 
     for name, entry in values.items():
         if isinstance(entry, str):
-            glue(name, entry, display=False)
+            glue(name, _reader_names([entry])[0], display=False)
         elif isinstance(entry, tuple) and len(entry) in (2, 3):
             glue_number(name, *entry)
         else:

@@ -200,7 +200,7 @@ def energy_inputs(name: str, mfu=0.4, power_source="published", pue=None, grid_k
     if power_source == "published" and facts.get("power_w") is not None:
         result.update(power_w=facts["power_w"], power_from="published")
     else:
-        result.update(power_w=tdp, power_from=f"{gpu} TDP" if tdp is not None else "unknown")
+        result.update(power_w=tdp, power_from=f"{accelerator(gpu)['name']} TDP" if tdp is not None else "unknown")
     pue = defaults.value("pue") if pue is None else pue
     grid_kg_per_kwh = defaults.value("grid_kg_per_kwh") if grid_kg_per_kwh is None else grid_kg_per_kwh
     published_pue, published_grid = facts.get("pue"), facts.get("grid_kg_per_kwh")
@@ -215,10 +215,10 @@ def energy_inputs(name: str, mfu=0.4, power_source="published", pue=None, grid_k
 def pue_accounting(name: str) -> dict:
     """One model's training energy (MWh) and emissions (t CO2e) without and with its data
     centre's PUE, from its published inputs (:func:`energy_inputs`): the two accountings that
-    published figures mix. Keys: ``gpu_hours``, ``power_w``, ``pue``, ``grid_kg_per_kwh``,
+    published figures mix. Keys: ``gpu_hours``, ``hours_from``, ``power_w``, ``pue``, ``grid_kg_per_kwh``,
     ``mwh_without_pue``, ``t_without_pue``, ``mwh_with_pue``, ``t_with_pue``."""
     i = energy_inputs(name, power_source="published")
-    row = {key: i[key] for key in ("gpu_hours", "power_w", "pue", "grid_kg_per_kwh")}
+    row = {key: i[key] for key in ("gpu_hours", "hours_from", "power_w", "pue", "grid_kg_per_kwh")}
     for label, pue in (("without_pue", 1.0), ("with_pue", i["pue"])):
         row[f"mwh_{label}"] = float(energy_mwh(i["gpu_hours"], i["power_w"], pue))
         row[f"t_{label}"] = float(co2_tonnes(row[f"mwh_{label}"], i["grid_kg_per_kwh"]))

@@ -226,7 +226,7 @@ def held_out_example(held_out, summary) -> dict:
 
 def held_out_table(summary):
     """:func:`llmcost.calibration.held_out_summary` for display."""
-    return table(summary, {"rows": ",.0f", "median_error": ".1%", "worst_error": ".1%", "coverage": ".0%"},
+    return table(summary, {"rows": ",.0f", "median_error": "sig3%", "worst_error": "sig3%", "coverage": ".0%"},
                  {"source": "source held out", "median_error": "median error", "worst_error": "worst error",
                   "coverage": "range covers"})
 

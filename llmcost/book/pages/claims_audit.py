@@ -21,7 +21,7 @@ DOCUMENTS = {"seed000": "compute estimation for training and inference", "seed00
 VERDICT_KEYS = dict(zip(audit.VERDICTS, ["consistent", "off", "nr"]))
 """Verdict -> the short key of its glued counts (``c90_off``, ``c90_seed002_off``...)."""
 
-INPUT_FORMATS = {"fraction": ".1%", "parameters": "words", "accelerator-hours": ",.0f", "MWh": ",.0f", "TFLOP/s": ",.1f",
+INPUT_FORMATS = {"fraction": ".1%", "parameters": "words", "accelerator-hours": ",.0f", "MWh": ",.0f", "TFLOP/s": "sig3",
                  "USD per accelerator-hour": ",.2f"}
 """How an implied input is written, by its unit (``"auto"`` for any other)."""
 
@@ -96,9 +96,13 @@ def claims_chart(points: pd.DataFrame):
     ).properties(width=360, height=220, title="Every claim: stated over recomputed, by document")
 
 
-def _written(values, units) -> list[str]:
-    """Each value as text in the format of its unit (:data:`INPUT_FORMATS`)."""
-    return [format_number(v, INPUT_FORMATS.get(u, "auto")) for v, u in zip(values, units)]
+def _written(values, units, computed: bool = False) -> list[str]:
+    """Each value as text in the format of its unit (:data:`INPUT_FORMATS`); ``computed`` values carry
+    3 significant figures where the unit's format would write every digit."""
+    def fmt(unit):
+        chosen = INPUT_FORMATS.get(unit, "auto")
+        return "sig3" if computed and chosen in (",.0f", "auto") else chosen
+    return [format_number(v, fmt(u)) for v, u in zip(values, units)]
 
 
 def implied_table(implied: pd.DataFrame) -> pd.DataFrame:
@@ -106,7 +110,7 @@ def implied_table(implied: pd.DataFrame) -> pd.DataFrame:
     input (its reader label), value used and value implied (as text, by :data:`INPUT_FORMATS`), unit."""
     units = implied["input_unit"]
     shown = implied.assign(input=implied["input"].map(datasets.quantity_label), used=_written(implied["used"], units),
-                           implied=_written(implied["implied"], units))
+                           implied=_written(implied["implied"], units, computed=True))
     return shown[["claim", "input", "used", "implied", "input_unit"]]
 
 

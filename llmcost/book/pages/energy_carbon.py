@@ -19,7 +19,7 @@ from ...catalog.hardware import peak_flops, training_precision
 from ...formulas import energy, ranges
 from .. import chapter_parameters as parameters
 from .. import figures
-from ..tables import cite_text, format_number, table
+from ..tables import cite_text, format_number, hours_text, table
 
 ENERGY_QUANTITIES = {"energy_mwh": "MWh", "co2_t": "t CO2e"}
 """The published quantities the chapter sets beside its own (``model_facts.csv``) -> their unit."""
@@ -105,7 +105,7 @@ def model_example(model: str, mfu, power_source: str, pue: float, grid_kg_per_kw
     llama = datasets.model("llama-65b")
     return {
         "c7_model": datasets.model(model)["name"],
-        "c7_model_hours": (run["gpu_hours"], ",.0f"),
+        "c7_model_hours": hours_text(run["gpu_hours"], run["hours_from"]),
         "c7_model_hours_from": run["hours_from"],
         "c7_model_power": (run["power_w"], ",.0f", "W"),
         "c7_model_power_from": run["power_from"],
@@ -143,8 +143,9 @@ def known_inputs(published: pd.DataFrame, mfu: float, power_source: str, pue: fl
 def inputs_table(known: pd.DataFrame):
     """:func:`known_inputs` as the chapter shows it (accelerator-hours, W, PUE, kg CO2e/kWh, sources)."""
     return table(
-        known[["subject", "gpu_hours", "hours_from", "power_w", "power_from", "pue", "pue_from", "grid_kg_per_kwh", "grid_from"]],
-        formats={"gpu_hours": ",.0f", "power_w": ",.1f", "pue": ".2f", "grid_kg_per_kwh": ".3f"},
+        known.assign(gpu_hours=[hours_text(h, source) for h, source in zip(known["gpu_hours"], known["hours_from"])])[
+            ["subject", "gpu_hours", "hours_from", "power_w", "power_from", "pue", "pue_from", "grid_kg_per_kwh", "grid_from"]],
+        formats={"power_w": "auto", "pue": ".2f", "grid_kg_per_kwh": ".3f"},
         columns={"subject": "model", "gpu_hours": "accelerator-hours", "hours_from": "hours from", "power_w": "power (W)",
                  "power_from": "power from", "pue": "PUE", "pue_from": "PUE from", "grid_kg_per_kwh": "grid (kg CO2e/kWh)",
                  "grid_from": "grid from"},
@@ -179,7 +180,7 @@ def comparison(published: pd.DataFrame, known: pd.DataFrame, spans: dict) -> pd.
     compare["ratio"] = compare["value"] / compare["computed"]
     compare["unit_label"] = compare["quantity"].map(ENERGY_QUANTITIES)
     compare["range"] = [
-        "\u2014" if np.isnan(mid) else f"{format_number(mid, ',.0f')} ({format_number(lo, ',.0f')}\u2013{format_number(hi, ',.0f')})"
+        "\u2014" if np.isnan(mid) else f"{format_number(mid, 'sig3')} ({format_number(lo, 'sig3')}\u2013{format_number(hi, 'sig3')})"
         for mid, lo, hi in zip(compare["computed"], compare["low"], compare["high"])
     ]
     return compare
@@ -258,13 +259,13 @@ def accounting_example(accounting: pd.DataFrame) -> dict:
     values = {}
     for subject, key in ACCOUNTING_MODELS.items():
         row = by_model.loc[subject]
-        values[f"c7_{key}_hours"] = (row["gpu_hours"], ",.0f")
+        values[f"c7_{key}_hours"] = hours_text(row["gpu_hours"], row["hours_from"])
         values[f"c7_{key}_w"] = (row["power_w"], ",.0f", "W")
         values[f"c7_{key}_pue"] = (row["pue"], ".2f")
         values[f"c7_{key}_grid"] = (row["grid_kg_per_kwh"], ".3f")
         for label, column in (("pue", "with_pue"), ("nopue", "without_pue")):
             values[f"c7_{key}_mwh_{label}"] = (row[f"mwh_{column}"], ",.0f")
-            values[f"c7_{key}_t_{label}"] = (row[f"t_{column}"], ",.1f")
+            values[f"c7_{key}_t_{label}"] = (row[f"t_{column}"], "sig3")
     fact = published_value
     gpt3_mwh = fact("gpt-3", "energy_mwh", "patterson2021carbon")
     gopher_mwh = fact("gopher-280b", "energy_mwh", "luccioni2022bloomcarbon")
@@ -272,13 +273,13 @@ def accounting_example(accounting: pd.DataFrame) -> dict:
                                   fact("llama-65b", "pue", "touvron2023llama"))
     return values | {
         "c7_gpt3_pub_mwh": (gpt3_mwh, ",.0f"),
-        "c7_gpt3_pub_t": (fact("gpt-3", "co2_t", "patterson2021carbon"), ",.1f"),
+        "c7_gpt3_pub_t": (fact("gpt-3", "co2_t", "patterson2021carbon"), "sig3"),
         "c7_gpt3_luc_t": (fact("gpt-3", "co2_t", "luccioni2022bloomcarbon"), ",.0f"),
-        "c7_gpt3_pub_times_grid": (energy.co2_tonnes(gpt3_mwh, by_model.loc["gpt-3", "grid_kg_per_kwh"]), ",.1f"),
+        "c7_gpt3_pub_times_grid": (energy.co2_tonnes(gpt3_mwh, by_model.loc["gpt-3", "grid_kg_per_kwh"]), "sig3"),
         "c7_bloom_pub_mwh": (fact("bloom-176b", "energy_mwh", "luccioni2022bloomcarbon"), ",.3f"),
-        "c7_bloom_pub_t": (fact("bloom-176b", "co2_t", "luccioni2022bloomcarbon", "Table 2 (dynamic"), ",.1f"),
+        "c7_bloom_pub_t": (fact("bloom-176b", "co2_t", "luccioni2022bloomcarbon", "Table 2 (dynamic"), "sig3"),
         "c7_bloom_t4_t": (fact("bloom-176b", "co2_t", "luccioni2022bloomcarbon", "Table 4"), ",.0f"),
-        "c7_bloom_total_t": (fact("bloom-176b", "co2_t", "luccioni2022bloomcarbon", "(total)"), ",.1f"),
+        "c7_bloom_total_t": (fact("bloom-176b", "co2_t", "luccioni2022bloomcarbon", "(total)"), "sig3"),
         "c7_bloom_llama_mwh": (llama_mwh, ",.0f"),
         "c7_bloom_llama_t": (energy.co2_tonnes(llama_mwh, fact("llama-65b", "grid_kg_per_kwh", "touvron2023llama")), ",.0f"),
         "c7_bloom_llama_pub_mwh": (fact("bloom-176b", "energy_mwh", "touvron2023llama"), ",.0f"),
@@ -286,16 +287,17 @@ def accounting_example(accounting: pd.DataFrame) -> dict:
         "c7_gopher_pub_mwh": (gopher_mwh, ",.0f"),
         "c7_gopher_pub_t": (fact("gopher-280b", "co2_t", "luccioni2022bloomcarbon", "x PUE"), ",.0f"),
         "c7_gopher_luc_t": (fact("gopher-280b", "co2_t", "luccioni2022bloomcarbon", "(CO2eq emissions column)"), ",.0f"),
-        "c7_gopher_pub_times_grid": (energy.co2_tonnes(gopher_mwh, by_model.loc["gopher-280b", "grid_kg_per_kwh"]), ",.1f"),
+        "c7_gopher_pub_times_grid": (energy.co2_tonnes(gopher_mwh, by_model.loc["gopher-280b", "grid_kg_per_kwh"]), "sig3"),
     }
 
 
 def accounting_table(accounting: pd.DataFrame):
     """:func:`pue_accounting` as the chapter shows it."""
+    hours = [hours_text(h, source) for h, source in zip(accounting["gpu_hours"], accounting["hours_from"])]
     return table(
-        accounting,
-        formats={"gpu_hours": ",.0f", "power_w": ",.1f", "pue": ".2f", "grid_kg_per_kwh": ".3f", "mwh_without_pue": ",.1f",
-                 "t_without_pue": ",.1f", "mwh_with_pue": ",.1f", "t_with_pue": ",.1f"},
+        accounting.assign(gpu_hours=hours).drop(columns="hours_from"),
+        formats={"power_w": "auto", "pue": ".2f", "grid_kg_per_kwh": ".3f", "mwh_without_pue": "sig3",
+                 "t_without_pue": "sig3", "mwh_with_pue": "sig3", "t_with_pue": "sig3"},
         columns={"gpu_hours": "accelerator-hours", "power_w": "W", "pue": "PUE", "grid_kg_per_kwh": "kg/kWh",
                  "mwh_without_pue": "MWh without PUE", "t_without_pue": "t without PUE", "mwh_with_pue": "MWh with PUE",
                  "t_with_pue": "t with PUE"},
@@ -362,12 +364,12 @@ def whatif_example(model: str, gpu: str, precision: str, mfu: float, power_sourc
         "c7_mfu": (run["plan"]["central"], ".1%"),
         "c7_mfu_source": run["plan"]["source"],
         "c7_gpu_tdp": (accelerator(gpu)["tdp_w"], ",.0f", "W"),
-        "c7_run_hours": (run["gpu_hours"].central, ",.0f"),
+        "c7_run_hours": (run["gpu_hours"].central, "sig3"),
         "c7_run_mwh": (run["energy_mwh"].central, ",.0f"),
         "c7_run_mwh_low": (run["energy_mwh"].low, ",.0f"),
         "c7_run_mwh_high": (run["energy_mwh"].high, ",.0f"),
         "c7_run_co2": (run["co2_t"].central, ",.0f"),
-        "c7_run_co2_low": (run["co2_t"].low, ",.1f"),
+        "c7_run_co2_low": (run["co2_t"].low, "sig3"),
         "c7_run_co2_high": (run["co2_t"].high, ",.0f"),
         "c7_run_vs_published": (run["chosen"]["energy_mwh"] / run["energy_mwh"].central, ".1f"),
     }

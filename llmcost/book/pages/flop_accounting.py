@@ -230,14 +230,14 @@ def growth_example(claims: dict, growth: dict, trend_from: str, period_months) -
     }
     for key, fit in growth_fits(growth).items():
         values[f"c3_{key}_doubling"] = (fit.doubling_months, ".1f")
-        values[f"c3_{key}_factor"] = (fit.factor_per(period_months), ",.1f")
+        values[f"c3_{key}_factor"] = (fit.factor_per(period_months), "sig3")
         values[f"c3_{key}_points"] = (fit.points, ",.0f")
     dl, ls = trends.SEVILLA_2022_DOUBLING_MONTHS.values()
     values.update({
         "c3_sevilla_dl": (dl, ",.0f"),
         "c3_sevilla_ls": (ls, ",.0f"),
-        "c3_sevilla_dl_factor": (trends.factor_from_doubling(dl, period_months), ",.1f"),
-        "c3_sevilla_ls_factor": (trends.factor_from_doubling(ls, period_months), ",.1f"),
+        "c3_sevilla_dl_factor": (trends.factor_from_doubling(dl, period_months), "sig3"),
+        "c3_sevilla_ls_factor": (trends.factor_from_doubling(ls, period_months), "sig3"),
     })
     return values
 

@@ -141,7 +141,7 @@ def accelerator_table(acc: pd.DataFrame):
     """The accelerator table: dense peaks (TFLOP/s) at FP32, TF32, 16-bit and FP8, memory (GB),
     bandwidth (GB/s), TDP (W) and source, under two header rows. ``acc``: :func:`accelerators`."""
     shown = acc[["id", "fp32_tflops", "tf32_tflops", "tflops16", "fp8_tflops", "memory_gb", "bandwidth_gbps", "tdp_w", "source"]]
-    accelerator_table = table(shown, {"fp32_tflops": ",.1f", "tf32_tflops": ",.0f", "tflops16": ",.0f", "fp8_tflops": ",.0f",
+    accelerator_table = table(shown, {"fp32_tflops": "auto", "tf32_tflops": ",.0f", "tflops16": ",.0f", "fp8_tflops": ",.0f",
                                       "memory_gb": ",.0f", "bandwidth_gbps": ",.0f", "tdp_w": ",.0f"})
     rates = "dense peak (TFLOP/s)"
     accelerator_table.columns = pd.MultiIndex.from_tuples(
@@ -240,14 +240,14 @@ def seed000_hours_example(claims: dict) -> dict:
     implied = audit.stated_hours_utilization(gpt4_hours)
     return {
         "c5_gpt3_hours_stated": (gpt3["stated_value"], ",.0f"),
-        "c5_gpt3_hours": (gpt3["recomputed"], ",.0f"),
-        "c5_gpt3_days": (claims["000-gpt3-a100-days"]["recomputed"], ",.0f"),
+        "c5_gpt3_hours": (gpt3["recomputed"], "sig3"),
+        "c5_gpt3_days": (claims["000-gpt3-a100-days"]["recomputed"], "sig3"),
         "c5_gpt3_1000_days": (claims["000-gpt3-1000-a100"]["recomputed"], ",.0f"),
         "c5_gpt4_flops": (flops.training_flops(inputs["params"], inputs["tokens"]), "sci"),
         "c5_gpt4_params": (inputs["params"], "words"),
         "c5_gpt4_tokens": (inputs["tokens"], "words"),
         "c5_gpt4_hours_stated": (gpt4_hours["stated_value"], ",.0f"),
-        "c5_gpt4_hours": (gpt4_hours["recomputed"], ",.0f"),
+        "c5_gpt4_hours": (gpt4_hours["recomputed"], "sig3"),
         "c5_gpt4_ratio": (gpt4_hours["ratio"], ".2f"),
         "c5_gpt4_implied": (implied, ".1%"),
         "c5_gpt4_wall_stated": (claims["000-gpt4-wall-days"]["stated_value"], ",.0f"),
@@ -300,14 +300,15 @@ TODAY_SINCE = market.TODAY_SINCE
 
 def rental_table(until: str = TODAY_SINCE):
     """The rental rows of :func:`llmcost.prices` quoted before ``until`` (``YYYY-MM``), the source
-    documents' time: the price as quoted (USD per instance- or GPU-hour) and per GPU-hour
+    documents' time, by provider and offering: the price as quoted (USD per instance- or GPU-hour) and per GPU-hour
     (:func:`llmcost.cost.gpu_hour_price`), with date and source."""
     rows = datasets.prices()
     rentals = rows[(rows["unit"] != "usd_per_unit") & (rows["date"] < until)].copy()
     rentals["per_gpu_hour"] = [cost.gpu_hour_price(ident) for ident in rentals["id"]]
     rentals["quoted"] = [f"{row['usd']:,.2f} per {'instance' if row['unit'] == 'usd_per_instance_hour' else 'GPU'}-hour"
                          for _, row in rentals.iterrows()]
-    return table(rentals[["id", "accelerator", "offering", "quoted", "per_gpu_hour", "date", "source"]],
+    rentals["offer"] = rentals["provider"] + " " + rentals["offering"]
+    return table(rentals[["offer", "accelerator", "quoted", "per_gpu_hour", "date", "source"]],
                  {"per_gpu_hour": ",.2f"}, {"quoted": "quoted (USD)", "per_gpu_hour": "USD per GPU-hour", "date": "as of"})
 
 
@@ -396,7 +397,7 @@ def price_history_chart(history: pd.DataFrame, accelerator: str = "h100"):
 
 
 def rent_example(rental_price: str, gpu: str, precision: str, utilization: float, usd_per_gpu_hour=None) -> dict:
-    """The rental row ``rental_price`` (id, what, date), the page's central price (:func:`central_price`:
+    """The rental row ``rental_price`` (what, date), the page's central price (:func:`central_price`:
     the row's, dated, or ``usd_per_gpu_hour``, said to be set), GPT-3's GPU-hours (6PD at
     ``utilization`` of ``gpu``'s peak at ``precision``) and their rental cost (million USD), and
     MT-NLG's MFU (the low end of the default utilization range). Glue names ``c5_rent*``,
@@ -406,12 +407,11 @@ def rent_example(rental_price: str, gpu: str, precision: str, utilization: float
     gpt3 = datasets.model("gpt-3")
     hours = cluster.gpu_hours(flops.training_flops(gpt3["params_active"], gpt3["tokens"]), peak_flops(gpu, precision), utilization)
     return {
-        "c5_rent_id": rental_price,
-        "c5_rent_what": f"{row['provider']} {row['offering']} ({row['accelerator']})",
+        "c5_rent_what": f"{row['provider']} {row['offering']} ({datasets.accelerator(row['accelerator'])['name']})",
         "c5_rent_date": str(row["date"]),
         "c5_rent": price_text(rent, "GPU-hour", str(row["date"]) if usd_per_gpu_hour is None else None),
         "c5_gpt3_rent_usd": (cost.rental_cost(hours, rent) / 1e6, ",.2f", "million USD"),
-        "c5_gpt3_hours_mine": (hours, ",.0f"),
+        "c5_gpt3_hours_mine": (hours, "sig3"),
         "c5_mtnlg_mfu": (datasets.model("mt-nlg-530b")["mfu"], ".1%"),
     }
 
@@ -519,9 +519,9 @@ def range_example(model: str, span: dict, utilizations, prices) -> dict:
         "c5_range_cost": (usd.central[0] / 1e6, ",.2f", "million USD"),
         "c5_range_cost_low": (usd.low[0] / 1e6, ",.2f"),
         "c5_range_cost_high": (usd.high[0] / 1e6, ",.2f", "million USD"),
-        "c5_range_hours_low": (hours.low[0], ",.0f"),
-        "c5_range_hours_high": (hours.high[0], ",.0f"),
-        "c5_range_factor": (usd.high[0] / usd.low[0], ",.1f"),
+        "c5_range_hours_low": (hours.low[0], "sig3"),
+        "c5_range_hours_high": (hours.high[0], "sig3"),
+        "c5_range_factor": (usd.high[0] / usd.low[0], "sig3"),
         "c5_range_factor_mfu": (hours.high[0] / hours.low[0], ",.2f"),
         "c5_range_factor_price": (price_high / price_low, ",.2f"),
     }
@@ -560,7 +560,7 @@ def seed002_purchase_example(claims: dict) -> dict:
     return {
         "c5_s_flops": (claims["002-100b-flops"]["stated_value"], "sci"),
         "c5_s_gpus_stated": (s_gpus["stated_value"], ",.0f"),
-        "c5_s_gpus": (s_gpus["recomputed"], ",.0f"),
+        "c5_s_gpus": (s_gpus["recomputed"], "sig3"),
         "c5_s_total_stated": (s_total["stated_value"] / 1e6, ",.2f", "million USD"),
         "c5_s_total": (s_total["recomputed"] / 1e6, ",.2f", "million USD"),
         "c5_fp32_share": (peak_flops("a100", "fp32") / peak_flops("a100", "bf16"), ".2%"),
@@ -578,7 +578,7 @@ def seed002_data_example(claims: dict) -> dict:
     pb_flops = flops.training_flops(100e9, pb_tokens)
     chinchilla = datasets.model("chinchilla-70b")
     return {
-        "c5_llama_bytes_stated": (claims["002-llama-bytes"]["stated_value"] / 1e12, ",.1f", "TB"),
+        "c5_llama_bytes_stated": (claims["002-llama-bytes"]["stated_value"] / 1e12, "sig3", "TB"),
         "c5_llama_bytes": (llama_bytes / 1e12, ",.2f", "TB"),
         "c5_tokens_per_byte": (llama_tokens / llama_bytes, ".3f"),
         "c5_pb_tokens": (pb_tokens, "words"),
@@ -620,15 +620,15 @@ def buy_or_rent_example(scenarios: pd.DataFrame) -> dict:
     the seed's own. Glue names ``c5_fixed_*``, ``c5_seed_rent``."""
     return {
         "c5_fixed_gpus": (scenarios["gpus"][1], ",.0f"),
-        "c5_fixed_buy": (scenarios["buy"][1], ",.1f", "million USD"),
+        "c5_fixed_buy": (scenarios["buy"][1], "sig3", "million USD"),
         "c5_fixed_rent": (scenarios["rent"][1], ",.2f", "million USD"),
-        "c5_seed_rent": (scenarios["rent"][0], ",.1f", "million USD"),
+        "c5_seed_rent": (scenarios["rent"][0], "sig3", "million USD"),
     }
 
 
 def buy_or_rent_table(scenarios: pd.DataFrame, rent: float):
     """:func:`buy_or_rent` as the chapter shows it (``rent``: USD per GPU-hour, in the header)."""
-    return table(scenarios, {"gpus": ",.0f", "buy": ",.1f", "rent": ",.2f"},
+    return table(scenarios, {"gpus": ",.0f", "buy": "sig3", "rent": ",.2f"},
                  {"gpus": "A100s for 10 days", "buy": "buy, seed's model (M USD)", "rent": f"rent 10 days at {dated_price(rent)} (M USD)"})
 
 
@@ -642,7 +642,7 @@ def breakeven_example(claims: dict, purchase_price: str, rent: float) -> dict:
     return {
         "c5_capital": (sizing.capital_per_gpu(buy["usd_per_gpu"], *shares), ",.0f", "USD"),
         "c5_breakeven_hours": (breakeven, ",.0f"),
-        "c5_breakeven_months": (breakeven / HOURS_PER_MONTH, ",.1f"),
+        "c5_breakeven_months": (breakeven / HOURS_PER_MONTH, "sig3"),
     }
 
 
@@ -683,8 +683,8 @@ def fleet_example(claims: dict) -> dict:
     tokens_day = claims["004-tokens-per-day"]["recomputed"]
     return {
         "c5_inf_gpus_stated": (claims["004-infer-gpus"]["stated_value"], ",.0f"),
-        "c5_inf_gpus": (claims["004-infer-gpus"]["recomputed"], ",.0f"),
-        "c5_inf_servers": (claims["004-infer-servers"]["recomputed"], ",.0f"),
+        "c5_inf_gpus": (claims["004-infer-gpus"]["recomputed"], "sig3"),
+        "c5_inf_servers": (claims["004-infer-servers"]["recomputed"], "sig3"),
         "c5_inf_ratio": (claims["004-infer-gpus"]["ratio"], ".3f"),
         "c5_deck_params": (claims["004-infer-flops"]["stated_value"] / demand.inference_flops_per_day(1.0, tokens_day), "words"),
         "c5_requests": (inf["requests_per_day"], "words"),
@@ -696,9 +696,9 @@ def fleet_example(claims: dict) -> dict:
 def fleet_table(claims: dict):
     """Seed 004's inference chain (:data:`FLEET_STEPS`): each step as the deck states it and as
     recomputed, and their ratio."""
-    rows = [{"step": label, "deck": format_number(claims[key]["stated_value"], fmt), "recomputed": format_number(claims[key]["recomputed"], fmt),
+    rows = [{"step": label, "deck": format_number(claims[key]["stated_value"], fmt), "recomputed": format_number(claims[key]["recomputed"], "sig3"),
              "ratio": claims[key]["ratio"]} for key, label, fmt in FLEET_STEPS]
-    return table(pd.DataFrame(rows), {"ratio": ".3f"}, {"ratio": "deck / recomputed"})
+    return table(pd.DataFrame(rows), {"ratio": "sig3"}, {"ratio": "deck / recomputed"})
 
 
 def api_usd_per_1k(api_price: str) -> float:

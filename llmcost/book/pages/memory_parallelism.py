@@ -91,10 +91,10 @@ def model_states(model: str, gpu: str, precision: str, optimizer: str, claims: d
         "c4_precision": precision,
         "c4_optimizer": optimizer,
         "c4_states_tb": (states / 1e12, ",.2f", "TB"),
-        "c4_states_gpus": (memory.gpus_to_hold(states, spec["memory_gb"]), ",.1f"),
+        "c4_states_gpus": (memory.gpus_to_hold(states, spec["memory_gb"]), "sig3"),
         "c4_200b_weights_gb": (weights_200b["recomputed"] / 1e9, ",.0f", "GB"),
         "c4_200b_states_stated_tb": (states_200b["stated_value"] / 1e12, ",.0f", "TB"),
-        "c4_200b_states_tb": (states_200b["recomputed"] / 1e12, ",.1f", "TB"),
+        "c4_200b_states_tb": (states_200b["recomputed"] / 1e12, "sig3", "TB"),
         "c4_200b_gpus": (memory.gpus_to_hold(states_200b["recomputed"], 80), ",.0f"),
     }
 
@@ -136,7 +136,7 @@ def wall_example() -> dict:
     param_trend = trends.fit_trend(models_t["release"], models_t["params_total"])
     return {
         "c4_wall_state_bytes": (wall_state_bytes(), ",.0f"),
-        "c4_wall_param_growth": (param_trend.factor_per(18), ",.1f"),
+        "c4_wall_param_growth": (param_trend.factor_per(18), "sig3"),
         "c4_wall_memory_growth": (trends.accelerator_trend("memory_gb").factor_per(18), ",.2f"),
         "c4_wall_chip_growth": (trends.accelerator_trend("fp16_tflops").factor_per(18), ",.2f"),
         "c4_wall_models": (len(models_t), ",.0f"),
@@ -172,7 +172,7 @@ def zero_table(model: str, gpu: str, data_parallel: int, precision: str, optimiz
     """Table 4.2 for display: :func:`zero_rows`, "never" where no number of ranks suffices."""
     shown = zero_rows(model, gpu, data_parallel, precision, optimizer)
     shown["min_ranks"] = [format_number(n, ",.0f") if np.isfinite(n) else "never" for n in shown["min_ranks"]]
-    return table(shown, {"gb": ",.1f", "comm": ".0f"},
+    return table(shown, {"gb": "sig3", "comm": ".0f"},
                  {"stage": "ZeRO stage (sharded)", "gb": f"GB per GPU at N = {data_parallel}",
                   "comm": "communication per step (x params)",
                   "min_ranks": f"ranks to fit in {accelerator(gpu)['memory_gb']:.0f} GB"})
@@ -198,7 +198,7 @@ def zero_chart(model: str, gpu: str, precision: str, optimizer: str):
         x=alt.X("ranks:Q", scale=alt.Scale(type="log", base=2), title="data-parallel ranks N"),
         y=alt.Y("gb:Q", scale=alt.Scale(type="log"), title="model states per GPU (GB)"),
         color=alt.Color("stage:N", title="ZeRO stage", legend=alt.Legend(orient="bottom", columns=2)),
-        tooltip=["stage", "ranks", alt.Tooltip("gb:Q", format=",.1f")],
+        tooltip=["stage", "ranks", alt.Tooltip("gb:Q", format=",.3r")],
     )
     limit = alt.Chart(pd.DataFrame({"gb": [spec["memory_gb"]], "label": [f"{spec['name']}: {spec['memory_gb']:.0f} GB"]}))
     rule = limit.mark_rule(color="black", strokeDash=[4, 4]).encode(y="gb:Q")
@@ -251,7 +251,7 @@ def activation_rows(model: str, tensor_parallel: int, micro_batch_size: int) -> 
 
 def activation_table(model: str, tensor_parallel: int, micro_batch_size: int):
     """Table 4.3 for display: :func:`activation_rows`."""
-    return table(activation_rows(model, tensor_parallel, micro_batch_size), {"layer_mb": ",.0f", "model_gb": ",.1f"},
+    return table(activation_rows(model, tensor_parallel, micro_batch_size), {"layer_mb": ",.0f", "model_gb": "sig3"},
                  {"setting": "setting", "layer_mb": "per layer (MB)", "model_gb": f"all {model_dimensions(model)['layers']} layers (GB)"})
 
 
@@ -269,11 +269,11 @@ def activation_example(model: str, tensor_parallel: int, micro_batch_size: int) 
         "c4_tp": (tensor_parallel, ",.0f"),
         "c4_seq": (d["context"], ",.0f"),
         "c4_mbs": (micro_batch_size, ",.0f"),
-        "c4_act_none_gb": (rows["model_gb"].iloc[0], ",.1f", "GB"),
-        "c4_act_selective_gb": (rows["model_gb"].iloc[2], ",.1f", "GB"),
+        "c4_act_none_gb": (rows["model_gb"].iloc[0], "sig3", "GB"),
+        "c4_act_selective_gb": (rows["model_gb"].iloc[2], "sig3", "GB"),
         "c4_act_all_none_gb": (one_gpu[0] * d["layers"] / 1e9, ",.0f", "GB"),
         "c4_segment": (segment, ",.0f"),
-        "c4_sqrt_gb": (sizing.segment_checkpoint_bytes(d["layers"], *one_gpu, segment) / 1e9, ",.1f", "GB"),
+        "c4_sqrt_gb": (sizing.segment_checkpoint_bytes(d["layers"], *one_gpu, segment) / 1e9, "sig3", "GB"),
         "c4_recompute_flops": (flops.flops_per_param_per_token(recompute=True), ",.0f"),
     }
 
@@ -289,7 +289,7 @@ def kv_cache_example(model: str, gpu: str, serving_batch: int) -> dict:
         "c4_kv_token_mb": (memory.kv_cache_bytes(d["layers"], d["d_model"], 1, 1, "bf16") / 1e6, ",.2f", "MB"),
         "c4_kv_gb": (kv / 1e9, ",.0f", "GB"),
         "c4_serving_batch": (serving_batch, ",.0f"),
-        "c4_serving_gpus": (memory.gpus_to_hold(weights + kv, accelerator(gpu)["memory_gb"]), ",.1f"),
+        "c4_serving_gpus": (memory.gpus_to_hold(weights + kv, accelerator(gpu)["memory_gb"]), "sig3"),
     }
 
 
@@ -462,7 +462,7 @@ def allreduce_rows(model: str, precision: str, ranks=ALLREDUCE_RANKS) -> pd.Data
 
 def allreduce_table(model: str, precision: str):
     """Table 4.5 for display: :func:`allreduce_rows`."""
-    return table(allreduce_rows(model, precision), {"ranks": ",.0f", "ring": ",.0f", "server": ",.0f"},
+    return table(allreduce_rows(model, precision), {"ranks": ",.0f", "ring": "sig3", "server": "sig3"},
                  {"ranks": "ranks n", "ring": "ring: GB sent per rank", "server": "parameter server: GB through the server"})
 
 

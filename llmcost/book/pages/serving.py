@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .. import chapter_parameters as parameters
-from ..tables import dated_price, format_number, price_text
+from ..tables import dated_price, format_number, price_text, table
 from ...analysis import audit, calibration, market
 from ...catalog import datasets, hardware
 from ...core.validate import InputError
@@ -171,7 +171,7 @@ def worked_example(model, gpu, example: dict, *, gpus, batch, prompt_tokens, out
         "c8_prompt": (prompt_tokens, ",.0f"),
         "c8_output": (output_tokens, ",.0f"),
         "c8_params": (architecture.parameter_counts(model)["total"], "words"),
-        "c8_weights_gb": (example["weights_gb_per_gpu"], ",.1f", "GB"),
+        "c8_weights_gb": (example["weights_gb_per_gpu"], "sig3", "GB"),
         "c8_kv_gb": (example["kv_cache_gb_per_gpu"], ",.2f", "GB"),
         "c8_memory_gb": (record["memory_gb"], ",.0f", "GB"),
         "c8_bandwidth": (record["bandwidth_gbps"] / 1000, ",.2f", "TB/s"),
@@ -183,7 +183,7 @@ def worked_example(model, gpu, example: dict, *, gpus, batch, prompt_tokens, out
         "c8_floor_ms": (read["weights"] * 1e3, ",.2f", "ms"),
         "c8_kv_ms": (read["kv_cache"] * 1e3, ",.2f", "ms"),
         "c8_comm_ms": (example["decode_comm_s_per_step"] * 1e3, ",.2f", "ms"),
-        "c8_allreduce_us": (serving.allreduce_latency_seconds(gpus) * 1e6, ",.1f", "µs"),
+        "c8_allreduce_us": (serving.allreduce_latency_seconds(gpus) * 1e6, "sig3", "µs"),
         "c8_bound": example["bound"],
         "c8_tps": (example["output_tokens_per_s"], ",.0f", "tokens/s"),
         "c8_usd_out": (example["usd_per_1k_output_tokens"], ",.5f", "USD"),
@@ -202,7 +202,7 @@ def worked_example(model, gpu, example: dict, *, gpus, batch, prompt_tokens, out
 
 
 ESTIMATE_ROWS = (
-    ("weights per accelerator", "weights_gb_per_gpu", 1, "GB", ",.1f"),
+    ("weights per accelerator", "weights_gb_per_gpu", 1, "GB", "sig3"),
     ("KV cache per accelerator (last token)", "kv_cache_gb_per_gpu", 1, "GB", ",.2f"),
     ("largest batch that fits", "max_batch", 1, "sequences", ",.0f"),
     ("prefill (time to first token)", "prefill_s", 1, "s", ",.3f"),
@@ -210,7 +210,7 @@ ESTIMATE_ROWS = (
     ("decode step (time per output token)", "decode_s_per_step", 1e3, "ms", ",.2f"),
     ("  of which all-reduces", "decode_comm_s_per_step", 1e3, "ms", ",.3f"),
     ("output tokens per second, group", "output_tokens_per_s", 1, "tokens/s", ",.0f"),
-    ("output tokens per second, per accelerator", "output_tokens_per_s_per_gpu", 1, "tokens/s", ",.1f"),
+    ("output tokens per second, per accelerator", "output_tokens_per_s_per_gpu", 1, "tokens/s", "sig3"),
     ("cost per 1k input tokens", "usd_per_1k_input_tokens", 1, "USD", ",.6f"),
     ("cost per 1k output tokens", "usd_per_1k_output_tokens", 1, "USD", ",.5f"),
     ("energy per 1k output tokens (TDP, PUE)", "wh_per_1k_output_tokens", 1, "Wh", ",.2f"),
@@ -393,15 +393,24 @@ def fleet_table(claims: dict, sweep: dict, instance: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def fleet_display(fleet: pd.DataFrame, instance: int):
+    """:func:`fleet_table` as the chapter shows it: the deck's fleet as it states it, the computed ones
+    to 3 significant figures."""
+    shown = fleet.assign(gpus=[format_number(n, ",.0f" if reading == "the deck" else "sig3")
+                               for n, reading in zip(fleet["gpus"], fleet["reading"])])
+    return table(shown, {"batch": ",.0f", "tokens_per_s_per_gpu": "sig3"},
+                 {"tokens_per_s_per_gpu": "output tokens/s per A100", "gpus": f"A100s (whole {instance}-GPU servers)"})
+
+
 def fleet_findings(claims: dict, fleet: pd.DataFrame) -> dict:
     """The glued values of seed 004's fleet (:func:`fleet_table`): tokens a day, the four fleets
     (accelerators), the largest batch, and the deck's two errors (ratios of fleets)."""
     return {
         "c8_s4_tokens": (claims["004-tokens-per-day"]["recomputed"], "sci"),
         "c8_s4_interactive": (INTERACTIVE_BATCH, ",.0f"),
-        "c8_s4_max_gpus": (fleet.loc[0, "gpus"], ",.0f"),
-        "c8_s4_b8_gpus": (fleet.loc[1, "gpus"], ",.0f"),
-        "c8_s4_chain": (fleet.loc[2, "gpus"], ",.0f"),
+        "c8_s4_max_gpus": (fleet.loc[0, "gpus"], "sig3"),
+        "c8_s4_b8_gpus": (fleet.loc[1, "gpus"], "sig3"),
+        "c8_s4_chain": (fleet.loc[2, "gpus"], "sig3"),
         "c8_s4_deck": (fleet.loc[3, "gpus"], ",.0f"),
         "c8_s4_max_batch": (fleet.loc[0, "batch"], ",.0f"),
         "c8_s4_deck_error": (fleet.loc[3, "gpus"] / fleet.loc[2, "gpus"], ",.2f"),
@@ -441,7 +450,7 @@ def fleet_split_findings(split: pd.DataFrame, fleet: pd.DataFrame) -> dict:
     accelerators than the deck states (``fleet``: :func:`fleet_table`, its last row)."""
     deck = fleet.loc[3, "gpus"]
     return {
-        "c8_s4_split_low": (split["gpus"].min(), ",.0f"), "c8_s4_split_high": (split["gpus"].max(), ",.0f"),
+        "c8_s4_split_low": (split["gpus"].min(), "sig3"), "c8_s4_split_high": (split["gpus"].max(), "sig3"),
         "c8_s4_query_tokens": (split["prompt_tokens"].iloc[0] + split["output_tokens"].iloc[0], ",.0f"),
         "c8_s4_share_low": (split["output_share"].min(), ".0%"), "c8_s4_share_high": (split["output_share"].max(), ".0%"),
         "c8_s4_below_deck": (int((split["gpus"] < deck).sum()), ",.0f"), "c8_s4_splits": (len(split), ",.0f"),
@@ -459,12 +468,13 @@ later ones are today's (:mod:`llmcost.book.pages.serving_today`)."""
 def api_table(sweep: dict) -> pd.DataFrame:
     """Each API price of the dataset dated before :data:`SEED_ERA_END` (USD per 1,000 output tokens) over the roofline's cost of an
     output token and its input price over that of an input token, at the largest batch of
-    ``sweep`` (:func:`seed_sweep`): columns price (id), model sold, usd, as of (its date), over_output, over_input."""
+    ``sweep`` (:func:`seed_sweep`): columns price (its id), model sold (provider and model), usd, as of (its date),
+    over_output, over_input."""
     prices = datasets.api_prices()
     prices = prices[prices["date"] < SEED_ERA_END]
     floor_out, floor_in = sweep["usd_per_1k_output_tokens"][-1], sweep["usd_per_1k_input_tokens"][-1]
     per_1k_out, per_1k_in = prices["usd_per_1m_output"] / 1000, prices["usd_per_1m_input"] / 1000
-    return pd.DataFrame({"price": prices["id"], "model sold": prices["model"], "usd": per_1k_out, "as of": prices["date"],
+    return pd.DataFrame({"price": prices["id"], "model sold": prices["provider"] + " " + prices["model"], "usd": per_1k_out, "as of": prices["date"],
                          "over_output": per_1k_out / floor_out, "over_input": per_1k_in / floor_in})
 
 
@@ -476,7 +486,7 @@ def api_findings(api: pd.DataFrame, sweep: dict) -> dict:
     return {
         "c8_api_floor_out": (sweep["usd_per_1k_output_tokens"][-1], ",.5f", "USD"),
         "c8_api_floor_in": (sweep["usd_per_1k_input_tokens"][-1], ",.6f", "USD"),
-        "c8_davinci_over": (davinci["over_output"], ",.1f"),
+        "c8_davinci_over": (davinci["over_output"], "sig3"),
         "c8_turbo_over": (turbo["over_output"], ",.2f"),
         "c8_turbo_price": price_text(turbo["usd"], "1,000 tokens", datasets.price_date("openai-gpt-3.5-turbo-2023", "api_prices.csv"), ",.3f"),
     }
@@ -506,8 +516,8 @@ def calibration_findings(served: pd.DataFrame, groups: pd.DataFrame) -> dict:
         "c8_pope_ms": (pope["published"] * 1e3, ",.0f", "ms"),
         "c8_pope_chips": (pope["accelerators"], ",.0f"),
         "c8_peer_setup": peer_setup_text(peer.iloc[0]),
-        "c8_pope_floor_ms": (pope["llmcost"] * 1e3, ",.1f", "ms"),
-        "c8_pope_ratio": (pope["ratio"], ",.1f"),
+        "c8_pope_floor_ms": (pope["llmcost"] * 1e3, "sig3", "ms"),
+        "c8_pope_ratio": (pope["ratio"], "sig3"),
         "c8_measured_rows": (len(measured), ",.0f"),
         "c8_measured_sources": (measured["source"].nunique(), ",.0f"),
         "c8_below_rows": (len(measured) - len(above), ",.0f"),
@@ -555,10 +565,11 @@ def expected_example(example: dict, gpu, precision: str, compute_efficiency: flo
 
 
 def figure_setup_text(row) -> str:
-    """A row of :func:`llmcost.calibration.serving_table` as a short setup (ids, not names): model,
-    accelerators, batch ("not given" when missing), prompt + output tokens."""
+    """A row of :func:`llmcost.calibration.serving_table` as a short setup: model, accelerators (by
+    name), batch ("not given" when missing), prompt + output tokens."""
     batch = format_number(row.batch, ",.0f") if row.batch == row.batch else "not given"
-    return f"{row.model}, {row.accelerators} × {row.accelerator}, batch {batch}, {row.prompt_tokens:,} + {row.output_tokens:,} tokens"
+    model, gpu = datasets.model(row.model)["name"], datasets.accelerator(row.accelerator)["name"]
+    return f"{model}, {row.accelerators} × {gpu}, batch {batch}, {row.prompt_tokens:,} + {row.output_tokens:,} tokens"
 
 
 def calibration_rows(served: pd.DataFrame) -> pd.DataFrame:

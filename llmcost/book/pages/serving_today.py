@@ -81,7 +81,7 @@ def quantized_rows(gpu: str = TODAY_GPU) -> pd.DataFrame:
 
 def quantized_table(rows: pd.DataFrame):
     """:func:`quantized_rows` for display."""
-    return table(rows, {"weights_gb": ",.1f", "gpus": ",.0f", "step_ms": ",.2f", "tokens_per_s": ",.0f"},
+    return table(rows, {"weights_gb": "sig3", "gpus": ",.0f", "step_ms": ",.2f", "tokens_per_s": ",.0f"},
                  {"weights_gb": "weights (GB)", "gpus": "H100s (fewest)", "step_ms": "decode step, batch 1 (ms)",
                   "tokens_per_s": f"output tokens/s per GPU, batch {QUANTIZED['batch']}"})
 
@@ -96,11 +96,11 @@ def quantized_findings(rows: pd.DataFrame) -> dict:
         "c8_q_model": datasets.model(QUANTIZED["model"])["name"],
         "c8_q_bf16_gb": (bf16["weights_gb"], ",.0f", "GB"),
         "c8_q_bf16_gpus": (bf16["gpus"], ",.0f"),
-        "c8_q_fp4_gb": (fp4["weights_gb"], ",.1f", "GB"),
+        "c8_q_fp4_gb": (fp4["weights_gb"], "sig3", "GB"),
         "c8_q_fp4_gpus": (fp4["gpus"], ",.0f"),
         "c8_q_mxfp4_bits": (bytes_per_value("mxfp4") * 8, ",.2f"),
         "c8_q_step_gain": (bf16["step_ms"] / fp4["step_ms"], ",.2f"),
-        "c8_q_tps_gain": (fp4["tokens_per_s"] / bf16["tokens_per_s"], ",.1f"),
+        "c8_q_tps_gain": (fp4["tokens_per_s"] / bf16["tokens_per_s"], "sig3"),
         "c8_q_batch": (QUANTIZED["batch"], ",.0f"),
     }
 
@@ -120,7 +120,7 @@ def batching_rows(gpu: str = TODAY_GPU) -> pd.DataFrame:
 
 def batching_table(rows: pd.DataFrame):
     """:func:`batching_rows` for display."""
-    return table(rows, {"requests per second": ",.1f", "batch": ",.1f", "tpot_ms": ",.2f", "tokens_per_s": ",.0f"},
+    return table(rows, {"requests per second": "sig3", "batch": "sig3", "tpot_ms": ",.2f", "tokens_per_s": ",.0f"},
                  {"batch": "sequences decoded together", "tpot_ms": "time per output token (ms)",
                   "tokens_per_s": "output tokens/s", "holds": "closed form holds"})
 
@@ -136,9 +136,9 @@ def batching_findings(gpu: str = TODAY_GPU) -> dict:
         "c8_cb_prompt": (BATCHED["prompt_tokens"], ",.0f"),
         "c8_cb_output": (BATCHED["output_tokens"], ",.0f"),
         "c8_cb_a_ms": (served["step_fixed_s"] * 1e3, ",.2f", "ms"),
-        "c8_cb_b_us": (served["step_per_sequence_s"] * 1e6, ",.1f", "µs"),
-        "c8_cb_prefill_ms": (served["prefill_s"] * 1e3, ",.1f", "ms"),
-        "c8_cb_max_rate": (served["max_request_rate"], ",.1f"),
+        "c8_cb_b_us": (served["step_per_sequence_s"] * 1e6, "sig3", "µs"),
+        "c8_cb_prefill_ms": (served["prefill_s"] * 1e3, "sig3", "ms"),
+        "c8_cb_max_rate": (served["max_request_rate"], "sig3"),
         "c8_cb_max_batch": (served["max_batch"], ",.0f"),
     }
 
@@ -170,7 +170,7 @@ def speculative_findings() -> dict:
         "c8_sd_layers": (layers, ",.0f"),
         "c8_sd_speedup_low": (decoding.speculative_speedup(low, 1, 1 / layers), ",.2f"),
         "c8_sd_speedup_high": (decoding.speculative_speedup(high, 1, 1 / layers), ",.2f"),
-        "c8_sd_reported": (DEEPSEEK_SPEEDUP, ",.1f"),
+        "c8_sd_reported": (DEEPSEEK_SPEEDUP, "sig3"),
         "c8_sd_draft_cost": (DRAFT_COST, ".0%"),
     }
 
@@ -188,11 +188,11 @@ def disaggregation_findings(gpu: str = TODAY_GPU, batch: int = 64) -> dict:
         "c8_pd_ds_ratio": (DEEPSEEK_PREFILL_GPUS / DEEPSEEK_DECODE_GPUS, ",.2f"),
         "c8_pd_batch": (batch, ",.0f"),
         "c8_pd_ratio": (split["prefill_groups_per_decode_group"], ",.2f"),
-        "c8_pd_prefill_ms": (split["prefill_s"] * 1e3, ",.1f", "ms"),
+        "c8_pd_prefill_ms": (split["prefill_s"] * 1e3, "sig3", "ms"),
         "c8_pd_step_ms": (split["decode_step_s"] * 1e3, ",.2f", "ms"),
         "c8_pd_link": (LINK_GBPS, ",.0f", "GB/s"),
         "c8_pd_link_gbit": (LINK_GBPS * 8, ",.0f", "Gb/s"),
-        "c8_pd_transfer_ms": (split["kv_transfer_s"] * 1e3, ",.1f", "ms"),
+        "c8_pd_transfer_ms": (split["kv_transfer_s"] * 1e3, "sig3", "ms"),
     }
 
 
@@ -208,7 +208,7 @@ def api_today_findings(rows: pd.DataFrame) -> dict:
     """Glue names ``c8_api_ratio_low``, ``c8_api_ratio_high``: the lowest and highest ratio of the
     output price to the input price among ``rows`` (:func:`api_today_rows`)."""
     ratio = rows["usd_per_1m_output"] / rows["usd_per_1m_input"]
-    return {"c8_api_ratio_low": (ratio.min(), ",.1f"), "c8_api_ratio_high": (ratio.max(), ",.1f")}
+    return {"c8_api_ratio_low": (ratio.min(), "sig3"), "c8_api_ratio_high": (ratio.max(), "sig3")}
 
 
 def api_today_table(rows: pd.DataFrame):

@@ -170,11 +170,11 @@ def estimate_example(estimate: pd.DataFrame, gpu, precision, mfu, pretrain_token
         "c2_pretrain_tokens": (pretrain_tokens, "words"),
         "c2_post_share": (post / rows.loc["pretraining", "flop"], ".2%"),
         "c2_post_of_total": (post / sum(rows["flop"]), ".2%"),
-        "c2_pretrain_gpu_days": (rows.loc["pretraining", "gpu_days"], ",.0f"),
-        "c2_pretrain_days": (rows.loc["pretraining", "days"], ",.1f"),
+        "c2_pretrain_gpu_days": (rows.loc["pretraining", "gpu_days"], "sig3"),
+        "c2_pretrain_days": (rows.loc["pretraining", "days"], "sig3"),
         "c2_pretrain_gpus": (rows.loc["pretraining", "gpus"], ",.0f"),
         "c2_finetune_gpus": (rows.loc["sft", "gpus"], ",.0f"),
-        "c2_rl_days": (rows.loc["rl", "days"], ",.1f"),
+        "c2_rl_days": (rows.loc["rl", "days"], "sig3"),
         "c2_sft_days": (rows.loc["sft", "days"], ",.2g"),
     }
 
@@ -272,7 +272,7 @@ def grpo_example() -> dict:
         "c2_r1_questions": (run["questions_per_step"], ",.0f"),
         "c2_r1_group": (run["samples_per_question"], ",.0f"),
         "c2_r1_steps": (run["steps"], ",.0f"),
-        "c2_r1_samples": (run["steps"] * run["questions_per_step"] * run["samples_per_question"], ",.0f"),
+        "c2_r1_samples": (run["steps"] * run["questions_per_step"] * run["samples_per_question"], "words"),
         "c2_r1_max_early": (run["max_tokens_early"], ",.0f"),
         "c2_r1_max_late": (run["max_tokens_late"], ",.0f"),
         "c2_r1_switch": (run["switch_step"], ",.0f"),

@@ -110,11 +110,12 @@ def mfu_by_palm_example(implied: pd.DataFrame) -> dict:
 def implied_table(implied: pd.DataFrame):
     """:func:`implied_utilization` as the chapter shows it: accelerator (precision), peak (TFLOP/s),
     published accelerator-hours, implied utilization, published MFU, reported share of the peak."""
-    shown = implied.assign(accelerator=implied["accelerator"] + " (" + implied["precision"] + ")")[
+    names = [datasets.accelerator(ident)["name"] for ident in implied["accelerator"]]
+    shown = implied.assign(accelerator=[f"{name} ({precision})" for name, precision in zip(names, implied["precision"])])[
         ["id", "accelerator", "peak_tflops", "gpu_hours", "implied", "reported_mfu", "reported_share"]]
     return table(
         shown,
-        {"peak_tflops": ",.1f", "flops_6pd": "sci", "gpu_hours": ",.0f", "implied": ".1%", "reported_mfu": ".1%", "reported_share": ".1%"},
+        {"peak_tflops": "auto", "flops_6pd": "sci", "gpu_hours": ",.0f", "implied": ".1%", "reported_mfu": ".1%", "reported_share": ".1%"},
         {"id": "model", "accelerator": "accelerator (precision)", "peak_tflops": "peak (TFLOP/s)", "flops_6pd": "6PD (FLOP)",
          "gpu_hours": "published accelerator-hours", "implied": "implied utilization", "reported_mfu": "published MFU",
          "reported_share": "reported TFLOP/s / peak"},
@@ -168,7 +169,7 @@ def gpt4_example() -> dict:
     implied = audit.stated_hours_utilization(hours)
     return {
         "c6_gpt4_hours_stated": (hours["stated_value"], ",.0f"),
-        "c6_gpt4_hours_recomputed": (hours["recomputed"], ",.0f"),
+        "c6_gpt4_hours_recomputed": (hours["recomputed"], "sig3"),
         "c6_seed_mfu": (inputs["utilization"], ".1%"),
         "c6_gpt4_implied_util": (implied, ".1%"),
         "c6_openai_stated": (claims["003-openai-utilization"]["stated_value"], ".0%"),
@@ -265,7 +266,7 @@ def scaling_example(baseline_gpus: int, target_gpus: int, scaling_efficiency: fl
         "c6_speedup_stated": (stated["stated_value"], ",.0f"),
         "c6_efficiency_implied": (implied, ".0%"),
         "c6_efficiency": (scaling_efficiency, ".0%"),
-        "c6_speedup": (techniques.scaling_speedup(target_gpus, baseline_gpus, scaling_efficiency), ",.1f"),
+        "c6_speedup": (techniques.scaling_speedup(target_gpus, baseline_gpus, scaling_efficiency), "sig3"),
         "c6_extra_hours": (1 / scaling_efficiency - 1, ".1%"),
     }
 
@@ -320,7 +321,7 @@ def effects_example(model: str, data_parallel: int, pipeline_stages: int, microb
         "c6_dp": (data_parallel, ",.0f"),
         "c6_pp": (pipeline_stages, ",.0f"),
         "c6_mb": (microbatches, ",.0f"),
-        "c6_zero3_gb": (zero3["with"], ",.1f"),
+        "c6_zero3_gb": (zero3["with"], "sig3"),
         "c6_dp_gb": (zero3["without"], ",.0f"),
         "c6_bubble": (effects.loc[effects["id"] == "pipeline-gpipe", "with"].iloc[0], ".1%"),
     }
@@ -370,7 +371,7 @@ def fusion_example(model: str, gpu: str) -> dict:
         "c6_gpu_name": datasets.accelerator(gpu)["name"],
         "c6_bandwidth": (bandwidth / 1e12, ",.2f", "TB/s"),
         "c6_fusion_saved_us": (saved * 1e6, ",.0f", "µs"),
-        "c6_fusion_saved_ms": (saved * facts["layers"] * 1e3, ",.1f", "ms"),
+        "c6_fusion_saved_ms": (saved * facts["layers"] * 1e3, "sig3", "ms"),
         "c6_layers": (facts["layers"], ",.0f"),
     }
 
@@ -385,7 +386,7 @@ def trust_ratio_example() -> dict:
     output = techniques.trust_ratio(network.output, first.grad_output)
     return {
         "c6_trust_hidden": (hidden, ",.0f"),
-        "c6_trust_output": (output, ",.1f"),
+        "c6_trust_output": (output, "sig3"),
         "c6_trust_gap": (hidden / output, ",.0f"),
     }
 
