@@ -6,12 +6,13 @@ from chapter_runs import assert_refused, assert_rejected, glued, run_chapter
 import llmcost
 from llmcost import memory, parallelism, sizing
 from llmcost.book import format_number
+from llmcost.running import layout_search
 
 
 def test_memory_chapter_follows_its_parameters(tmp_path):
     params = {"model": "llama-65b", "gpu": "h200", "precision": "fp32", "optimizer": "sgd",
               "data_parallel": 16, "tensor_parallel": 4, "pipeline_parallel": 4, "microbatches": 12,
-              "micro_batch_size": 2, "serving_batch": 4}
+              "micro_batch_size": 2, "serving_batch": 4, "search_gpus": 256, "global_batch": 512}
     values = glued(run_chapter("04_memory_parallelism", tmp_path, **params))
     facts = llmcost.model("llama-65b")
     p = facts["params_total"]
@@ -33,6 +34,11 @@ def test_memory_chapter_follows_its_parameters(tmp_path):
     # the seed-003 claims do not depend on the parameters
     assert values["c4_200b_states_tb"] == "3.2 TB"
     assert values["c4_layout_gpus"] == "3,072"
+    # the layout search runs on this model, accelerator, precision, optimizer, cluster and batch
+    layouts = layout_search.search_layouts("llama-65b", "h200", 256, 512, precision="fp32", optimizer="sgd")
+    best = layout_search.best_layout(layouts, 141)
+    assert values["c4_auto_gpus"] == "256" and values["c4_auto_batch"] == "512"
+    assert values["c4_auto_layout"] == f"t = {best['tensor_parallel']}, p = {best['pipeline_parallel']}, d = {best['data_parallel']}"
 
 
 @pytest.mark.parametrize(

@@ -82,6 +82,8 @@ OUT_OF_RANGE = {
         "serving_batch": [0, 1e7],
         "schedule_stages": [0, 17, 2.5],
         "schedule_microbatches": [0, 33],
+        "search_gpus": [0, 2.5],
+        "global_batch": [0, 7],  # 7: no data-parallel size of 1,024 GPUs divides it
     },
     "05_gpu_days_cost": {
         "gpu": ["abacus", "tpu-v4"],  # the TPU v4 has no fp16 rate

@@ -262,3 +262,15 @@ def test_a_copy_of_the_data_is_always_validated_afresh(tmp_path, monkeypatch):
         assert datasets._cache_file() is None
         datasets.model("gpt-3")
     assert not (tmp_path / "cache").exists()
+
+
+def test_third_party_sources_are_inputs_of_the_claim():
+    """Issue 21: a verdict resting on a third party's figures names them among the claim's inputs,
+    and every claim on the GPT-4 leak is marked (the leak is SemiAnalysis's estimate, not OpenAI's)."""
+    rows = datasets.claim_rows()
+    for row in rows:
+        third = set(filter(None, row["third_party_sources"].split(";")))
+        assert third <= set(row["input_sources"].split(";")), row["id"]
+        if "patel2023gpt4" in row["input_sources"].split(";"):
+            assert "patel2023gpt4" in third, row["id"]
+    assert sum(bool(row["third_party_sources"]) for row in rows) >= 10

@@ -250,6 +250,7 @@ CLAIMS = pd.DataFrame({
     "unit": ["FLOP"] * 4,
     "recomputed": [1.0, 1.0, float("nan"), 5.0],
     "ratio": [1.0, 2.0, float("nan"), 0.8],
+    "third_party_sources": ["", "patel2023gpt4", "", ""],
     "verdict": ["consistent", "off", "not reproducible", "off"],
 })
 
@@ -262,6 +263,7 @@ def test_ch90_verdict_counts_and_example_by_hand():
     assert values["c90_tolerance"] == (0.05, ".0%") and values["c90_approximate"] == (0.25, ".0%")
     assert values["c90_claims"] == (4, ",.0f") and values["c90_off"][0] == 2 and values["c90_nr"][0] == 1
     assert values["c90_seed002_off"][0] == 1 and values["c90_seed000_all"][0] == 2
+    assert values["c90_third_party"] == (1, ",.0f")
     assert ch90.verdict_example(CLAIMS, 0.3)["c90_approximate"] == (0.3, ".0%")
     assert list(values)[3:6] == ["c90_consistent", "c90_seed000_consistent", "c90_seed002_consistent"]
 

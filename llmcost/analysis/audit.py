@@ -279,7 +279,8 @@ def audit_table(tolerance=0.05):
 
     Columns: id, document, source, section, claim, kind, stated_value, stated_low, stated_high,
     unit, recipe, recomputed, ratio (stated / recomputed), verdict (see :func:`verdict`, by the
-    claim's kind), note, input_sources.
+    claim's kind), note, input_sources, third_party_sources (the inputs that are a third party's
+    estimate, on which the verdict rests).
     """
     import pandas as pd
 
@@ -289,7 +290,7 @@ def audit_table(tolerance=0.05):
     table["verdict"] = verdict(table["stated_value"].to_numpy(), table["recomputed"].to_numpy(), tolerance,
                                table["kind"].to_numpy(), table["stated_low"].to_numpy(), table["stated_high"].to_numpy())
     columns = ["id", "document", "source", "section", "claim", "kind", "stated_value", "stated_low", "stated_high", "unit",
-               "recipe", "recomputed", "ratio", "verdict", "note", "input_sources"]
+               "recipe", "recomputed", "ratio", "verdict", "note", "input_sources", "third_party_sources"]
     return table[columns]
 
 

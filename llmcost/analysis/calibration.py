@@ -208,6 +208,24 @@ def implied_utilization_table(precision=None):
     return out
 
 
+def implied_utilization_bounds(ident: str, precisions=("fp8", "bf16")) -> dict:
+    """The utilization ``ident``'s published accelerator-hours imply at each of ``precisions``'
+    peaks, on 6PD and on 6PD plus its causal attention (the convention of a kernel that skips the
+    masked half; :func:`llmcost.running.architecture.attention_training_flops_per_token` at the
+    model's pre-training context): ``{"attention_share": attention / 6PD, "<precision>":
+    implied on 6PD, "<precision>_attention": with attention}``. For a run whose matmuls were not
+    all at one precision (DeepSeek-V3: FP8 GEMMs, some operators in BF16) the two peaks bound it."""
+    record = model(ident)
+    share = architecture.attention_training_flops_per_token(ident, causal=True) / (
+        flops.flops_per_param_per_token(True) * record["params_active"])
+    bounds = {"attention_share": float(share)}
+    for precision in precisions:
+        table = implied_utilization_table({record["id"]: precision}).set_index("id")
+        bounds[precision] = float(table.loc[record["id"], "implied"])
+        bounds[f"{precision}_attention"] = bounds[precision] * (1 + share)
+    return bounds
+
+
 def primary_sources(quantity: str) -> dict:
     """Model id -> BibTeX key of the primary row of ``quantity`` in ``model_facts.csv``."""
     facts = model_facts()

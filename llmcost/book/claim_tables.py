@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .tables import format_number, table as book_table
+from .tables import cite_text, format_number, table as book_table
 
 
 def _with_unit(text: str, unit: str) -> str:
@@ -13,14 +13,15 @@ def reader_table(table, source: str, ids=None):
     """The claims of one source document (``source``, a BibTeX key; rows of :func:`llmcost.audit.audit_table`),
     or only those whose id is in ``ids``, as the book shows them, one row per claim: section,
     claim, stated value with its unit (a range as low–high), recomputed value, ratio, verdict with
-    the claim's kind, explanation."""
+    the claim's kind and, where it rests on a third party's figures, whose, explanation."""
     rows = table[(table["source"] == source) & (table["id"].isin(ids) if ids is not None else True)]
     shown = rows.assign(
         stated=[_with_unit(f"{format_number(lo, 'auto')}–{format_number(hi, 'auto')}" if kind == "range" else format_number(value, "auto"), unit)
                 for value, lo, hi, unit, kind in zip(rows["stated_value"], rows["stated_low"], rows["stated_high"], rows["unit"], rows["kind"])],
         recomputed=[_with_unit(format_number(value, "sig3"), unit) if value == value else None
                     for value, unit in zip(rows["recomputed"], rows["unit"])],
-        verdict=[f"{verdict} ({kind.replace('_', ' ')})" for verdict, kind in zip(rows["verdict"], rows["kind"])],
+        verdict=[f"{verdict} ({kind.replace('_', ' ')})" + (f"; rests on {cite_text(third.replace(';', ', '))}'s figures" if third else "")
+                 for verdict, kind, third in zip(rows["verdict"], rows["kind"], rows["third_party_sources"])],
     )
     return book_table(shown[["section", "claim", "stated", "recomputed", "ratio", "verdict", "note"]], {"ratio": ".3f"},
                       {"note": "explanation"})

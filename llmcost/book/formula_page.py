@@ -110,6 +110,22 @@ FORMULAS = (
             "seconds; BW HBM bytes/s per accelerator", "serving.hbm_read_seconds", "pope2023inference",
             {"model": "llama-2-70b", "gpu": "a100", "gpus": 4, "batch": 1, "context": 0},
             lambda e: _weights_bytes(e["model"]) / (e["gpus"] * _bandwidth(e["gpu"]))),
+    Formula("serving", "Prefill time (compute-bound)", r"t_\text{prefill} = 2 P T / (N \times \text{peak} \times u)",
+            "seconds; T prompt tokens, N accelerators", "decoding.prefill_seconds", "pope2023inference",
+            {"params": 70e9, "prompt_tokens": 2000, "peak_flops": 989e12, "utilization": 0.5, "accelerators": 4},
+            lambda e: 2 * e["params"] * e["prompt_tokens"] / (e["accelerators"] * e["peak_flops"] * e["utilization"])),
+    Formula("serving", "Cost per 1,000 generated tokens (compute-bound)", r"\$_{1k} = p / 3600 \times 2 P / (\text{peak} \times u) \times 1000",
+            "USD; p USD per accelerator-hour", "cost.serving_cost_per_1k_tokens", "seed000",
+            {"params": 175e9, "usd_per_gpu_hour": 2.0, "peak_flops": 312e12, "utilization": 0.5},
+            lambda e: e["usd_per_gpu_hour"] / 3600 * 2 * e["params"] / (e["peak_flops"] * e["utilization"]) * 1000),
+    Formula("parallelism", "Tensor-parallel traffic per layer and micro-batch", r"8\, b\, s\, h\, (t - 1) / t \times \text{bytes}",
+            "bytes each device sends; t tensor-parallel size", "parallelism.tensor_parallel_traffic_bytes", "narayanan2021megatron",
+            {"batch": 1, "seq": 2048, "hidden": 12288, "tensor_parallel": 8},
+            lambda e: 8 * e["batch"] * e["seq"] * e["hidden"] * (e["tensor_parallel"] - 1) / e["tensor_parallel"] * 2),
+    Formula("parallelism", "Ring self-attention traffic per layer", r"8 (N - 1)\, B\, Z\, (L / N)\, A \times \text{bytes}",
+            "bytes each device sends; Z heads of width A, L tokens over N devices", "parallelism.ring_self_attention_bytes",
+            "li2023sequence", {"batch": 1, "seq": 2048, "heads": 96, "head_dim": 128, "devices": 8},
+            lambda e: 8 * (e["devices"] - 1) * e["batch"] * e["heads"] * e["seq"] / e["devices"] * e["head_dim"] * 2),
 )
 """Every formula the book uses, by topic."""
 

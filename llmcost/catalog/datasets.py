@@ -63,7 +63,7 @@ SCHEMA_FILE = "datapackage.json"
 BIBLIOGRAPHY = "references.bib"
 """The BibTeX file beside the data directory whose keys the rows cite."""
 
-CITATION_COLUMNS = ("source", "input_sources")
+CITATION_COLUMNS = ("source", "input_sources", "third_party_sources")
 """Columns that hold BibTeX keys (``;``-separated)."""
 
 

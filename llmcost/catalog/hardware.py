@@ -58,3 +58,25 @@ def training_precision(gpu: str) -> str:
         if precision in available:
             return precision
     raise InputError(f"gpu {accelerator(gpu)['id']!r} has no training precision in the dataset")
+
+
+NODE_LINKS = (
+    # (node, tier or link, GB/s one way per accelerator or socket, what it measures, source, how read)
+    ("DGX A100", "CPU memory (DDR4-3200), per socket", 204.8, "8 channels x 3,200 MT/s x 8 B, theoretical",
+     "tomshardware2021genoa", "secondary source; arithmetic"),
+    ("DGX A100", "PCIe Gen4 x16, CPU to GPU", 32.0, "half the datasheet's 64 GB/s both ways", "nvidia2020a100", "datasheet"),
+    ("DGX A100", "InfiniBand HDR, per GPU", 25.0, "one 200 Gb/s port per GPU", "nvidia2020dgxa100guide", "user guide"),
+    ("DGX H100", "CPU memory (DDR5-4800), per socket", 307.2, "8 channels x 4,800 MT/s x 8 B, theoretical",
+     "servethehome2023xeonmax", "secondary source; arithmetic"),
+    ("DGX H100", "PCIe Gen5 x16, CPU to GPU", 63.0, "504 GB/s GPU-PCIe for 8 GPUs", "mlcommons2024nvidiav40systems",
+     "NVIDIA's system description"),
+    ("DGX H100", "InfiniBand NDR, per GPU", 50.0, "one 400 Gb/s port per GPU", "nvidia2022dgxh100guide", "user guide"),
+    ("DGX H100", "NVMe drive (Kioxia CM6), sequential read", 6.9, "the drive family's top rate; 8 per node",
+     "heise2020kioxiacm6", "secondary source"),
+)
+"""The memory tiers and links of a training node below the accelerator's own HBM and NVLink (which
+``accelerator_specs.csv`` holds): GB/s one way. How each was read is part of the row: a rate
+computed from channels and transfer rate, or quoted by a secondary source, is said to be."""
+
+NODE_ACCELERATORS = {"DGX A100": "a100-80gb-sxm", "DGX H100": "h100-sxm"}
+"""The accelerator of each node of :data:`NODE_LINKS`."""

@@ -89,6 +89,17 @@ def max_request_rate(output_tokens, prefill_s, step_fixed_s, step_per_sequence_s
 
 
 @finite_result
+def prefill_seconds(params, prompt_tokens, peak_flops, utilization, accelerators=1):
+    """Seconds to prefill ``prompt_tokens`` when compute is the bottleneck, as it is for a long
+    prompt: ``2 P T / (N x peak x u)`` (2 FLOP per parameter per token, the forward pass; attention
+    left out). params: active parameters; peak_flops: FLOP/s per accelerator; utilization: u;
+    accelerators: N sharing the prompt (tensor parallelism)."""
+    work = 2 * check_positive("params", params) * check_positive("prompt_tokens", prompt_tokens)
+    rate = check_positive("peak_flops", peak_flops) * check_share("utilization", utilization) * check_count("accelerators", accelerators)
+    return work / rate
+
+
+@finite_result
 def prefill_servers_per_decode_server(batch, output_tokens, decode_step_s, prefill_s):
     """Prefill servers that keep one decode server fed when prefill and decode run on separate
     machines (zhong2024distserve; patel2024splitwise). A decode server at ``batch`` B with a step of

@@ -92,6 +92,37 @@ def tensor_parallel_allreduce_bytes(batch, seq, hidden, layers, bytes_per_value=
     return per_pass * (2 if training else 1) * layers
 
 
+@finite_result
+def tensor_parallel_traffic_bytes(batch, seq, hidden, tensor_parallel, bytes_per_value=2.0):
+    """Bytes each device sends per layer and micro-batch under Megatron tensor parallelism, forward
+    and backward: ``8 b s h (t - 1) / t`` values (Narayanan et al. 2021, section 3.2): four ring
+    all-reduces of the ``b x s x h`` output, each moving ``2 (t - 1) / t`` of it. Sequence
+    parallelism moves the same (all-gathers and reduce-scatters replace the all-reduces;
+    Korthikanti et al. 2022). batch, seq, hidden: micro-batch sequences, tokens, width; tensor_parallel: t.
+    """
+    b = check_positive("batch", batch)
+    s = check_positive("seq", seq)
+    h = check_positive("hidden", hidden)
+    t = np.asarray(check_count("tensor_parallel", tensor_parallel), dtype=float)
+    bytes_per_value = check_positive("bytes_per_value", bytes_per_value)
+    return 8 * b * s * h * (t - 1) / t * bytes_per_value
+
+
+@finite_result
+def ring_self_attention_bytes(batch, seq, heads, head_dim, devices, bytes_per_value=2.0):
+    """Bytes each device sends per layer for ring self-attention, the sequence parallelism of Li et
+    al. 2023 (``li2023sequence``, section 3.2.2): ``8 (N - 1) B Z (L / N) A`` values, forward
+    ``2 (N - 1) B Z (L / N) A`` and backward three times that, with the sequence L split over N
+    devices. batch: B; seq: L; heads: Z; head_dim: A; devices: N.
+    """
+    b = check_positive("batch", batch)
+    length = check_positive("seq", seq)
+    z = check_count("heads", heads)
+    a = check_count("head_dim", head_dim)
+    n = np.asarray(check_count("devices", devices), dtype=float)
+    bytes_per_value = check_positive("bytes_per_value", bytes_per_value)
+    return 8 * (n - 1) * b * z * (length / n) * a * bytes_per_value
+
 
 @finite_result
 def expert_alltoall_bytes(tokens, hidden, experts_routed, moe_layers, expert_parallel, bytes_per_value=2.0, training=True):

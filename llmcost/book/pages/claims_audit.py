@@ -39,7 +39,8 @@ def verdict_counts(claims: pd.DataFrame) -> pd.DataFrame:
 
 def verdict_example(claims: pd.DataFrame, tolerance) -> dict:
     """The tolerance of an exact and of an approximate claim, the number of claims, and the count of
-    each verdict in all and per document, then each document's number of claims."""
+    each verdict in all and per document, then each document's number of claims and the number of
+    verdicts that rest on a third party's figures."""
     counts = verdict_counts(claims)
     values = {
         "c90_tolerance": (tolerance, ".0%"),
@@ -52,6 +53,7 @@ def verdict_example(claims: pd.DataFrame, tolerance) -> dict:
             values[f"c90_{source}_{key}"] = (counts.loc[source, verdict], ",.0f")
     for source in counts.index:
         values[f"c90_{source}_all"] = (counts.loc[source].sum(), ",.0f")
+    values["c90_third_party"] = ((claims["third_party_sources"] != "").sum(), ",.0f")
     return values
 
 

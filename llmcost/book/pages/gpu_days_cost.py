@@ -418,8 +418,8 @@ def rent_example(rental_price: str, gpu: str, precision: str, utilization: float
 
 def deepseek_example(mfu=None) -> dict:
     """DeepSeek-V3's published bill (H800-hours x its assumed USD per GPU-hour, million USD) against
-    the published figure, the FP8 utilization its hours imply
-    (:func:`llmcost.calibration.implied_utilization_table`), and the bill of 6PD at the planning
+    the published figure, the utilization its hours imply at the FP8 and BF16 peaks, on 6PD and
+    with its attention (:func:`llmcost.calibration.implied_utilization_bounds`), and the bill of 6PD at the planning
     utilization of the H800's FP8 peak (``mfu``, or :func:`llmcost.calibration.planning_utilization`)
     with the published bill's ratio to it. Glue names ``c5_ds_*``."""
     plan = calibration.planning_utilization("h800", "fp8", mfu)
@@ -427,7 +427,7 @@ def deepseek_example(mfu=None) -> dict:
     deepseek = datasets.model("deepseek-v3")
     price = cost.gpu_hour_price("deepseek-v3-h800-rental")
     usd = cost.rental_cost(deepseek["gpu_hours"], price)
-    implied = calibration.implied_utilization_table(calibration.TRAINED_IN).set_index("id").loc["deepseek-v3", "implied"]
+    bounds = calibration.implied_utilization_bounds("deepseek-v3")
     hours_6pd = cluster.gpu_hours(flops.training_flops(deepseek["params_active"], deepseek["tokens"]), peak_flops("h800", "fp8"), utilization)
     usd_6pd = cost.rental_cost(hours_6pd, price)
     return {
@@ -436,7 +436,12 @@ def deepseek_example(mfu=None) -> dict:
         "c5_ds_usd": (usd / 1e6, ",.3f", "million USD"),
         "c5_ds_published": (deepseek["cost_usd"] / 1e6, ",.3f", "million USD"),
         "c5_ds_ratio": (deepseek["cost_usd"] / usd, ".3f"),
-        "c5_ds_implied": (implied, ".1%"),
+        "c5_ds_implied": (bounds["fp8"], ".1%"),
+        "c5_ds_implied_bf16": (bounds["bf16"], ".1%"),
+        "c5_ds_attention": (bounds["attention_share"], ".0%"),
+        "c5_ds_context": (deepseek["context"], ",.0f"),
+        "c5_ds_implied_fp8_attn": (bounds["fp8_attention"], ".1%"),
+        "c5_ds_implied_bf16_attn": (bounds["bf16_attention"], ".1%"),
         "c5_ds_utilization": (utilization, ".1%"),
         "c5_ds_utilization_source": plan["source"],
         "c5_ds_6pd_usd": (usd_6pd / 1e6, ",.2f", "million USD"),

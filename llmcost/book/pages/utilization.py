@@ -125,8 +125,9 @@ def implied_table(implied: pd.DataFrame):
 def implied_example(implied: pd.DataFrame) -> dict:
     """How implied utilizations compare with reported ones: the number of models with both, the
     median implied / reported (:func:`llmcost.calibration.summary`), the range of implied ones, and
-    GPT-3's, PaLM's and OPT-175B's figures (fractions of the peak). Glue names ``c6_n_reported``,
-    ``c6_median_implied_over_reported``, ``c6_implied_*``, ``c6_gpt3_*``, ``c6_palm_implied``, ``c6_opt_*``."""
+    GPT-3's, PaLM's and OPT-175B's figures, and DeepSeek-V3's at the FP8 and BF16 peaks, on 6PD and
+    with attention (fractions of the peak). Glue names ``c6_n_reported``,
+    ``c6_median_implied_over_reported``, ``c6_implied_*``, ``c6_gpt3_*``, ``c6_palm_implied``, ``c6_opt_*``, ``c6_ds_*``."""
     summary = calibration.summary(implied)
     by_id = implied.set_index("id")
     return {
@@ -139,6 +140,8 @@ def implied_example(implied: pd.DataFrame) -> dict:
         "c6_palm_implied": (by_id.loc["palm-540b", "implied"], ".1%"),
         "c6_opt_implied": (by_id.loc["opt-175b", "implied"], ".1%"),
         "c6_opt_reported": (by_id.loc["opt-175b", "reported_share"], ".1%"),
+        **{f"c6_ds_{key}": (value, ".1%") for key, value in calibration.implied_utilization_bounds("deepseek-v3").items()
+           if key != "attention_share"},
     }
 
 
