@@ -1,4 +1,4 @@
-"""The ``llmcost`` command: train, infer, serve, book, models, gpus. Each has ``--help`` and ``--json``.
+"""The ``llmcost`` command: train, infer, serve, layout, book, models, gpus. Each has ``--help`` and ``--json``.
 
 Bad input exits with status 2 and one line naming the option, the value and what is allowed;
 any other input exits 0. Every number option is checked against its range in
@@ -46,7 +46,8 @@ OPTIONS = {
     "batch": "--batch", "prompt_tokens": "--prompt-tokens", "output_tokens": "--output-tokens",
     "compute_efficiency": "--compute-efficiency", "memory_efficiency": "--memory-efficiency",
     "allreduce_latency_us": "--allreduce-latency-us", "context": "--context", "layout": "--layout",
-    "weight_precision": "--weight-precision", "kv_precision": "--kv-precision",
+    "weight_precision": "--weight-precision", "kv_precision": "--kv-precision", "global_batch": "--batch",
+    "seq": "--seq", "optimizer": "--optimizer", "gpus_per_node": "--gpus-per-node", "network_gbps": "--network-gbps",
 }
 """The library parameter each option feeds: its range (``RANGES``) applies to the option, and a
 library message naming the parameter is reworded to name the option."""
@@ -166,6 +167,7 @@ COMMANDS = {
     "train": "training FLOPs, GPU-hours, cluster, cost, energy, CO2",
     "infer": "inference FLOPs per day, accelerators, cost per 1k tokens",
     "serve": "serving roofline: prefill, decode step, throughput, max batch, cost per 1k tokens",
+    "layout": "the fastest tensor/pipeline/data-parallel layout of a training step that fits, and why it wins",
     "book": "your own edition of the book: chapters re-run with your parameters, as HTML",
     "models": "list the models in the dataset",
     "gpus": "list the accelerators in the dataset",
@@ -247,6 +249,28 @@ def _add_serve(sub) -> None:
     serve.set_defaults(handler=run_serve)
 
 
+def _add_layout(sub) -> None:
+    """The options of ``llmcost layout``: the model, the cluster, the batch and the links."""
+    from .running.layout_search import GPUS_PER_NODE, NETWORK_GBPS_PER_GPU
+
+    count = lambda name, value: int(check_count(name, value))  # noqa: E731
+    layout = sub.add_parser("layout", help=COMMANDS["layout"])
+    layout.add_argument("--model", type=MODEL, required=True, help="a model from the dataset with its architecture, or a Hugging Face config.json")
+    layout.add_argument("--gpu", type=GPU, help=f"accelerator name or alias (default {DEFAULT_GPU}; see `llmcost gpus`)")
+    layout.add_argument("--precision", type=_precision, help=f"of the matmuls and the 16-bit states (default {DEFAULT_PRECISION})")
+    layout.add_argument("--optimizer", type=_choice("optimizer", memory.OPTIMIZERS), help=f"one of {', '.join(memory.OPTIMIZERS)} (default adam)")
+    _number(layout, "--gpus", count, "gpus", "accelerators of the cluster", required=True)
+    _number(layout, "--batch", count, "batch", "sequences per training step (the global batch)", required=True)
+    _number(layout, "--seq", count, "context", "tokens per sequence (default: the model's pre-training context)")
+    _number(layout, "--gpus-per-node", count, "gpus_per_server", f"accelerators sharing NVLink (default {GPUS_PER_NODE})")
+    _number(layout, "--network-gbps", check_positive, "network_gbps",
+            f"GB/s one way per accelerator between nodes (default: --gpu's DGX node, 25 for the A100's 200 Gb/s and 50 for the "
+            f"H100's 400 Gb/s per GPU; else {NETWORK_GBPS_PER_GPU:g})")
+    _number(layout, "--compute-efficiency", check_fraction, "compute_efficiency", f"achieved share of peak FLOP/s (default {serving.COMPUTE_EFFICIENCY})")
+    layout.add_argument("--json", action="store_true", help="print one JSON object (strict JSON)")
+    layout.set_defaults(handler=run_layout)
+
+
 def _add_book(sub) -> None:
     """The options of ``llmcost book``: the parameters, the chapters and the output folder."""
     book = sub.add_parser("book", help=COMMANDS["book"])
@@ -273,7 +297,7 @@ def build_parser(command: str | None = None) -> Parser:
     building every option costs start-up time."""
     parser = Parser(prog="llmcost", description="Estimate what it takes to train and serve a large language model.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
-    builders = {"train": _add_train, "infer": _add_infer, "serve": _add_serve, "book": _add_book}
+    builders = {"train": _add_train, "infer": _add_infer, "serve": _add_serve, "layout": _add_layout, "book": _add_book}
     for name in COMMANDS:
         if command is not None and name != command:
             sub.add_parser(name, help=COMMANDS[name])
@@ -511,6 +535,47 @@ def run_infer(args) -> dict:
     return {**result, "inputs": dict(inputs), "input_sources": inputs.sources}
 
 
+LAYOUT_KEYS = ("tensor_parallel", "pipeline_parallel", "data_parallel", "micro_batch", "microbatches", "zero_stage", "recompute",
+               "sequence_parallel", "memory_gb", "step_s", "mfu", "compute_s", "bubble_s", "tp_s", "pp_s", "dp_s")
+"""The winner's fields ``llmcost layout`` prints."""
+
+
+def run_layout(args) -> dict:
+    """``llmcost layout``: :func:`llmcost.running.layout_search.search_layouts`, its winner, the
+    next fastest layouts and why the winner wins."""
+    from .running import layout_search
+
+    inputs = Inputs()
+    arch = architecture.architecture(args.model)
+    inputs.set("model", arch.name, "option --model")
+    gpu = args.gpu or datasets.accelerator(DEFAULT_GPU)
+    inputs.set("gpu", gpu["id"], "option --gpu" if args.gpu else "default")
+    for key, value, default in (("precision", args.precision, DEFAULT_PRECISION), ("optimizer", args.optimizer, "adam"),
+                                ("gpus_per_node", args.gpus_per_node, layout_search.GPUS_PER_NODE),
+                                ("network_gbps", args.network_gbps, layout_search.default_network_gbps(gpu["id"])),
+                                ("compute_efficiency", args.compute_efficiency, serving.COMPUTE_EFFICIENCY)):
+        inputs.set(key, _first(value, default), f"option {OPTIONS[key]}" if value is not None else "default")
+    inputs.set("gpus", args.gpus, "option --gpus")
+    inputs.set("global_batch", args.batch, "option --batch")
+    inputs.set("seq", args.seq, "option --seq" if args.seq else "default: the model's context")
+    try:
+        table = layout_search.search_layouts(arch, gpu["id"], args.gpus, args.batch, args.seq, precision=inputs["precision"],
+                                             optimizer=inputs["optimizer"], gpus_per_node=inputs["gpus_per_node"],
+                                             network_gbps=inputs["network_gbps"], compute_efficiency=inputs["compute_efficiency"])
+        best = layout_search.best_layout(table, gpu["memory_gb"])
+    except InputError as exc:  # the library names its parameters; say the options
+        words = str(exc).replace("gpus=", "--gpus ").replace("global_batch=", "--batch ").replace("raise gpus", "raise --gpus")
+        raise InputError(words.replace(" global_batch", " --batch").replace(" seq", " --seq")) from None
+    why = layout_search.why_it_wins(table, gpu["memory_gb"])
+    fitting = table[table["fits"]]
+    return {
+        **{key: best[key].item() if hasattr(best[key], "item") else best[key] for key in LAYOUT_KEYS},
+        "layouts_searched": len(table), "layouts_fit": int(fitting.shape[0]),
+        "why": [{key: (row[key].item() if hasattr(row[key], "item") else row[key]) for key in why.columns} for _, row in why.iterrows()],
+        "inputs": dict(inputs), "input_sources": inputs.sources,
+    }
+
+
 def run_serve(args) -> dict:
     inputs = Inputs()
     arch = architecture.architecture(args.model)
@@ -621,6 +686,12 @@ def _format(value) -> str:
     return "-" if value in (None, "") else str(value)
 
 
+def _why_lines(why: list | None) -> dict:
+    """``llmcost layout``'s reasons as text lines: ``{"vs <choice> <value>": "x1.05 (more pipeline bubble)"}``."""
+    return {f"vs {row['choice']} {row['alternative']}": ("-" if row["slower"] != row["slower"] else f"x{row['slower']:.3f}") + f" ({row['why']})"
+            for row in why or []}
+
+
 def _expected_lines(expected: dict | None) -> dict:
     """``llmcost serve``'s expected values as text lines: ``{"expected <key>": "central (low-high)"}``
     and the group used, or why none applies."""
@@ -649,8 +720,9 @@ def render(result, as_json: bool) -> str:
         lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths))]
         lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)) for row in rows]
         return "\n".join(lines)
-    shown = {key: value for key, value in result.items() if key not in ("inputs", "input_sources", "expected")}
+    shown = {key: value for key, value in result.items() if key not in ("inputs", "input_sources", "expected", "why")}
     shown.update(_expected_lines(result.get("expected")))
+    shown.update(_why_lines(result.get("why")))
     width = max(len(key) for key in [*shown, "inputs"])
     lines = [f"{key:>{width}}  {_format(value)} {UNITS.get(key.removeprefix('expected '), '')}".rstrip() for key, value in shown.items()]
     assumed = ", ".join(f"{k}={_format(v)}" for k, v in result["inputs"].items() if v is not None)

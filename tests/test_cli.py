@@ -172,3 +172,28 @@ def test_serve_json_has_expected_values_from_its_calibration_group(capsys):
     # no group at bf16 on Hopper, and a hand-set efficiency changes the roofline measured against: both say why
     assert "at bf16" in call_json(capsys, *argv[:-4], "--price", "3.9")["expected"]["why"]
     assert "--memory-efficiency" in call_json(capsys, *argv, "--memory-efficiency", "0.8")["expected"]["why"]
+
+
+def test_layout_prints_the_searchs_winner_and_why(capsys):
+    """``llmcost layout``: the fastest layout that fits, as the library finds it, with its reasons."""
+    from llmcost.running import layout_search
+
+    out = call_json(capsys, "layout", "--model", "gpt-3", "--gpu", "a100", "--gpus", "1024", "--batch", "1536")
+    table = layout_search.search_layouts("gpt-3", "a100", 1024, 1536)
+    best = layout_search.best_layout(table, 80)
+    assert (out["tensor_parallel"], out["pipeline_parallel"], out["data_parallel"]) == (8, 8, 16)
+    assert out["step_s"] == pytest.approx(best["step_s"]) and out["layouts_fit"] == int(table["fits"].sum())
+    assert out["inputs"]["network_gbps"] == 25 and [row["choice"] for row in out["why"]] == list(layout_search.KNOBS.values())
+    h100 = call_json(capsys, "layout", "--model", "gpt-3", "--gpus", "1024", "--batch", "1536")
+    assert h100["inputs"]["gpu"] == "h100-sxm" and h100["inputs"]["network_gbps"] == 50
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--gpus", "1024", "--batch", "7"], "no layout tiles --gpus 1024 and --batch 7"),
+    (["--gpus", "8", "--batch", "8"], "no layout fits: the smallest needs 350 GB per accelerator, which has 80 GB; raise --gpus"),
+    (["--gpus", "0", "--batch", "8"], "--gpus"),
+    (["--gpus", "8", "--batch", "8", "--optimizer", "lion"], "--optimizer"),
+])
+def test_layout_refuses_bad_input_in_option_words(argv, message):
+    proc = run("layout", "--model", "gpt-3", *argv, expect=2)
+    assert message in proc.stderr and proc.stderr.count("\n") == 1

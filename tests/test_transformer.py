@@ -127,3 +127,27 @@ def test_attention_rejects_bad_shapes(args, message):
 def test_seed_tokens_are_the_quoted_ones():
     assert transformer.SEED_TOKEN_IDS == (16594, 257, 1621, 546, 1271, 17031, 2231, 3134, 13)
     assert len(transformer.SEED_TOKEN_IDS) == 9
+
+
+def test_multi_head_attention_splits_the_width_and_one_head_is_plain_attention():
+    rng = np.random.default_rng(1)
+    x, w_q, w_k, w_v = rng.normal(size=(5, 8)), rng.normal(size=(8, 8)), rng.normal(size=(8, 8)), rng.normal(size=(8, 8))
+    one, weights = transformer.multi_head_attention(x, w_q, w_k, w_v, 1, causal=True)
+    assert np.allclose(one, transformer.scaled_dot_product_attention(x @ w_q, x @ w_k, x @ w_v, causal=True))
+    out, weights = transformer.multi_head_attention(x, w_q, w_k, w_v, 4)
+    assert out.shape == (5, 8) and weights.shape == (4, 5, 5) and np.allclose(weights.sum(-1), 1)
+    # head 2 is attention on columns 4-5 of each projection
+    q, k, v = (x @ w_q)[:, 4:6], (x @ w_k)[:, 4:6], (x @ w_v)[:, 4:6]
+    assert np.allclose(out[:, 4:6], transformer.scaled_dot_product_attention(q, k, v))
+    with pytest.raises(InputError, match="heads must divide the projection width 8, got 3"):
+        transformer.multi_head_attention(x, w_q, w_k, w_v, 3)
+
+
+def test_masks_let_through_what_each_attention_sees():
+    assert transformer.attention_mask("bidirectional", 4, 4).sum() == 16
+    assert transformer.attention_mask("causal", 4, 4).sum() == 4 * 5 / 2
+    assert transformer.attention_mask("cross", 3, 7).shape == (3, 7) and transformer.attention_mask("cross", 3, 7).all()
+    with pytest.raises(InputError, match="kind"):
+        transformer.attention_mask("sideways", 2, 2)
+    with pytest.raises(InputError, match="as many queries as keys"):
+        transformer.attention_mask("bidirectional", 2, 3)

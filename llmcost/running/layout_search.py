@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ..catalog import datasets
-from ..catalog.hardware import peak_flops
+from ..catalog.hardware import NODE_ACCELERATORS, NODE_LINKS, peak_flops
 from ..core.validate import InputError, check_choice, check_count, check_fraction, check_positive
 from ..formulas import flops, memory, parallelism
 from .architecture import active_params_from_architecture, architecture, params_from_architecture
@@ -47,6 +47,16 @@ GPUS_PER_NODE = 8
 
 MICRO_BATCHES = (1, 2, 4, 8, 16)
 """Micro-batch sizes tried (sequences)."""
+
+def default_network_gbps(gpu: str) -> float:
+    """Inter-node GB/s per accelerator, one way: the InfiniBand of ``gpu``'s DGX node
+    (:data:`llmcost.hardware.NODE_LINKS`), else :data:`NETWORK_GBPS_PER_GPU` (a DGX A100's)."""
+    ident = datasets.resolve_accelerator(gpu)
+    for node, accelerator in NODE_ACCELERATORS.items():
+        if accelerator == ident:
+            return next(gbps for n, link, gbps, *_ in NODE_LINKS if n == node and "InfiniBand" in link)
+    return NETWORK_GBPS_PER_GPU
+
 
 MEGATRON_GPT3 = {"model": "gpt-3", "gpu": "a100-80gb-sxm", "gpus": 1024, "global_batch": 1536, "seq": 2048,
                  "tflops_per_gpu": 140.0, "recompute": "full", "tensor_parallel": 8}
@@ -161,7 +171,7 @@ def _step_flops(arch, tokens: float, seq: int, recompute: str) -> float:
 
 
 def search_layouts(model, gpu: str, gpus: int, global_batch: int, seq: int | None = None, precision: str = "bf16",
-                   optimizer: str = "adam", gpus_per_node: int = GPUS_PER_NODE, network_gbps: float = NETWORK_GBPS_PER_GPU,
+                   optimizer: str = "adam", gpus_per_node: int = GPUS_PER_NODE, network_gbps: float | None = None,
                    compute_efficiency: float = COMPUTE_EFFICIENCY) -> pd.DataFrame:
     """Every layout of :func:`candidate_layouts` with each ZeRO stage, recomputation mode and (with
     ``t > 1``) sequence parallelism: memory per accelerator (GB: ``states_gb``, ``activations_gb``,
@@ -175,7 +185,8 @@ def search_layouts(model, gpu: str, gpus: int, global_batch: int, seq: int | Non
     counts its active parameters for FLOPs and all of them for memory); gpu: an accelerator name;
     gpus: accelerators; global_batch: sequences per step; seq: tokens per sequence (default the
     model's context); precision: of the matmuls; optimizer: as :func:`llmcost.memory.state_bytes_per_param`;
-    gpus_per_node: accelerators per NVLink domain; network_gbps: inter-node GB/s per accelerator, one way;
+    gpus_per_node: accelerators per NVLink domain; network_gbps: inter-node GB/s per accelerator, one way
+    (default :func:`default_network_gbps`);
     compute_efficiency: share of the dense peak the matmuls reach.
     """
     arch = architecture(model)
@@ -185,7 +196,7 @@ def search_layouts(model, gpu: str, gpus: int, global_batch: int, seq: int | Non
     gpus, global_batch = int(gpus), int(global_batch)
     seq = int(check_count("seq", seq if seq is not None else arch.require("context") and arch.context))
     gpus_per_node = int(check_count("gpus_per_node", gpus_per_node))
-    network = check_positive("network_gbps", network_gbps) * GB
+    network = check_positive("network_gbps", default_network_gbps(gpu) if network_gbps is None else network_gbps) * GB
     efficiency = check_fraction("compute_efficiency", compute_efficiency)
     layers, hidden, heads = int(arch.layers), int(arch.d_model), int(arch.heads)
     peak = peak_flops(record, precision)
@@ -266,6 +277,8 @@ def why_it_wins(table: pd.DataFrame, memory_gb: float) -> pd.DataFrame:
         slower = alternative["step_s"] / best["step_s"]
         why = (f"as fast, but {alternative['memory_gb']:,.0f} GB per accelerator instead of {best['memory_gb']:,.0f}"
                if slower < 1 + 1e-9 else f"more {PART_LABELS[worst]}")
+        if pool is others:
+            why += "; with only this choice changed, no layout fits"
         rows.append({"choice": label, "winner": best[knob], "alternative": alternative[knob], "step_s": alternative["step_s"],
                      "slower": slower, "why": why})
     return pd.DataFrame(rows)

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.validate import InputError, as_number, check_count, check_flag, check_non_negative, check_one_count, check_positive
+from ..core.validate import (InputError, as_number, check_choice, check_count, check_flag, check_non_negative, check_one_count,
+                              check_positive)
 
 SEED_SENTENCE = "Write a story about number 1234567."
 """The example sentence of seed 000 (section 1.3, step 1: tokenize)."""
@@ -127,6 +128,42 @@ def scaled_dot_product_attention(q, k, v, causal=False):
     if v.shape[-2] != weights.shape[-1]:
         raise InputError(f"v must have one row per key ({weights.shape[-1]}), got {v.shape[-2]}")
     return weights @ v
+
+
+def multi_head_attention(x, w_q, w_k, w_v, heads, causal=False):
+    """Multi-head attention without the output projection: the ``d``-wide projections ``x W_q``,
+    ``x W_k``, ``x W_v`` split into ``heads`` heads of ``d / heads`` columns, each attends on its own
+    (:func:`scaled_dot_product_attention`), and the heads' outputs are concatenated back to ``d``
+    (Vaswani et al. 2017, section 3.2.2). Returns ``(output (n, d), weights (heads, n, n))``.
+    x: ``(n, d_model)``; w_q, w_k, w_v: ``(d_model, d)``; heads: dividing d; causal: as
+    :func:`attention_weights`. The matmuls cost the same FLOPs for any number of heads."""
+    x, projections = _matrix("x", x), [_matrix(name, w) for name, w in (("w_q", w_q), ("w_k", w_k), ("w_v", w_v))]
+    heads = check_one_count("heads", heads)
+    width = projections[0].shape[-1]
+    if width % heads:
+        raise InputError(f"heads must divide the projection width {width}, got {heads}")
+    n = x.shape[0]
+    q, k, v = ((x @ w).reshape(n, heads, width // heads).transpose(1, 0, 2) for w in projections)
+    weights = attention_weights(q, k, causal)
+    return (weights @ v).transpose(1, 0, 2).reshape(n, width), weights
+
+
+MASKS = ("bidirectional", "causal", "cross")
+"""Attention masks: an encoder's (every token sees every token: BERT, T5's encoder), a decoder's
+(each token sees itself and the past: GPT), and cross-attention's (each decoder token sees every
+encoder token: T5's decoder)."""
+
+
+def attention_mask(kind: str, queries, keys):
+    """Boolean ``(queries, keys)`` array of the ``kind`` of :data:`MASKS`, True where a query may
+    attend to a key (causal: :func:`causal_mask`)."""
+    kind = check_choice("kind", kind, MASKS)
+    queries, keys = check_one_count("queries", queries), check_one_count("keys", keys)
+    if kind == "causal":
+        return causal_mask(queries, keys)
+    if kind == "bidirectional" and queries != keys:
+        raise InputError(f"a bidirectional (self-attention) mask needs as many queries as keys, got {queries} and {keys}")
+    return np.ones((queries, keys), dtype=bool)
 
 
 def _matrix(name: str, value) -> np.ndarray:

@@ -302,3 +302,80 @@ def attention_flops_example(model: str) -> dict:
         "c1_attn_per_token": (flops.attention_flops_per_token(*shape), "sci"),
         "c1_param_per_token": (flops.flops_per_param_per_token() * params, "sci"),
     }
+
+
+# --- multi-head attention, masks, encoder–decoder (seed 004) ---------------------------------
+
+MULTI_HEADS = (8, 4, 2, 1)
+"""Head counts tried for the toy multi-head example: the largest that divides ``d_model``."""
+
+
+def multi_head_example(d_model: int, seed: int = 0) -> dict:
+    """The toy sentence through multi-head attention (:func:`llmcost.transformer.multi_head_attention`)
+    with random projections of width ``d_model``: the heads used and their width, and the largest
+    difference between the first and last head's weights; checks (``ArithmeticError`` otherwise)
+    that one head is :func:`llmcost.transformer.scaled_dot_product_attention` and that every head's
+    weights are a causal softmax, within :data:`TOLERANCE`. Glue names ``c1_mh_*``."""
+    rng = np.random.default_rng(seed)
+    n = len(transformer.SEED_TOKEN_IDS)
+    x = rng.normal(0, d_model ** -0.5, (n, d_model)) + transformer.sinusoidal_positional_encoding(np.arange(n), d_model)
+    w_q, w_k, w_v = (rng.normal(0, d_model ** -0.5, (d_model, d_model)) for _ in range(3))
+    heads = next(h for h in MULTI_HEADS if d_model % h == 0)
+    one, _ = transformer.multi_head_attention(x, w_q, w_k, w_v, 1, causal=True)
+    single = transformer.scaled_dot_product_attention(x @ w_q, x @ w_k, x @ w_v, causal=True)
+    _, weights = transformer.multi_head_attention(x, w_q, w_k, w_v, heads, causal=True)
+    if np.abs(weights.sum(axis=-1) - 1).max() >= TOLERANCE or weights[:, np.triu_indices(n, 1)[0], np.triu_indices(n, 1)[1]].max() > 0:
+        raise ArithmeticError("every head's weights must be a causal softmax")
+    if np.abs(one - single).max() >= TOLERANCE:
+        raise ArithmeticError(f"one head of multi-head attention must be single-head attention within {TOLERANCE}")
+    return {
+        "c1_mh_heads": (heads, ",.0f"),
+        "c1_mh_width": (d_model // heads, ",.0f"),
+        "c1_mh_distinct": (float(np.abs(weights[0] - weights[-1]).max()), "sig3"),
+    }
+
+
+def mask_rows(lengths: dict | None = None) -> pd.DataFrame:
+    """The three attention masks of :data:`llmcost.transformer.MASKS` at T5's span-corruption lengths
+    (``lengths``: inputs and targets, default :data:`llmcost.running.encoder_decoder.SPAN_CORRUPTION_LENGTHS`):
+    where each runs, its queries and keys, the query-key pairs it lets through and their share of all."""
+    from ...running.encoder_decoder import SPAN_CORRUPTION_LENGTHS
+
+    n_in, n_out = (lengths or SPAN_CORRUPTION_LENGTHS)["inputs"], (lengths or SPAN_CORRUPTION_LENGTHS)["targets"]
+    settings = (("encoder self-attention (BERT, T5's encoder)", "bidirectional", n_in, n_in),
+                ("decoder self-attention (GPT, T5's decoder)", "causal", n_out, n_out),
+                ("cross-attention (T5's decoder reading the encoder)", "cross", n_out, n_in))
+    rows = []
+    for where, kind, queries, keys in settings:
+        mask = transformer.attention_mask(kind, queries, keys)
+        rows.append({"where": where, "mask": kind, "queries": queries, "keys": keys, "pairs": int(mask.sum()),
+                     "share": mask.mean()})
+    return pd.DataFrame(rows)
+
+
+def encoder_decoder_example() -> dict:
+    """T5-11B's training compute three ways: ``6PD`` with D its input tokens, the encoder–decoder
+    count (:func:`llmcost.running.encoder_decoder.training_flops`, at the span-corruption lengths),
+    and the published total (Patterson et al. 2021, Table 4), with the ratios. Glue names ``c1_t5_*``."""
+    from ...running import encoder_decoder
+
+    t5 = datasets.model("t5-11b")
+    parts = encoder_decoder.block_params(t5["layers"], t5["d_model"], t5["ffn_dim"], t5["heads"] * t5["head_dim"])
+    lengths = encoder_decoder.SPAN_CORRUPTION_LENGTHS
+    targets = t5["tokens"] * lengths["targets"] / lengths["inputs"]
+    counted = encoder_decoder.training_flops(parts["encoder"], parts["decoder"], parts["cross_kv"], t5["tokens"], targets)
+    dense = flops.training_flops(t5["params_total"], t5["tokens"])
+    published = datasets.published_value("t5-11b", "train_flops", "patterson2021carbon")
+    return {
+        "c1_t5_encoder": (parts["encoder"], "words"),
+        "c1_t5_decoder": (parts["decoder"], "words"),
+        "c1_t5_cross": (parts["cross_kv"], "words"),
+        "c1_t5_inputs": (lengths["inputs"], ",.0f"),
+        "c1_t5_targets": (lengths["targets"], ",.0f"),
+        "c1_t5_tokens": (t5["tokens"], "words"),
+        "c1_t5_6pd": (dense, "sci"),
+        "c1_t5_counted": (counted, "sci"),
+        "c1_t5_published": (published, "sci"),
+        "c1_t5_6pd_ratio": (published / dense, ".2f"),
+        "c1_t5_counted_ratio": (published / counted, ".2f"),
+    }

@@ -114,21 +114,10 @@ def link_example(model: str, precision: str, optimizer: str, data_parallel: int)
     }
 
 
-def network_gbps(gpu: str) -> float:
-    """Inter-node GB/s per accelerator: its DGX node's (:data:`llmcost.hardware.NODE_LINKS`), else
-    the DGX A100's (:data:`llmcost.running.layout_search.NETWORK_GBPS_PER_GPU`)."""
-    ident = datasets.resolve_accelerator(gpu)
-    for node, accelerator in hardware.NODE_ACCELERATORS.items():
-        if accelerator == ident:
-            return next(gbps for n, link, gbps, *_ in hardware.NODE_LINKS if n == node and "InfiniBand" in link)
-    return layout_search.NETWORK_GBPS_PER_GPU
-
-
 def search(model: str, gpu: str, precision: str, optimizer: str, gpus: int, global_batch: int) -> pd.DataFrame:
     """:func:`llmcost.running.layout_search.search_layouts` of ``model`` at its context on ``gpus``
-    of ``gpu`` (with its node's network, :func:`network_gbps`)."""
-    return layout_search.search_layouts(model, gpu, gpus, global_batch, precision=precision, optimizer=optimizer,
-                                        network_gbps=network_gbps(gpu))
+    of ``gpu`` (with its node's network, :func:`llmcost.running.layout_search.default_network_gbps`)."""
+    return layout_search.search_layouts(model, gpu, gpus, global_batch, precision=precision, optimizer=optimizer)
 
 
 LAYOUT_COLUMNS = {"tensor_parallel": "t", "pipeline_parallel": "p", "data_parallel": "d", "micro_batch": "micro-batch",
@@ -177,7 +166,7 @@ def search_example(layouts: pd.DataFrame, model: str, gpu: str, gpus: int, globa
         "c4_auto_step": (best["step_s"], "sig3", "s"),
         "c4_auto_compute_share": (best["compute_s"] / best["step_s"], ".0%"),
         "c4_auto_mfu": (best["mfu"], ".0%"),
-        "c4_auto_network": (network_gbps(gpu), "sig3", "GB/s"),
+        "c4_auto_network": (layout_search.default_network_gbps(gpu), "sig3", "GB/s"),
     }
 
 
