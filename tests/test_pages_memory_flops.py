@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import llmcost
-from llmcost import audit, calibration, trends
+from llmcost import audit, calibration, memory, trends
 from llmcost.book.pages import flop_accounting as ch03
 from llmcost.book import format_number
 from llmcost.book.pages import memory_parallelism as ch04
@@ -416,3 +416,15 @@ def test_frontier_and_the_models_since():
     since = ch03.since_frontier(growth, rows)
     assert 0 < since["c3_since_low"][0] <= since["c3_since_high"][0] < 1  # no published run since 2025 beats it
     assert "Kimi K2" in since["c3_since_models"]
+
+
+def test_kv_cache_counts_grouped_query_attention_as_chapter_8_does():
+    """Issue 21: chapter 4 used d_model for every model ("GQA, which this dataset does not record");
+    Llama 2 70B's 8 key/value heads cache an eighth of that, as chapter 8's serving model counts."""
+    from llmcost.running import architecture
+
+    v = values(ch04.kv_cache_example("llama-2-70b", "a100", 1))
+    per_token = architecture.kv_cache_bytes_per_token("llama-2-70b", "bf16")
+    assert v["c4_kv_token_mb"] == pytest.approx(per_token / 1e6)
+    assert per_token == pytest.approx(memory.kv_cache_bytes(80, 8192, 1, 1) / 8)
+    assert v["c4_kv_attention"].startswith("grouped-query attention, 8 key/value heads")

@@ -20,8 +20,9 @@ from ...catalog.datasets import model as model_record
 from ...catalog.hardware import peak_flops
 from ...formulas import flops, memory, parallelism, sizing
 from ...formulas.cluster import servers
-from ...running import pipeline
+from ...running import architecture, pipeline
 from ..tables import format_number, table
+from .serving import attention_text
 
 ZERO_STAGE_NAMES = {0: "0: data parallel", 1: "1: optimizer states", 2: "2: + gradients", 3: "3: + weights"}
 """Each ZeRO stage as the table and chart name it: the states it shards, cumulatively."""
@@ -279,14 +280,17 @@ def activation_example(model: str, tensor_parallel: int, micro_batch_size: int) 
 
 
 def kv_cache_example(model: str, gpu: str, serving_batch: int) -> dict:
-    """Serving in bf16: the weights (GB), the KV cache of one token (MB) and of ``serving_batch``
-    sequences at the model's context (GB), and the ``gpu``s whose memory holds both."""
+    """Serving in bf16: the weights (GB), the model's attention (which sets what a token caches), the
+    KV cache of one token (MB, :func:`llmcost.architecture.kv_cache_bytes_per_token`) and of
+    ``serving_batch`` sequences at the model's context (GB), and the ``gpu``s whose memory holds both."""
     d = model_dimensions(model)
     weights = model_record(model)["params_total"] * memory.bytes_per_value("bf16")
-    kv = memory.kv_cache_bytes(d["layers"], d["d_model"], d["context"], serving_batch, "bf16")
+    per_token = architecture.kv_cache_bytes_per_token(model, "bf16")
+    kv = per_token * d["context"] * serving_batch
     return {
         "c4_weights_bf16_gb": (weights / 1e9, ",.0f", "GB"),
-        "c4_kv_token_mb": (memory.kv_cache_bytes(d["layers"], d["d_model"], 1, 1, "bf16") / 1e6, ",.2f", "MB"),
+        "c4_kv_attention": attention_text(model),
+        "c4_kv_token_mb": (per_token / 1e6, ",.2f", "MB"),
         "c4_kv_gb": (kv / 1e9, ",.0f", "GB"),
         "c4_serving_batch": (serving_batch, ",.0f"),
         "c4_serving_gpus": (memory.gpus_to_hold(weights + kv, accelerator(gpu)["memory_gb"]), "sig3"),

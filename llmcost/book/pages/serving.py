@@ -137,6 +137,8 @@ def output_token_costs(example: dict, model, gpu, *, precision, compute_efficien
 def attention_text(model) -> str:
     """The kind of attention of ``model``, which sets the size of its KV cache, as prose."""
     arch = architecture.architecture(model)
+    if arch.latent:
+        return f"multi-head latent attention, which caches a {arch.cached_values_per_layer:,.0f}-value latent a layer"
     if arch.kv_heads == arch.heads:
         return "multi-head attention"
     if arch.kv_heads == 1:
