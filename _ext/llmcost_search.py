@@ -55,6 +55,8 @@ def page_text(html: str) -> str:
     for selector in DROPPED:
         for element in main.select(selector):
             element.decompose()
+    for block in main.find_all(["p", "li", "dt", "dd", "td", "th", "h1", "h2", "h3", "h4", "caption", "figcaption"]):
+        block.append(" ")  # textContent runs blocks together ("MFUModel FLOPs utilization")
     for element in main.find_all(True):
         element.attrs = {"id": element["id"]} if element.has_attr("id") else {}
     body = " ".join(str(child) for child in main.children)

@@ -41,11 +41,21 @@ div.cell_output table.dataframe span.{NO_BREAK_CLASS} {{ white-space: nowrap; }}
 div.{TABLE_CLASS} table.dataframe {{ margin-left: 0; margin-right: auto; }}
 div.{TABLE_CLASS} > p:first-child {{ margin-bottom: 0.4em; }}
 @media (max-width: 640px) {{
-  div.cell_output {{ overflow-x: auto; }}
+  /* a wide table scrolls in its box: a visible scrollbar, a shadow on the side with more to see,
+     and the row labels kept in view */
+  div.cell_output {{ overflow-x: auto; scrollbar-width: thin; scrollbar-color: #888 #eee;
+    background: linear-gradient(to right, var(--pst-color-background, #fff) 30%, transparent) left / 2em 100% no-repeat local,
+                linear-gradient(to left, var(--pst-color-background, #fff) 30%, transparent) right / 2em 100% no-repeat local,
+                radial-gradient(farthest-side at 0 50%, rgba(0,0,0,.2), transparent) left / 0.8em 100% no-repeat scroll,
+                radial-gradient(farthest-side at 100% 50%, rgba(0,0,0,.2), transparent) right / 0.8em 100% no-repeat scroll; }}
+  div.cell_output::-webkit-scrollbar {{ height: 6px; }}
+  div.cell_output::-webkit-scrollbar-thumb {{ background: #888; border-radius: 3px; }}
+  div.cell_output table.dataframe tbody th {{ position: sticky; left: 0; background: var(--pst-color-background, #fff); z-index: 1; }}
   div.cell_output table.dataframe {{ max-width: none; }}
   div.cell_output table.dataframe td {{ overflow-wrap: normal; hyphens: manual; min-width: 4em; }}
 }}
 article code.literal span.pre {{ white-space: normal; overflow-wrap: anywhere; }}
+@media print {{ details.hide.above-input {{ display: none !important; }} }}  /* a folded cell prints as nothing, not as a toggle */
 article p, article li, article dd {{ overflow-wrap: break-word; }}
 """
 

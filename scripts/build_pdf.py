@@ -81,21 +81,53 @@ def print_page(driver, url: str) -> bytes:
     return base64.b64decode(driver.print_page(options))
 
 
+def book_title(root: Path = ROOT) -> str:
+    """The book's title, from ``_config.yml``."""
+    return yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))["title"]
+
+
+def front_matter(title: str, contents: list[tuple[str, int]]) -> str:
+    """A title page and the book's contents with the page each part starts on, as HTML to print."""
+    rows = "".join(f'<tr><td>{html.escape(name)}</td><td class="n">{number}</td></tr>' for name, number in contents)
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><style>body{{font-family:sans-serif;margin:3em}}"
+            f"h1{{font-size:2em;margin-top:30%}}.cover{{page-break-after:always}}td{{padding:.2em .5em}}"
+            f"td.n{{text-align:right}}table{{width:100%}}</style></head><body><div class='cover'><h1>{html.escape(title)}</h1>"
+            f"<p>Printed from the HTML book by <code>scripts/build_pdf.py</code>. Every number is computed by the "
+            f"<code>llmcost</code> package; the HTML book has the interactive charts and the code.</p></div>"
+            f"<h2>Contents</h2><table>{rows}</table></body></html>")
+
+
 def build(html_dir: Path) -> Path:
-    """Print every toc page of ``html_dir`` and join them into ``html_dir / PDF_NAME``; returns it."""
-    writer = PdfWriter()
+    """Print every toc page of ``html_dir``, put a title page and the contents (with page numbers)
+    before them, and join them into ``html_dir / PDF_NAME``; returns it."""
+    chapters, starts = [], []
     driver = browser()
     try:
         for page, _ in toc_pages():
             path = html_dir / page
             if not path.is_file():
                 sys.exit(f"build_pdf: {page} is in _toc.yml but not in {html_dir}")
-            first = len(writer.pages)
-            for printed in PdfReader(io.BytesIO(print_page(driver, path.as_uri()))).pages:
-                writer.add_page(printed)
-            writer.add_outline_item(title=page_title(path), page_number=first)
+            starts.append((page_title(path), sum(len(c.pages) for c in chapters)))
+            chapters.append(PdfReader(io.BytesIO(print_page(driver, path.as_uri()))))
+        front, front_pages = None, 1
+        for _ in range(3):  # the contents' own length shifts every page number
+            with tempfile.NamedTemporaryFile("w", suffix=".html", encoding="utf-8", delete=False) as page:
+                page.write(front_matter(book_title(), [(name, first + front_pages + 1) for name, first in starts]))
+            front = PdfReader(io.BytesIO(print_page(driver, Path(page.name).as_uri())))
+            os.unlink(page.name)
+            if len(front.pages) == front_pages:
+                break
+            front_pages = len(front.pages)
     finally:
         driver.quit()
+    writer = PdfWriter()
+    for printed in front.pages:
+        writer.add_page(printed)
+    for (name, first), chapter in zip(starts, chapters):
+        for printed in chapter.pages:
+            writer.add_page(printed)
+        writer.add_outline_item(title=name, page_number=first + len(front.pages))
+    writer.add_metadata({"/Title": book_title(), "/Creator": "llmcost scripts/build_pdf.py (Chromium)"})
     target = html_dir / PDF_NAME
     with tempfile.NamedTemporaryFile(dir=html_dir, suffix=".pdf.part", delete=False) as part:
         writer.write(part)

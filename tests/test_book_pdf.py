@@ -50,3 +50,12 @@ def test_start_page_links_the_pdf(book_html: Path, book_pdf: Path):
     page = (book_html / "start_here.html").read_text(encoding="utf-8")
     note = re.search(r'<p id="llmcost-pdf">(.*?)</p>', page, re.S)
     assert note and f'href="{build_pdf.PDF_NAME}"' in note[1] and f"{len(PdfReader(book_pdf).pages)} pages" in note[1]
+
+
+def test_pdf_opens_on_a_title_page_and_contents_with_the_right_page_numbers(book_pdf: Path):
+    reader = PdfReader(book_pdf)
+    assert reader.metadata.title == build_pdf.book_title()
+    front = " ".join(page.extract_text() for page in reader.pages[:reader.get_destination_page_number(reader.outline[0])])
+    assert "Contents" in front and " ".join(build_pdf.book_title().split()) in " ".join(front.split())
+    for item in reader.outline:  # the contents give each part's page as a reader counts (from 1)
+        assert f"{item.title} {reader.get_destination_page_number(item) + 1}" in " ".join(front.split()), item.title

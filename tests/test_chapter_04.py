@@ -29,7 +29,7 @@ def test_memory_chapter_follows_its_parameters(tmp_path):
     act = memory.activation_bytes_per_layer(2048, 2, 8192, 64, 4, False, "none") * 80
     assert values["c4_act_none_gb"] == format_number(act / 1e9, ",.1f", "GB")
     assert values["c4_kv_gb"] == format_number(memory.kv_cache_bytes(80, 8192, 2048, 4) / 1e9, ",.0f", "GB")
-    tp = parallelism.tensor_parallel_allreduce_bytes(2, 2048, 8192, 80)
+    tp = parallelism.tensor_parallel_traffic_bytes(2, 2048, 8192, 4) * 80
     assert values["c4_tp_gb"] == format_number(tp / 1e9, ",.0f", "GB")
     # the seed-003 claims do not depend on the parameters
     assert values["c4_200b_states_tb"] == "3.2 TB"

@@ -274,3 +274,16 @@ def test_third_party_sources_are_inputs_of_the_claim():
         if "patel2023gpt4" in row["input_sources"].split(";"):
             assert "patel2023gpt4" in third, row["id"]
     assert sum(bool(row["third_party_sources"]) for row in rows) >= 10
+
+
+def test_a_claim_copied_from_a_dataset_names_the_facts_source():
+    """A ``model_fact`` claim rests on the dataset row it copies: that row's source is among its inputs."""
+    import json
+
+    for row in datasets.claim_rows():
+        if row["recipe"] == "model_fact":
+            inputs = json.loads(row["inputs"]) if isinstance(row["inputs"], str) else row["inputs"]
+            facts = datasets.model_facts()
+            source = facts[(facts["subject"] == datasets.resolve_model(inputs["model"])) & (facts["quantity"] == inputs["quantity"])
+                           & facts["primary"]]["source"].iloc[0]
+            assert source in row["input_sources"].split(";"), row["id"]

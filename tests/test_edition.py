@@ -34,7 +34,8 @@ def test_banner_names_each_changed_parameter_with_both_values(edition_html):
     page = _page(edition_html)
     rows = _banner_rows(page)
     assert rows[0] == ["parameter", "published", "this edition"]
-    assert sorted(rows[1:]) == [["gpu", "'h100'", "'b200'"], ["mfu", "None", "0.4"]]  # unchanged ones not listed
+    # values as a reader types them (issue 21: not 'h100' in Python quotes); None is a value from the data
+    assert sorted(rows[1:]) == [["gpu", "h100", "b200"], ["mfu", "from the data", "0.4"]]  # unchanged ones not listed
     assert re.search(r'<a href="[^"]*chapters/00_intro\.html">the published page</a>', page)
 
 
@@ -163,3 +164,10 @@ def test_a_params_file_is_typed_like_set(tmp_path):
 def test_out_may_not_be_the_published_build():
     with pytest.raises(InputError, match="--out .* would replace the published build"):
         edition_module.edition({"mfu": 0.4}, chapters=["00"], out=ROOT / "_build" / "html")
+
+
+def test_parameter_values_read_as_typed():
+    from llmcost.book.editions import parameter_text
+
+    assert [parameter_text(v) for v in ("h100", 0.4, 1e22, 7, None, True, ["gpt-3", "llama-65b"])] == [
+        "h100", "0.4", "1.00 × 10²²", "7", "from the data", "true", "gpt-3, llama-65b"]

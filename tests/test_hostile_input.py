@@ -237,6 +237,7 @@ FLAG_CALLS = {
     "parallelism.expert_alltoall_bytes": {"tokens": 16, "hidden": 8, "experts_routed": 2, "moe_layers": 2, "expert_parallel": 4},
     "transformer.attention_weights": {"q": np.ones((3, 4)), "k": np.ones((3, 4))},
     "transformer.scaled_dot_product_attention": {"q": np.ones((3, 4)), "k": np.ones((3, 4)), "v": np.ones((3, 2))},
+    "transformer.multi_head_attention": {"x": np.ones((3, 4)), "w_q": np.eye(4), "w_k": np.eye(4), "w_v": np.eye(4), "heads": 2},
     "calibration.flops_table": {},
     "figures.label_sides": {"x": [1.0, 2.0], "y": [1.0, 2.0]},
 }

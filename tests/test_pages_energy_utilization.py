@@ -148,7 +148,7 @@ def test_comparison_table_and_chart_show_each_published_figure():
     assert isinstance(chart, alt.LayerChart) and len(chart.layer) == 3  # the rule at 1, the range bars, the dots
     points = chart.data  # the layers share it
     assert len(points) == compare["computed"].notna().sum()
-    gpt3 = points[points["label"] == "gpt-3 (Patterson et al. 2021)"]
+    gpt3 = points[points["label"] == "GPT-3 175B (Patterson et al. 2021)"]
     assert sorted(gpt3["ratio"]) == pytest.approx(sorted([1287 / GPT3_MWH, 552.1 / (GPT3_MWH * GPT3_GRID)]))
 
 
@@ -215,7 +215,8 @@ def test_grid_whatif_draws_each_run_over_the_grid_range():
     low, _ = ch07.grid_whatif(["gpt-3"], **CH07, grid_low=0.0, grid_high=0.1)
     assert low["grid"].iloc[0] == pytest.approx(0.005) and low["grid"].iloc[-1] == pytest.approx(0.385)  # no zero; up to the default
     chart = ch07.grid_whatif_chart(lines, marks)
-    assert isinstance(chart, alt.LayerChart) and chart.layer[0].data is lines and chart.layer[1].data is marks
+    assert isinstance(chart, alt.LayerChart) and chart.layer[0].data["tonnes"].equals(lines["tonnes"])
+    assert set(chart.layer[1].data["model"]) == {"GPT-3 175B", "BLOOM 176B"}  # names in the legend, not ids
 
 
 # --- chapter 6 -------------------------------------------------------------------------------
@@ -275,7 +276,7 @@ def test_implied_example_summarizes_implied_over_reported():
 def test_utilization_chart_has_a_bar_per_figure():
     chart = ch06.utilization_chart(_implied_frame())
     assert isinstance(chart, alt.Chart) and len(chart.data) == 4 + 3  # four implied, three reported
-    assert chart.encoding.y.to_dict()["sort"] == ["gpt-3", "opt-175b", "palm-540b", "bloom-176b"]  # by implied
+    assert chart.encoding.y.to_dict()["sort"] == ["GPT-3 175B", "OPT-175B", "PaLM 540B", "BLOOM 176B"]  # by implied
 
 
 def test_gpt4_example_finds_the_utilization_behind_the_stated_hours():

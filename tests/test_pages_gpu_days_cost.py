@@ -12,6 +12,7 @@ import pytest
 import llmcost
 
 from llmcost.book import format_number, price_text
+from llmcost.book.tables import short_names
 from llmcost.book.pages import gpu_days_cost as ch05
 from llmcost.core.validate import InputError
 
@@ -116,17 +117,17 @@ def test_accelerator_table_has_two_header_rows():
 
 
 def test_group_label_names_variants_by_their_common_prefix():
-    assert ch05.group_label(["b200"]) == "b200"
-    assert ch05.group_label(["a100-40gb-sxm", "a100-80gb-sxm"]) == "a100 (2 variants)"
+    assert ch05.group_label(["b200"]) == "B200 (HGX/DGX B200)"  # the name without its vendor, not the id
+    assert ch05.group_label(["a100-40gb-sxm", "a100-80gb-sxm"]) == "A100 (2 variants)"
 
 
 def test_peak_groups_hold_each_accelerator_once():
     acc = ch05.accelerators()
     peaks = ch05.peak_groups(acc)
     ids = [i for group in peaks["accelerators"] for i in group.split(", ")]
-    assert sorted(ids) == sorted(acc.dropna(subset=["tflops16"])["id"])
+    assert sorted(ids) == sorted(short_names(acc.dropna(subset=["tflops16"])["id"]))
     a100_2020 = peaks[(peaks["release_year"] == 2020) & (peaks["tflops"] == 312)]
-    assert a100_2020["label"].tolist() == ["a100 (3 variants)"]  # 40GB SXM, 80GB SXM, 40GB PCIe
+    assert a100_2020["label"].tolist() == ["A100 (3 variants)"]  # 40GB SXM, 80GB SXM, 40GB PCIe
     assert set(peaks["side"]) <= {"left", "right"}
 
 
@@ -145,7 +146,7 @@ def test_peak_growth_is_b200_over_v100():
 
 def test_gpu_days_grid_is_6pd_over_the_sustained_rate():
     heat = ch05.gpu_days_grid(["gpt-3", "llama-2-70b"], ["a100", "v100"], "fp16", 0.462)
-    assert len(heat) == 4 and heat["model"].tolist() == ["gpt-3", "gpt-3", "llama-2-70b", "llama-2-70b"]
+    assert len(heat) == 4 and heat["model"].tolist() == ["GPT-3 175B", "GPT-3 175B", "Llama 2 70B", "Llama 2 70B"]
     assert heat["accelerator"].tolist()[:2] == ["a100-80gb-sxm", "v100-sxm2-32gb"]
     assert heat["gpu_days"][0] == pytest.approx(GPT3_FLOPS / (A100_FP16 * 0.462 * 86400))  # 25,293 A100-days
     assert heat["gpu_days"][1] == pytest.approx(GPT3_FLOPS / (125e12 * 0.462 * 86400))
@@ -214,7 +215,7 @@ def test_rental_table_divides_instance_prices():
     assert list(shown.columns).count("as of") == 1
     block = shown[(shown.index == "AWS EC2 Capacity Block") & (shown["accelerator"] == "NVIDIA A100 40GB SXM4")].iloc[0]
     assert block["USD per GPU-hour"] == f"{RENT:,.2f}" and block["quoted (USD)"] == "14.75 per instance-hour"
-    assert shown.loc["DeepSeek (assumed) assumed", "quoted (USD)"] == "2.00 per GPU-hour"
+    assert shown.loc["DeepSeek (assumed)", "quoted (USD)"] == "2.00 per GPU-hour"
 
 
 def test_rent_example_prices_gpt3():
@@ -234,7 +235,7 @@ def test_deepseek_example():
     assert close(values["c5_ds_usd"], 2_788_000 * 2.0 / 1e6) and close(values["c5_ds_ratio"], 1.0)
     assert close(values["c5_ds_6pd_usd"], hours_6pd * 2.0 / 1e6)
     assert close(values["c5_ds_gap"], 5.576e6 / (hours_6pd * 2.0), rel=1e-6)
-    assert close(values["c5_ds_implied"], 6 * 37e9 * 14.8e12 / (1979e12 * 3600 * 2_788_000))
+    assert close(values["c5_ds_implied"], 6 * 37e9 * 14.8e12 / (1979e12 * 3600 * 2_664_000))  # pre-training hours
 
 
 def test_rental_bills_are_published_hours_times_price():
@@ -329,8 +330,8 @@ def test_breakeven_is_capital_over_price(claims):
 def test_rent_or_buy_lines(claims):
     lines = ch05.rent_or_buy_lines(claims, "seed002-a100-purchase", "aws-p4d-capacity-block")
     assert lines["option"].unique().tolist() == [
-        "buy: 10,000 USD + 30 %", f"rent: aws-p4d-capacity-block ({RENT:.2f} USD/h)",
-        "rent: seed000-8xa100-effective (2.40 USD/h)", "rent: aws-p4d-24xlarge-on-demand (4.10 USD/h)"]
+        "buy: 10,000 USD + 30 %", f"rent: AWS EC2 Capacity Block, A100 40GB SXM4 ({RENT:.2f} USD/h)",
+        "rent: AWS reserved (effective), A100 40GB SXM4 (2.40 USD/h)", "rent: AWS on-demand, A100 40GB SXM4 (4.10 USD/h)"]
     at_year = lines[lines["months"] == 12].set_index("option")["usd"]
     assert at_year.iloc[0] == pytest.approx(13_000) and at_year.iloc[1] == pytest.approx(12 * 720 * RENT)
     # the page's price is not drawn twice when it is one of the compared rows
@@ -393,7 +394,7 @@ def test_serving_chart_titles_the_model_and_binds_prompt_and_batch():
     assert spec["title"]["text"] == "Serving GPT-3 175B on 8 × NVIDIA A100 80GB SXM4"
     bound = {param["name"]: param["bind"] for param in spec["params"]}
     assert set(bound) == {"prompt", "batch"} and bound["prompt"]["step"] == 256 and bound["batch"]["max"] == grid["batch"].max()
-    assert "API price 0.020 USD (openai-davinci-2022)" in str(spec)
+    assert "API price 0.020 USD (OpenAI davinci (GPT-3 text-davinci-002/003))" in str(spec)  # the offer, not its id
 
 
 def test_recomputed_claims_are_by_id(claims):

@@ -335,9 +335,10 @@ def test_parallelism_comparison():
 
 
 def test_tensor_vs_data_traffic():
-    v = values(ch04.tensor_vs_data_traffic("gpt-3", "bf16", 1, 32))
-    # 4 all-reduces of b s h 2-byte values per layer (2 forward, 2 backward)
-    assert v["c4_tp_gb"] == pytest.approx(4 * 2048 * 12288 * 2 * 96 / 1e9)
+    v = values(ch04.tensor_vs_data_traffic("gpt-3", "bf16", 1, 32, 8))
+    # each GPU sends 8 b s h (t - 1) / t 2-byte values per layer (Narayanan et al. 2021, section 3.2)
+    assert v["c4_tp_gb"] == pytest.approx(8 * 2048 * 12288 * 7 / 8 * 2 * 96 / 1e9)
+    assert v["c4_mbs_words"] == "1 sequence"
     assert v["c4_tp_batch_gb"] == pytest.approx(32 * v["c4_tp_gb"])
     assert v["c4_dp_gb"] == pytest.approx(2 * 175e9 * 2 / 1e9)
 

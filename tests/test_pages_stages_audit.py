@@ -13,6 +13,7 @@ import pytest
 import llmcost
 from llmcost import audit, calibration, flops, hardware, stages, transformer
 from llmcost.book import format_number
+from llmcost.book.tables import short_names
 from llmcost.book.pages import calibration as ch91
 from llmcost.book.pages import claims_audit as ch90
 from llmcost.book.pages import how_training_works as ch01
@@ -355,7 +356,7 @@ def test_ch91_implied_table_utilization_example_and_chart():
     assert hours == pytest.approx(palm["gpu_hours"])
     chart = ch91.utilization_chart(implied, 0.4)
     order = chart.to_dict()["layer"][1]["encoding"]["y"]["sort"]
-    assert order[0] == "gpt-3" and order[-1] == "palm-540b" and sorted(order) == sorted(implied["id"])
+    assert order[0] == "GPT-3 175B" and order[-1] == "PaLM 540B" and sorted(order) == sorted(short_names(implied["id"]))
     assert chart.layer[0].data["utilization"].tolist() == [0.4]
 
 

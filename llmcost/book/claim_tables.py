@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from .tables import cite_text, format_number, table as book_table
+from .tables import cite_text, format_like, format_number, table as book_table
+
+
+def _and(items) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _with_unit(text: str, unit: str) -> str:
@@ -16,12 +22,12 @@ def reader_table(table, source: str, ids=None):
     the claim's kind and, where it rests on a third party's figures, whose, explanation."""
     rows = table[(table["source"] == source) & (table["id"].isin(ids) if ids is not None else True)]
     shown = rows.assign(
-        stated=[_with_unit(f"{format_number(lo, 'auto')}–{format_number(hi, 'auto')}" if kind == "range" else format_number(value, "auto"), unit)
+        stated=[_with_unit(f"{format_like(lo, lo)}–{format_like(hi, hi)}" if kind == "range" else format_like(value, value), unit)
                 for value, lo, hi, unit, kind in zip(rows["stated_value"], rows["stated_low"], rows["stated_high"], rows["unit"], rows["kind"])],
-        recomputed=[_with_unit(format_number(value, "sig3"), unit) if value == value else None
-                    for value, unit in zip(rows["recomputed"], rows["unit"])],
-        verdict=[f"{verdict} ({kind.replace('_', ' ')})" + (f"; rests on {cite_text(third.replace(';', ', '))}'s figures" if third else "")
+        recomputed=[_with_unit(format_like(value, stated), unit) if value == value else None
+                    for value, stated, unit in zip(rows["recomputed"], rows["stated_value"], rows["unit"])],
+        verdict=[f"{verdict} ({kind.replace('_', ' ')})" + (f"; rests on figures from {_and(cite_text(key) for key in third.split(';'))}" if third else "")
                  for verdict, kind, third in zip(rows["verdict"], rows["kind"], rows["third_party_sources"])],
     )
-    return book_table(shown[["section", "claim", "stated", "recomputed", "ratio", "verdict", "note"]], {"ratio": ".3f"},
+    return book_table(shown[["section", "claim", "stated", "recomputed", "ratio", "verdict", "note"]], {"ratio": "sig3"},
                       {"note": "explanation"})

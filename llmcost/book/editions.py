@@ -29,7 +29,7 @@ from pathlib import Path
 
 from ..catalog.defaults import BOOK
 from .folders import check_target, move_into_place, staging_beside
-from .tables import glued_values
+from .tables import format_number, glued_values
 from ..core.validate import DECIMAL_TEXT, WHOLE_NUMBER_TEXT, InputError, RunFailed, is_config_path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -254,6 +254,20 @@ def _published_link(chapter: str, out: Path) -> str:
     return Path(os.path.relpath(target, out / "chapters")).as_posix()
 
 
+def parameter_text(value) -> str:
+    """A parameter's value as a reader writes it in ``--set``: ``h100``, ``0.4``, ``gpt-3, llama-65b``;
+    ``None`` as what it means in every chapter, a value taken from the data."""
+    if value is None:
+        return "from the data"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (list, tuple)):
+        return ", ".join(parameter_text(item) for item in value)
+    if isinstance(value, float):
+        return f"{value:g}" if "e" not in f"{value:g}" else format_number(value, "sci")
+    return str(value)
+
+
 def _banner(chapter: str, differences: dict, out: Path) -> str:
     """The markdown cell that opens an edition's page: what differs from the published book."""
     link = f'<a href="{html.escape(_published_link(chapter, out))}">the published page</a>'
@@ -261,7 +275,7 @@ def _banner(chapter: str, differences: dict, out: Path) -> str:
         rows = "This page uses the published book's parameters."
     else:
         rows = "| parameter | published | this edition |\n| --- | --- | --- |\n" + "\n".join(
-            f"| `{name}` | `{published!r}` | `{yours!r}` |" for name, (published, yours) in differences.items())
+            f"| `{name}` | {parameter_text(published)} | {parameter_text(yours)} |" for name, (published, yours) in differences.items())
     return (f":::{{admonition}} Your edition of this page\n:class: {BANNER_CLASS}\n\n"
             f"This page was re-run with `llmcost book`.\n\n{rows}\n\n"
             f"Numbers that differ from the published book are <span class=\"{CHANGED_CLASS}\">highlighted</span> "

@@ -107,6 +107,31 @@ def format_number(value, fmt: str = ",.3g", unit: str = "") -> str:
     return f"{text} {unit}" if unit else text
 
 
+def significant_digits(value) -> int:
+    """The significant digits a number was written with (``3072`` 4, ``606700`` 4, ``1.5e22`` 2)."""
+    mantissa = f"{abs(float(value)):.15g}".split("e")[0].replace(".", "").lstrip("0")
+    return max(1, len(mantissa.rstrip("0")))
+
+
+def _with_digits(value: float, digits: int) -> str:
+    number = round_significant(float(value), digits)
+    if abs(number) >= 1e15:
+        return format_number(number, "sci")
+    if abs(number) >= 1e9:
+        return format_number(number, "words")
+    return f"{number:,.0f}" if number == int(number) else f"{number:,.{digits}g}"
+
+
+def format_like(value, reference) -> str:
+    """``value`` beside the figure ``reference`` it checks: with ``reference``'s significant digits
+    (3 to 8) when it agrees with it to those digits, so that agreement reads as agreement (``3,072``
+    beside 3,072, not ``3,070``), else to 3. From a billion on in words (``277 billion``), from 10^15
+    in powers of ten."""
+    digits = min(8, max(3, significant_digits(reference)))
+    text = _with_digits(value, digits)
+    return text if text == _with_digits(reference, digits) else _with_digits(value, 3)
+
+
 def hours_text(hours, hours_from: str) -> str:
     """Accelerator-hours as a reader should read them: a published count with all its digits, a
     computed one (``hours_from`` other than ``"published"``) to 3 significant figures."""
@@ -251,6 +276,27 @@ def _dataset_names() -> dict:
 
 
 datasets.ON_CLEAR.append(_dataset_names.cache_clear)
+
+
+def short_name(ident: str) -> str:
+    """A model's or accelerator's name without its maker, for a chart label: "LLaMA 65B" for
+    ``llama-65b`` (Meta LLaMA 65B), "A100 80GB SXM4" for ``a100-80gb-sxm``; an unknown id as it is."""
+    name = _dataset_names().get(ident, ident)
+    if ident in datasets.accelerator_ids():
+        maker = datasets.accelerator_by_id(ident).get("vendor") or ""
+    elif ident in datasets.model_ids():
+        maker = datasets.model_by_id(ident).get("organization") or ""
+    else:
+        maker = ""
+    for prefix in (maker, maker.split(" ")[0]) if maker else ():
+        if name.startswith(prefix + " "):
+            return name[len(prefix) + 1:]
+    return name
+
+
+def short_names(values) -> list:
+    """:func:`short_name` of each id of ``values``."""
+    return [short_name(value) for value in values]
 
 
 def _reader_names(values: list) -> list:

@@ -80,3 +80,7 @@ computed from channels and transfer rate, or quoted by a secondary source, is sa
 
 NODE_ACCELERATORS = {"DGX A100": "a100-80gb-sxm", "DGX H100": "h100-sxm"}
 """The accelerator of each node of :data:`NODE_LINKS`."""
+
+GPUS_PER_SOCKET = 4
+"""Accelerators sharing one CPU socket's memory in both nodes: 8 GPUs and 2 CPUs
+(``nvidia2020dgxa100guide``: "2x AMD EPYC 7742"; ``nvidia2022dgxh100guide``: "2 x Intel Xeon 8480C")."""

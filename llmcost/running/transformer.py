@@ -130,22 +130,28 @@ def scaled_dot_product_attention(q, k, v, causal=False):
     return weights @ v
 
 
-def multi_head_attention(x, w_q, w_k, w_v, heads, causal=False):
-    """Multi-head attention without the output projection: the ``d``-wide projections ``x W_q``,
-    ``x W_k``, ``x W_v`` split into ``heads`` heads of ``d / heads`` columns, each attends on its own
-    (:func:`scaled_dot_product_attention`), and the heads' outputs are concatenated back to ``d``
-    (Vaswani et al. 2017, section 3.2.2). Returns ``(output (n, d), weights (heads, n, n))``.
-    x: ``(n, d_model)``; w_q, w_k, w_v: ``(d_model, d)``; heads: dividing d; causal: as
-    :func:`attention_weights`. The matmuls cost the same FLOPs for any number of heads."""
-    x, projections = _matrix("x", x), [_matrix(name, w) for name, w in (("w_q", w_q), ("w_k", w_k), ("w_v", w_v))]
+def split_heads(projected, heads):
+    """An ``(n, d)`` projection as ``heads`` heads of ``d / heads`` columns, shape ``(heads, n, d / heads)``."""
+    projected = _matrix("projected", projected)
     heads = check_one_count("heads", heads)
-    width = projections[0].shape[-1]
+    n, width = projected.shape[-2:]
     if width % heads:
         raise InputError(f"heads must divide the projection width {width}, got {heads}")
-    n = x.shape[0]
-    q, k, v = ((x @ w).reshape(n, heads, width // heads).transpose(1, 0, 2) for w in projections)
-    weights = attention_weights(q, k, causal)
-    return (weights @ v).transpose(1, 0, 2).reshape(n, width), weights
+    return projected.reshape(n, heads, width // heads).transpose(1, 0, 2)
+
+
+def multi_head_attention(x, w_q, w_k, w_v, heads, causal=False):
+    """Multi-head attention without the output projection, shape ``(n, d)``: the ``d``-wide
+    projections ``x W_q``, ``x W_k``, ``x W_v`` split into ``heads`` heads (:func:`split_heads`),
+    each attends on its own (:func:`scaled_dot_product_attention`), and the heads' outputs are
+    concatenated back to ``d`` (Vaswani et al. 2017, section 3.2.2). x: ``(n, d_model)``; w_q, w_k,
+    w_v: ``(d_model, d)``; heads: dividing d; causal: as :func:`attention_weights`. The matmuls
+    cost the same FLOPs for any number of heads."""
+    causal = check_flag("causal", causal)
+    x = _matrix("x", x)
+    q, k, v = (split_heads(x @ _matrix(name, w), heads) for name, w in (("w_q", w_q), ("w_k", w_k), ("w_v", w_v)))
+    out = scaled_dot_product_attention(q, k, v, causal)
+    return out.transpose(1, 0, 2).reshape(x.shape[0], -1)
 
 
 MASKS = ("bidirectional", "causal", "cross")

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ...analysis import calibration
 from ...catalog import datasets, defaults, hardware
-from ..tables import format_number, table
+from ..tables import format_number, short_names, table
 
 GENERATION_ORDER = ("Volta", "Ampere", "Hopper", "TPU")
 """The accelerator generations of the models with published hours, oldest first (the chart's colours and rows)."""
@@ -96,7 +96,7 @@ def parity_chart(points):
     from .. import figures
 
     return alt.vconcat(*[
-        figures.ratio_dots(frame, "id", "ratio", frame["comparison"].iloc[0], "published / formula (log scale; 1 = agreement)",
+        figures.ratio_dots(frame.assign(id=short_names(frame["id"])), "id", "ratio", frame["comparison"].iloc[0], "published / formula (log scale; 1 = agreement)",
                            tooltip=[alt.Tooltip("formula:Q", format=",.4g"), alt.Tooltip("published:Q", format=",.4g")])
         for frame in points
     ]).properties(title="Published over formula, by model")
@@ -137,6 +137,7 @@ def utilization_chart(implied: pd.DataFrame, mfu):
         implied[["id", "generation", "implied"]].rename(columns={"implied": "utilization"}).assign(measure="implied by published hours"),
         both[["id", "generation", "reported"]].rename(columns={"reported": "utilization"}).assign(measure="reported by the authors"),
     ])
+    long["id"], order = short_names(long["id"]), short_names(order)
     return alt.layer(
         alt.Chart(pd.DataFrame({"utilization": [mfu]})).mark_rule(color="#999", strokeDash=[4, 4]).encode(x="utilization:Q"),
         alt.Chart(long).mark_point(filled=True, size=80).encode(

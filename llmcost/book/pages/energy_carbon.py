@@ -19,7 +19,7 @@ from ...catalog.hardware import peak_flops, training_precision
 from ...formulas import energy, ranges
 from .. import chapter_parameters as parameters
 from .. import figures
-from ..tables import cite_text, format_number, hours_text, table
+from ..tables import cite_text, format_number, hours_text, short_names, table
 
 ENERGY_QUANTITIES = {"energy_mwh": "MWh", "co2_t": "t CO2e"}
 """The published quantities the chapter sets beside its own (``model_facts.csv``) -> their unit."""
@@ -229,7 +229,7 @@ def published_chart(compare: pd.DataFrame):
     over the PUE and grid ranges (:func:`llmcost.figures.ratio_dots`); rows without a computed value are left out."""
     points = compare.dropna(subset=["computed"])
     points = points.assign(
-        label=points["subject"] + " (" + points["source"].map(cite_text) + ")",
+        label=pd.Series(short_names(points["subject"]), index=points.index) + " (" + points["source"].map(cite_text) + ")",
         kind=points["unit_label"],
         ratio_low=points["value"] / points["high"],
         ratio_high=points["value"] / points["low"],
@@ -398,6 +398,7 @@ def grid_whatif(models, mfu: float, power_source: str, pue: float, grid_kg_per_k
 def grid_whatif_chart(lines: pd.DataFrame, marks: pd.DataFrame):
     """A line per model of :func:`grid_whatif` (t CO2e on a log axis against kg CO2e/kWh), a dot at
     the grid each model was trained on."""
+    lines, marks = lines.assign(model=short_names(lines["model"])), marks.assign(model=short_names(marks["model"]))
     return alt.layer(
         alt.Chart(lines).mark_line().encode(
             x=alt.X("grid:Q", title="grid carbon intensity (kg CO2e per kWh)"),

@@ -20,7 +20,7 @@ from ...catalog.datasets import model_facts, models
 from ...catalog.hardware import peak_flops
 from ...formulas import cluster, cost, flops
 from ..figures import label_sides
-from ..tables import price_text, table
+from ..tables import price_text, short_names, table
 
 TOTALS_FORMATS = {"params_active": "words", "tokens": "words", "flops_6pd": "sci", "flops_attention": "sci",
                   "published": "sci", "ratio": ".3f", "ratio_attention": ".3f"}
@@ -124,7 +124,7 @@ def published_chart(totals: pd.DataFrame):
     published = totals.dropna(subset=["published"])
     span = [published[["flops_6pd", "published"]].min().min() / 2, published[["flops_6pd", "published"]].max().max() * 2]
     decades = log_decades(*span)
-    published = published.assign(side=label_sides(published["flops_6pd"], published["published"]))
+    published = published.assign(side=label_sides(published["flops_6pd"], published["published"]), id=short_names(published["id"]))
     base = alt.Chart(published).encode(
         x=alt.X("flops_6pd:Q", scale=alt.Scale(type="log", domain=span), title="6PD (FLOP)", axis=charts.power_of_ten_axis(values=decades)),
         y=alt.Y("published:Q", scale=alt.Scale(type="log", domain=span), title="published training compute (FLOP)",
@@ -247,7 +247,7 @@ def trend_panel(frame: pd.DataFrame, fit, title: str, y_title: str):
     coloured by basis, under the fitted trend ``fit`` (a :class:`llmcost.trends.Trend`)."""
     years = np.linspace(frame["year"].min(), frame["year"].max(), 20)
     line = pd.DataFrame({"year": years, "value": fit.at(years)})
-    points = alt.Chart(frame[["id", "year", "value", "basis"]]).mark_point(filled=True, size=70).encode(
+    points = alt.Chart(frame[["id", "year", "value", "basis"]].assign(id=short_names(frame["id"]))).mark_point(filled=True, size=70).encode(
         x=alt.X("year:Q", title="release (year)", scale=alt.Scale(zero=False), axis=alt.Axis(format="d")),
         y=alt.Y("value:Q", scale=alt.Scale(type="log"), title=y_title, axis=charts.power_of_ten_axis()),
         color=alt.Color("basis:N", title="figure"),
@@ -337,7 +337,7 @@ def since_frontier(growth: dict, rows: pd.DataFrame, since: str = market.TODAY_S
 def frontier_chart(growth: dict, rows: pd.DataFrame):
     """Training compute (FLOP, log axis) of every model of ``growth["flops"]`` by release, the
     frontier (:func:`frontier_rows`) as a step line."""
-    points = growth["flops"][["id", "year", "value", "basis"]]
+    points = growth["flops"][["id", "year", "value", "basis"]].assign(id=lambda f: short_names(f["id"]))
     frontier = points[points["value"] >= points.sort_values(["year", "value"])["value"].cummax().reindex(points.index)]
     base = alt.Chart(points).mark_point(filled=True, size=60, opacity=0.7).encode(
         x=alt.X("year:Q", title="release (year)", scale=alt.Scale(zero=False), axis=alt.Axis(format="d")),

@@ -26,7 +26,7 @@ import pandas as pd
 
 from .. import chapter_parameters as parameters
 from .. import figures, sliders
-from ..tables import dated_price, format_number, price_text, table
+from ..tables import dated_price, format_number, price_text, short_name, short_names, table
 from ...analysis import audit, calibration, market
 from ...catalog import datasets
 from ...catalog.hardware import peak_flops
@@ -151,17 +151,18 @@ def accelerator_table(acc: pd.DataFrame):
 
 
 def group_label(ids) -> str:
-    """One accelerator's id, or the variants' common name and their count."""
-    ids = list(ids)
-    return ids[0] if len(ids) == 1 else f"{os.path.commonprefix(ids).rstrip('-')} ({len(ids)} variants)"
+    """One accelerator's name without its vendor, or the variants' common name and their count."""
+    names = short_names(ids)
+    return names[0] if len(names) == 1 else f"{os.path.commonprefix(names).rstrip(' -')} ({len(names)} variants)"
 
 
 def peak_groups(acc: pd.DataFrame) -> pd.DataFrame:
     """Accelerators with a 16-bit peak grouped by release year, peak (``tflops``, TFLOP/s) and
-    vendor: their ids (``accelerators``), a ``label`` (:func:`group_label`) and the ``side`` of
+    vendor: their names (``accelerators``), a ``label`` (:func:`group_label`) and the ``side`` of
     the point on which it goes (:func:`llmcost.figures.label_sides`). ``acc``: :func:`accelerators`."""
     peaks = (acc.dropna(subset=["tflops16"]).groupby(["release_year", "tflops16", "vendor"], as_index=False)
-             .agg(accelerators=("id", ", ".join), label=("id", group_label)).rename(columns={"tflops16": "tflops"}))
+             .agg(accelerators=("id", lambda ids: ", ".join(short_names(ids))), label=("id", group_label))
+             .rename(columns={"tflops16": "tflops"}))
     peaks["side"] = figures.label_sides(peaks["release_year"].astype(float), peaks["tflops"], log_x=False)
     return peaks
 
@@ -202,7 +203,7 @@ def gpu_days_grid(models: list, gpus: list, precision: str, mfu=None) -> pd.Data
     shares = np.array([plan["central"] for plan in plans])[None, :]
     days = training_estimate(params, tokens, peak_grid, shares)["gpu_days"]
     return pd.DataFrame([
-        {"model": facts[i]["id"], "accelerator": datasets.accelerator(g)["id"], "utilization": plans[j]["central"],
+        {"model": short_name(facts[i]["id"]), "accelerator": datasets.accelerator(g)["id"], "utilization": plans[j]["central"],
          "basis": plans[j]["basis"], "column": f"{g.upper()} at {plans[j]['central']:.0%}",
          "gpu_days": days[i, j], "label": format_number(days[i, j], "words")}
         for i in range(len(models)) for j, g in enumerate(gpus)
@@ -298,6 +299,17 @@ TODAY_SINCE = market.TODAY_SINCE
 """The first month of the quotes this chapter calls today's (the source documents' quotes end in 2024)."""
 
 
+def offer_label(provider: str, offering: str) -> str:
+    """A rental offer as a reader names it: "AWS EC2 Capacity Block"; "DeepSeek (assumed)", not "... assumed"."""
+    return provider if offering in provider else f"{provider} {offering}"
+
+
+def rental_label(ident: str) -> str:
+    """A rental row of :func:`llmcost.prices` by its offer and accelerator: "AWS EC2 Capacity Block, A100 40GB SXM4"."""
+    row = datasets.prices().set_index("id").loc[ident]
+    return f"{offer_label(row['provider'], row['offering'])}, {short_name(row['accelerator'])}"
+
+
 def rental_table(until: str = TODAY_SINCE):
     """The rental rows of :func:`llmcost.prices` quoted before ``until`` (``YYYY-MM``), the source
     documents' time, by provider and offering: the price as quoted (USD per instance- or GPU-hour) and per GPU-hour
@@ -307,7 +319,7 @@ def rental_table(until: str = TODAY_SINCE):
     rentals["per_gpu_hour"] = [cost.gpu_hour_price(ident) for ident in rentals["id"]]
     rentals["quoted"] = [f"{row['usd']:,.2f} per {'instance' if row['unit'] == 'usd_per_instance_hour' else 'GPU'}-hour"
                          for _, row in rentals.iterrows()]
-    rentals["offer"] = rentals["provider"] + " " + rentals["offering"]
+    rentals["offer"] = [offer_label(provider, offering) for provider, offering in zip(rentals["provider"], rentals["offering"])]
     return table(rentals[["offer", "accelerator", "quoted", "per_gpu_hour", "date", "source"]],
                  {"per_gpu_hour": ",.2f"}, {"quoted": "quoted (USD)", "per_gpu_hour": "USD per GPU-hour", "date": "as of"})
 
@@ -426,16 +438,18 @@ def deepseek_example(mfu=None) -> dict:
     utilization = plan["central"]
     deepseek = datasets.model("deepseek-v3")
     price = cost.gpu_hour_price("deepseek-v3-h800-rental")
-    usd = cost.rental_cost(deepseek["gpu_hours"], price)
+    total_hours = datasets.published_value("deepseek-v3", "gpu_hours", "deepseek2024v3", "(total)")
+    usd = cost.rental_cost(total_hours, price)
     bounds = calibration.implied_utilization_bounds("deepseek-v3")
     hours_6pd = cluster.gpu_hours(flops.training_flops(deepseek["params_active"], deepseek["tokens"]), peak_flops("h800", "fp8"), utilization)
     usd_6pd = cost.rental_cost(hours_6pd, price)
     return {
-        "c5_ds_hours": (deepseek["gpu_hours"], ",.0f"),
+        "c5_ds_hours": (total_hours, ",.0f"),
+        "c5_ds_pretraining_hours": (deepseek["gpu_hours"], ",.0f"),
         "c5_ds_price": price_text(price, "GPU-hour", datasets.price_date("deepseek-v3-h800-rental")),
         "c5_ds_usd": (usd / 1e6, ",.3f", "million USD"),
         "c5_ds_published": (deepseek["cost_usd"] / 1e6, ",.3f", "million USD"),
-        "c5_ds_ratio": (deepseek["cost_usd"] / usd, ".3f"),
+        "c5_ds_ratio": (deepseek["cost_usd"] / usd, "sig3"),
         "c5_ds_implied": (bounds["fp8"], ".1%"),
         "c5_ds_implied_bf16": (bounds["bf16"], ".1%"),
         "c5_ds_attention": (bounds["attention_share"], ".0%"),
@@ -543,7 +557,7 @@ def range_table(spread: pd.DataFrame):
 def range_chart(spread: pd.DataFrame, gpu: str):
     """Each model's rental cost (million USD, log scale) on ``gpu``: a bar from the low to the high
     end of :func:`range_spread`, a point at the central cost."""
-    bars = alt.Chart(spread).encode(y=alt.Y("model:N", sort=None, title=None))
+    bars = alt.Chart(spread.assign(model=short_names(spread["model"]))).encode(y=alt.Y("model:N", sort=None, title=None))
     return (bars.mark_rule(strokeWidth=2).encode(x=alt.X("cost_usd_low:Q", scale=alt.Scale(type="log"), title="training cost (million USD, log scale)"),
                                                  x2="cost_usd_high:Q",
                                                  tooltip=["model", alt.Tooltip("cost_usd_low:Q", format=",.3g"), alt.Tooltip("cost_usd_high:Q", format=",.3g")])
@@ -662,7 +676,7 @@ def rent_or_buy_lines(claims: dict, purchase_price: str, rental_price: str) -> p
                            "usd": sizing.ownership_cost(hours, buy["usd_per_gpu"], buy["other_hardware_share"], buy["datacenter_share"])})]
     for ident in compare:
         price = cost.gpu_hour_price(ident)
-        lines.append(pd.DataFrame({"months": OWNERSHIP_MONTHS, "option": f"rent: {ident} ({price:.2f} USD/h)",
+        lines.append(pd.DataFrame({"months": OWNERSHIP_MONTHS, "option": f"rent: {rental_label(ident)} ({price:.2f} USD/h)",
                                    "usd": cost.rental_cost(hours, price)}))
     return pd.concat(lines)
 
@@ -818,5 +832,6 @@ def serving_chart(grid: pd.DataFrame, setting: dict, serving_model: str, gpu: st
                       subtitle=["black: the roofline (the cheapest possible); blue: as measured systems of its generation reach it"
                                 if group else "the roofline (the cheapest possible); no measured systems calibrate this accelerator"])
     api_usd = api_usd_per_1k(api_price)
-    return sliders.serving_roofline_chart(grid, title, f"API price {api_usd:.3f} USD ({api_price})", api_usd,
+    api = datasets.api_prices().set_index("id").loc[api_price]
+    return sliders.serving_roofline_chart(grid, title, f"API price {api_usd:.3f} USD ({api['provider']} {api['model']})", api_usd,
                                           SERVING_OUTPUT_TOKENS)

@@ -321,9 +321,9 @@ def multi_head_example(d_model: int, seed: int = 0) -> dict:
     x = rng.normal(0, d_model ** -0.5, (n, d_model)) + transformer.sinusoidal_positional_encoding(np.arange(n), d_model)
     w_q, w_k, w_v = (rng.normal(0, d_model ** -0.5, (d_model, d_model)) for _ in range(3))
     heads = next(h for h in MULTI_HEADS if d_model % h == 0)
-    one, _ = transformer.multi_head_attention(x, w_q, w_k, w_v, 1, causal=True)
+    one = transformer.multi_head_attention(x, w_q, w_k, w_v, 1, causal=True)
     single = transformer.scaled_dot_product_attention(x @ w_q, x @ w_k, x @ w_v, causal=True)
-    _, weights = transformer.multi_head_attention(x, w_q, w_k, w_v, heads, causal=True)
+    weights = transformer.attention_weights(transformer.split_heads(x @ w_q, heads), transformer.split_heads(x @ w_k, heads), causal=True)
     if np.abs(weights.sum(axis=-1) - 1).max() >= TOLERANCE or weights[:, np.triu_indices(n, 1)[0], np.triu_indices(n, 1)[1]].max() > 0:
         raise ArithmeticError("every head's weights must be a causal softmax")
     if np.abs(one - single).max() >= TOLERANCE:
@@ -342,8 +342,8 @@ def mask_rows(lengths: dict | None = None) -> pd.DataFrame:
     from ...running.encoder_decoder import SPAN_CORRUPTION_LENGTHS
 
     n_in, n_out = (lengths or SPAN_CORRUPTION_LENGTHS)["inputs"], (lengths or SPAN_CORRUPTION_LENGTHS)["targets"]
-    settings = (("encoder self-attention (BERT, T5's encoder)", "bidirectional", n_in, n_in),
-                ("decoder self-attention (GPT, T5's decoder)", "causal", n_out, n_out),
+    settings = (("encoder self-attention (T5's encoder; BERT's layers use this mask)", "bidirectional", n_in, n_in),
+                ("decoder self-attention (T5's decoder; GPT's layers use this mask)", "causal", n_out, n_out),
                 ("cross-attention (T5's decoder reading the encoder)", "cross", n_out, n_in))
     rows = []
     for where, kind, queries, keys in settings:
@@ -351,6 +351,15 @@ def mask_rows(lengths: dict | None = None) -> pd.DataFrame:
         rows.append({"where": where, "mask": kind, "queries": queries, "keys": keys, "pairs": int(mask.sum()),
                      "share": mask.mean()})
     return pd.DataFrame(rows)
+
+
+def mask_example(masks: pd.DataFrame) -> dict:
+    """What the causal mask saves at T5's lengths (``masks``: :func:`mask_rows`): the share of the
+    decoder's own pairs it lets through, and the decoder self-attention's share of all the
+    query-key pairs of a T5 layer stack. Glue names ``c1_mask_*``."""
+    causal = masks.set_index("mask").loc["causal"]
+    return {"c1_mask_causal_share": (causal["share"], ".1%"),
+            "c1_mask_decoder_share": (causal["queries"] * causal["keys"] / (masks["queries"] * masks["keys"]).sum(), ".1%")}
 
 
 def encoder_decoder_example() -> dict:

@@ -21,7 +21,7 @@ from ...catalog.hardware import peak_flops
 from ...formulas import flops, memory, parallelism, sizing
 from ...formulas.cluster import servers
 from ...running import architecture, pipeline
-from ..tables import format_number, table
+from ..tables import format_number, short_name, table
 from .serving import attention_text
 
 ZERO_STAGE_NAMES = {0: "0: data parallel", 1: "1: optimizer states", 2: "2: + gradients", 3: "3: + weights"}
@@ -129,11 +129,18 @@ def wall_points() -> pd.DataFrame:
     ])
 
 
-def wall_example() -> dict:
+def wall_example(claims: dict | None = None) -> dict:
     """The memory wall in numbers: bytes per parameter of the state; growth factors per 18 months
-    (no unit) of model size, GPU memory and 16-bit throughput; how many models and GPUs; and the
-    largest model's state over the largest GPU memory (a ratio)."""
+    (no unit) of model size, GPU memory and 16-bit throughput; how many models and GPUs, the first
+    and the newest; the largest model's state over the largest GPU memory (a ratio); and, from
+    ``claims`` (the audit by id), the growth the audit finds over the GPUs of the talk's time."""
     models_t, acc, points = wall_models(), wall_gpus(), wall_points()
+    by_year = acc.sort_values("release_year")
+    audit_values = {} if claims is None else {
+        "c4_wall_audit_memory": (claims["003-memory-growth"]["recomputed"], ",.2f"),
+        "c4_wall_audit_chip": (claims["003-chip-growth"]["recomputed"], ",.2f"),
+        "c4_wall_audit_until": (claims["003-memory-growth"]["inputs"]["until_year"], ".0f"),
+    }
     param_trend = trends.fit_trend(models_t["release"], models_t["params_total"])
     return {
         "c4_wall_state_bytes": (wall_state_bytes(), ",.0f"),
@@ -143,6 +150,9 @@ def wall_example() -> dict:
         "c4_wall_models": (len(models_t), ",.0f"),
         "c4_wall_gpus": (len(acc), ",.0f"),
         "c4_wall_gap": (points[points["what"] != WALL_GPUS]["gb"].max() / acc["memory_gb"].max(), ",.0f"),
+        "c4_wall_first_gpu": short_name(by_year["id"].iloc[0]),
+        "c4_wall_last_gpu": short_name(by_year["id"].iloc[-1]),
+        **audit_values,
     }
 
 
@@ -313,13 +323,16 @@ def parallelism_comparison() -> pd.DataFrame:
     ])
 
 
-def tensor_vs_data_traffic(model: str, precision: str, micro_batch_size: int, microbatches: int) -> dict:
-    """Tensor parallelism's all-reduces per micro-batch and per batch of ``microbatches`` (GB) against
-    one data-parallel all-reduce of every gradient in ``precision`` (GB)."""
+def tensor_vs_data_traffic(model: str, precision: str, micro_batch_size: int, microbatches: int, tensor_parallel: int) -> dict:
+    """What each GPU sends: tensor parallelism's all-reduces over ``tensor_parallel`` GPUs per
+    micro-batch of ``micro_batch_size`` sequences and per batch of ``microbatches`` (GB;
+    :func:`llmcost.parallelism.tensor_parallel_traffic_bytes` over every layer) against one
+    data-parallel ring all-reduce of every gradient in ``precision`` (GB), both as bytes sent per GPU."""
     d = model_dimensions(model)
-    tp_step = parallelism.tensor_parallel_allreduce_bytes(micro_batch_size, d["context"], d["d_model"], d["layers"])
+    tp_step = parallelism.tensor_parallel_traffic_bytes(micro_batch_size, d["context"], d["d_model"], tensor_parallel) * d["layers"]
     dp_step = memory.zero_communication_volume(model_record(model)["params_total"], 0) * memory.bytes_per_value(precision)
     return {
+        "c4_mbs_words": f"{micro_batch_size:,} sequence{'' if micro_batch_size == 1 else 's'}",
         "c4_tp_gb": (tp_step / 1e9, ",.0f", "GB"),
         "c4_dp_gb": (dp_step / 1e9, ",.0f", "GB"),
         "c4_tp_batch_gb": (tp_step * microbatches / 1e9, ",.0f", "GB"),

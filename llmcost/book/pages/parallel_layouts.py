@@ -78,7 +78,8 @@ def link_rows(model: str, precision: str, optimizer: str, data_parallel: int) ->
     """Every link of a DGX A100 and a DGX H100 node, fastest first within each node: the
     accelerator's HBM and NVLink (one way, from the dataset), then :data:`llmcost.hardware.NODE_LINKS`;
     with the seconds each needs to move one GPU's share of ``model``'s optimizer states under
-    ZeRO over ``data_parallel`` ranks (what ZeRO-Offload keeps in CPU memory)."""
+    ZeRO over ``data_parallel`` ranks (which ZeRO-Offload keeps in CPU memory, with the gradients),
+    a CPU socket's rate shared by the :data:`llmcost.hardware.GPUS_PER_SOCKET` GPUs on it."""
     share = optimizer_share_bytes(model, precision, optimizer, data_parallel)
     rows = []
     for node, gpu in hardware.NODE_ACCELERATORS.items():
@@ -90,7 +91,11 @@ def link_rows(model: str, precision: str, optimizer: str, data_parallel: int) ->
         rows += [{"node": n, "link": link, "gbps": gbps, "measures": f"{measures} ({how})", "source": source}
                  for n, link, gbps, measures, source, how in hardware.NODE_LINKS if n == node]
     frame = pd.DataFrame(rows)
-    frame["seconds"] = share / (frame["gbps"] * 1e9)
+    # a socket's memory is shared by the GPUs on it: each gets its share of the rate
+    per_gpu = frame["gbps"] / frame["link"].str.contains("per socket").map({True: hardware.GPUS_PER_SOCKET, False: 1})
+    frame["measures"] = [m + (f"; shared by {hardware.GPUS_PER_SOCKET} GPUs" if "per socket" in link else "")
+                         for m, link in zip(frame["measures"], frame["link"])]
+    frame["seconds"] = share / (per_gpu * 1e9)
     return frame
 
 
@@ -133,7 +138,7 @@ def layouts_table(layouts: pd.DataFrame):
     shown = fitting.head(TOP_LAYOUTS)[list(LAYOUT_COLUMNS)].reset_index(drop=True)
     shown.insert(0, "rank", [f"{i + 1}" for i in range(len(shown))])
     shown["sequence_parallel"] = shown["sequence_parallel"].map({True: "yes", False: "no"})
-    return table(shown, {"memory_gb": "sig3", "step_s": "sig3", "mfu": ".0%"}, LAYOUT_COLUMNS)
+    return table(shown, {"memory_gb": "sig3", "step_s": ",.2f", "mfu": ".0%"}, LAYOUT_COLUMNS)
 
 
 def why_table(layouts: pd.DataFrame, gpu: str):
@@ -143,7 +148,7 @@ def why_table(layouts: pd.DataFrame, gpu: str):
         return {True: "yes", False: "no"}.get(value, str(value)) if isinstance(value, (bool, np.bool_)) else str(value)
 
     why["winner"], why["alternative"] = why["winner"].map(shown), why["alternative"].map(shown)
-    return table(why, {"step_s": "sig3", "slower": "sig3"},
+    return table(why, {"step_s": ",.2f", "slower": ".3f"},
                  {"winner": "winner's choice", "alternative": "best other choice", "step_s": "its step (s)",
                   "slower": "its step / winner's", "why": "why the winner wins"})
 

@@ -19,7 +19,7 @@ from ...core import validate
 from ...formulas import cost, flops, memory
 from ...running import toynet
 from .. import chapter_parameters as parameters
-from ..tables import price_text, table
+from ..tables import price_text, short_names, table
 
 LOWEST_SERVING_UTILIZATION = 1e-4
 """The lowest utilization that the chapter's serving parameters may imply (below it they describe
@@ -152,8 +152,9 @@ def utilization_chart(implied: pd.DataFrame):
         implied[["id", "implied"]].rename(columns={"implied": "utilization"}).assign(measure="implied by published hours"),
         implied[["id", "reported"]].rename(columns={"reported": "utilization"}).assign(measure="reported by the authors"),
     ]).dropna()
+    long["id"] = short_names(long["id"])
     return alt.Chart(long).mark_bar().encode(
-        y=alt.Y("id:N", sort=list(implied.sort_values("implied")["id"]), title=None),
+        y=alt.Y("id:N", sort=short_names(implied.sort_values("implied")["id"]), title=None),
         yOffset="measure:N",
         x=alt.X("utilization:Q", axis=alt.Axis(format="%"), title="share of dense peak"),
         color=alt.Color("measure:N", title=None, legend=alt.Legend(orient="bottom")),
