@@ -13,6 +13,7 @@ headless Chromium) what scrolls sideways on a 390-px screen.
 
 from __future__ import annotations
 
+import html
 import re
 import sys
 from pathlib import Path
@@ -21,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "scripts")]
 
 from test_book_text import (CITATION_LINK, MEANINGFUL, _ids_not_names, _reader_text, chart_e_notation,  # noqa: E402
-                            colliding_citations, defects, false_precision, ids_in_text, published_values)
+                            chart_texts, colliding_citations, defects, false_precision, ids_in_text, published_values)
 
 from llmcost import datasets  # noqa: E402
 
@@ -50,7 +51,7 @@ def text_counts(html_dir: Path) -> dict[str, dict[str, int]]:
         counts[name] = {
             "raw program output": sum(len(hits) for hits in defects(page, keys).values()),
             "more digits than meant": 0 if name == "bibliography.html" else len(false_precision(text, published, meaningful)),
-            "dataset ids in the text": 0 if name == "bibliography.html" else len(ids_in_text(text, ids)),
+            "dataset ids in text, tables and charts": 0 if name == "bibliography.html" else len(ids_in_text(text + " ; " + html.unescape(chart_texts(page)), ids)),
             "e-notation on chart axes": len(chart_e_notation(page)),
             "citation text naming two sources": _collisions(page, colliding),
             "bibliography pointing at shared/seeds": page.count("shared/seeds"),
@@ -80,10 +81,11 @@ def phone_counts(html_dir: Path) -> dict[str, int]:
 def main(argv: list[str]) -> None:
     phone = "--phone" in argv
     books = dict(arg.split("=", 1) for arg in argv if arg != "--phone")
-    counts = {label: text_counts(Path(path)) for label, path in books.items()}
+    books = {label: Path(path).resolve() for label, path in books.items()}
+    counts = {label: text_counts(path) for label, path in books.items()}
     if phone:
         for label, path in books.items():
-            for page, n in phone_counts(Path(path)).items():
+            for page, n in phone_counts(path).items():
                 counts[label][page]["sideways at 390 px"] = n
     labels = list(books)
     pages = list(dict.fromkeys(page for label in labels for page in counts[label]))
