@@ -208,7 +208,7 @@ def test_batch_findings_reads_the_short_and_long_rows():
     assert shown["c8_short_context"] == "384" and shown["c8_long_context"] == "4,096" and shown["c8_gpu_compare"] == "B"
     assert shown["c8_turn_gpu"] == "at batch 5" and shown["c8_turn_compare"] == "at batch 7"
     assert shown["c8_turn_long"].startswith("at no batch") and shown["c8_maxb_long"] == "2"
-    assert shown["c8_usd1_compare"] == "0.3000 USD" and shown["c8_usdmax_long"] == "0.02000 USD"
+    assert shown["c8_usd1_compare"] == "0.3 USD per 1,000 output tokens" and shown["c8_usdmax_long"] == "0.02 USD per 1,000 output tokens"
     assert shown["c8_ridge_gpu"] == "3" and shown["c8_ridge_compare"] == "7"
 
 

@@ -281,8 +281,8 @@ def batch_findings(turns: pd.DataFrame) -> dict:
               "c8_gpu_compare": short_compare["accelerator"]}
     for key, row in (("gpu", short_gpu), ("compare", short_compare), ("long", long_gpu)):
         values["c8_turn_" + key] = turn_text(row["turning_batch"])
-        values[f"c8_usd1_{key}"] = (row["usd_at_1"], ",.4f", "USD")
-        values[f"c8_usdmax_{key}"] = (row["usd_at_max"], ",.5f", "USD")
+        values[f"c8_usd1_{key}"] = (row["usd_at_1"], "sig3", "USD per 1,000 output tokens")
+        values[f"c8_usdmax_{key}"] = (row["usd_at_max"], "sig3", "USD per 1,000 output tokens")
         values[f"c8_maxb_{key}"] = (row["max_batch"], ",.0f")
     values["c8_ridge_gpu"] = (short_gpu["ridge_batch"], ",.0f")
     values["c8_ridge_compare"] = (short_compare["ridge_batch"], ",.0f")

@@ -165,6 +165,7 @@ def estimate_example(estimate: pd.DataFrame, gpu, precision, mfu, pretrain_token
     post = sum(rows.loc[s, "flop"] for s in POST_TRAINING)
     return {
         "c2_gpu": gpu,
+        "c2_gpu_name": datasets.accelerator(gpu)["name"],
         "c2_precision": precision,
         "c2_mfu": (mfu, ".1%"),
         "c2_pretrain_tokens": (pretrain_tokens, "words"),
@@ -266,6 +267,7 @@ def grpo_example() -> dict:
     training (GPU-hours and USD)."""
     run = stages.deepseek_r1_zero()
     r1, v3 = datasets.model("deepseek-r1"), datasets.model("deepseek-v3")
+    v3_hours = datasets.published_value("deepseek-v3", "gpu_hours", "deepseek2024v3", "(total)")  # the bill's hours
     grpo = sum(stages.grpo_flops_per_token(run["params_active"]).values())
     ppo = sum(stages.ppo_flops_per_token(run["params_active"], run["params_active"], run["params_active"]).values())
     return {
@@ -283,7 +285,7 @@ def grpo_example() -> dict:
         "c2_r1_ppo_per_token": (ppo / run["params_active"], ",.0f"),
         "c2_r1_gpu_hours": (r1["gpu_hours"], ",.0f"),
         "c2_r1_cost": (r1["cost_usd"] / 1e3, ",.0f", "thousand USD"),
-        "c2_v3_gpu_hours": (v3["gpu_hours"], ",.0f"),
+        "c2_v3_gpu_hours": (v3_hours, ",.0f"),
         "c2_v3_cost": (v3["cost_usd"] / 1e6, ",.3f", "million USD"),
-        "c2_r1_share": (r1["gpu_hours"] / v3["gpu_hours"], ".1%"),
+        "c2_r1_share": (r1["gpu_hours"] / v3_hours, ".1%"),
     }
