@@ -38,9 +38,16 @@ from .architecture import active_params_from_architecture, architecture, params_
 from .serving import COMPUTE_EFFICIENCY
 
 GB = 1e9
-NETWORK_GBPS_PER_GPU = 25.0
-"""Inter-node bandwidth per accelerator, GB/s one way: a DGX A100 has one 200 Gb/s HDR InfiniBand
-port per GPU (``nvidia2020dgxa100guide``); a DGX H100's 400 Gb/s NDR ports give 50."""
+
+
+def _node_network_gbps(node: str) -> float:
+    """The InfiniBand GB/s per accelerator, one way, of ``node`` in :data:`llmcost.hardware.NODE_LINKS`."""
+    return next(gbps for name, link, gbps, *_ in NODE_LINKS if name == node and "InfiniBand" in link)
+
+
+NETWORK_GBPS_PER_GPU = _node_network_gbps("DGX A100")
+"""Inter-node bandwidth per accelerator where the accelerator's node is not known, GB/s one way: a
+DGX A100's, one 200 Gb/s HDR InfiniBand port per GPU (``nvidia2020dgxa100guide``)."""
 
 GPUS_PER_NODE = 8
 """Accelerators sharing one NVLink domain (a DGX/HGX server)."""
@@ -48,14 +55,13 @@ GPUS_PER_NODE = 8
 MICRO_BATCHES = (1, 2, 4, 8, 16)
 """Micro-batch sizes tried (sequences)."""
 
+
 def default_network_gbps(gpu: str) -> float:
     """Inter-node GB/s per accelerator, one way: the InfiniBand of ``gpu``'s DGX node
-    (:data:`llmcost.hardware.NODE_LINKS`), else :data:`NETWORK_GBPS_PER_GPU` (a DGX A100's)."""
+    (:data:`llmcost.hardware.NODE_LINKS`), else :data:`NETWORK_GBPS_PER_GPU`."""
     ident = datasets.resolve_accelerator(gpu)
-    for node, accelerator in NODE_ACCELERATORS.items():
-        if accelerator == ident:
-            return next(gbps for n, link, gbps, *_ in NODE_LINKS if n == node and "InfiniBand" in link)
-    return NETWORK_GBPS_PER_GPU
+    node = next((name for name, accelerator in NODE_ACCELERATORS.items() if accelerator == ident), None)
+    return NETWORK_GBPS_PER_GPU if node is None else _node_network_gbps(node)
 
 
 MEGATRON_GPT3 = {"model": "gpt-3", "gpu": "a100-80gb-sxm", "gpus": 1024, "global_batch": 1536, "seq": 2048,
