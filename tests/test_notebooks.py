@@ -138,3 +138,24 @@ def test_captions_do_not_state_a_parameter_default(name: str):
     stated = [(caption, key, text) for caption in captions for key, value in defaults.items() for text in _default_texts(value)
               if re.search(rf"(?<![\w.,])(?<!per ){re.escape(text)}(?![\w%]|[.,]\d)", caption)]
     assert not stated, f"{name}: captions that state a parameter's default: {stated}"
+
+
+MAX_CELL_LINES = 15
+"""The longest code cell a chapter may hold: logic past that belongs in ``llmcost`` (thin notebooks)."""
+
+
+def long_cells(nb) -> list[tuple[int, int]]:
+    """(cell index, lines) of each code cell of ``nb`` longer than :data:`MAX_CELL_LINES`."""
+    return [(i, len(cell.source.splitlines())) for i, cell in enumerate(nb.cells)
+            if cell.cell_type == "code" and len(cell.source.splitlines()) > MAX_CELL_LINES]
+
+
+def test_a_long_cell_is_found():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1\n" * 16), nbformat.v4.new_code_cell("y = 2")])
+    assert long_cells(nb) == [(0, 16)]
+
+
+@pytest.mark.parametrize("name", ALL_CHAPTERS)
+def test_code_cells_stay_short(name: str):
+    """Thin notebooks: no code cell over MAX_CELL_LINES lines (chapter 4's parameter checks were 21)."""
+    assert not long_cells(nbformat.read(chapter_path(name), as_version=4)), name

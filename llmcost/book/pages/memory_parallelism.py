@@ -20,7 +20,9 @@ from ...catalog.datasets import model as model_record
 from ...catalog.hardware import peak_flops
 from ...formulas import flops, memory, parallelism, sizing
 from ...formulas.cluster import servers
-from ...running import architecture, pipeline
+from ...core import validate
+from ...running import architecture, layout_search, pipeline
+from .. import chapter_parameters as parameters
 from ..tables import format_number, short_name, table
 from .serving import attention_text
 
@@ -41,6 +43,35 @@ ALLREDUCE_RANKS = (2, 8, 64, 512, 4096)
 
 PCIE_GPU = "a100-80gb-pcie"
 """The accelerator whose interconnect figure is the PCIe Gen4 x16 link of ZeRO-Offload."""
+
+
+COUNTS = ("microbatches", "micro_batch_size", "serving_batch", "schedule_microbatches", "search_gpus", "global_batch")
+"""The chapter's whole-number parameters that :func:`check_parameters` returns as ints."""
+
+
+def check_parameters(*, model, gpu, precision, optimizer, data_parallel, tensor_parallel, pipeline_parallel, microbatches,
+                     schedule_stages, schedule_microbatches, micro_batch_size, serving_batch, search_gpus, global_batch) -> dict:
+    """Check the chapter's parameters one by one, then together: the tensor and pipeline sizes
+    dividing ``model``'s heads and layers, and a layout of ``search_gpus`` tiling ``global_batch``
+    (:func:`llmcost.running.layout_search.check_search`). Returns the :data:`COUNTS` as ints; raises
+    :class:`llmcost.validate.InputError` naming the parameter."""
+    parameters.check_name("model", model, facts=["layers", "d_model", "heads", "context", "params_total"])
+    parameters.check_name("gpu", gpu, "gpu", facts=["memory_gb"])
+    validate.check_choice("precision", precision, ("fp32", "bf16", "fp16"))
+    validate.check_choice("optimizer", optimizer, memory.OPTIMIZERS)
+    parameters.check_quantity("data_parallel", data_parallel, "ranks")
+    for name, value, what in (("tensor_parallel", tensor_parallel, "heads"), ("pipeline_parallel", pipeline_parallel, "layers")):
+        parameters.check_quantity(name, value, "ranks")
+        parameters.check_divides(name, value, model_record(model)[what], f"{what} of {model}")
+    parameters.check_count("schedule_stages", schedule_stages, 16, why="stages of a drawn schedule")
+    counts = {name: parameters.check_quantity(name, value, "batch") for name, value in (
+        ("microbatches", microbatches), ("micro_batch_size", micro_batch_size), ("serving_batch", serving_batch),
+        ("global_batch", global_batch))}
+    counts["schedule_microbatches"] = parameters.check_count("schedule_microbatches", schedule_microbatches, 32,
+                                                             why="micro-batches of a drawn schedule")
+    counts["search_gpus"] = parameters.check_quantity("search_gpus", search_gpus, "gpus")
+    layout_search.check_search(model, counts["search_gpus"], counts["global_batch"])
+    return {name: counts[name] for name in COUNTS}
 
 
 def model_dimensions(model: str) -> dict:
