@@ -251,8 +251,6 @@ def _add_serve(sub) -> None:
 
 def _add_layout(sub) -> None:
     """The options of ``llmcost layout``: the model, the cluster, the batch and the links."""
-    from .running.layout_search import GPUS_PER_NODE, NETWORK_GBPS_PER_GPU
-
     count = lambda name, value: int(check_count(name, value))  # noqa: E731
     layout = sub.add_parser("layout", help=COMMANDS["layout"])
     layout.add_argument("--model", type=MODEL, required=True, help="a model from the dataset with its architecture, or a Hugging Face config.json")
@@ -262,10 +260,10 @@ def _add_layout(sub) -> None:
     _number(layout, "--gpus", count, "gpus", "accelerators of the cluster", required=True)
     _number(layout, "--batch", count, "batch", "sequences per training step (the global batch)", required=True)
     _number(layout, "--seq", count, "context", "tokens per sequence (default: the model's pre-training context)")
-    _number(layout, "--gpus-per-node", count, "gpus_per_server", f"accelerators sharing NVLink (default {GPUS_PER_NODE})")
+    _number(layout, "--gpus-per-node", count, "gpus_per_server", f"accelerators sharing NVLink (default {hardware.GPUS_PER_NODE})")
     _number(layout, "--network-gbps", check_positive, "network_gbps",
             f"GB/s one way per accelerator between nodes (default: --gpu's DGX node, 25 for the A100's 200 Gb/s and 50 for the "
-            f"H100's 400 Gb/s per GPU; else {NETWORK_GBPS_PER_GPU:g})")
+            f"H100's 400 Gb/s per GPU; else {hardware.NETWORK_GBPS_PER_GPU:g})")
     _number(layout, "--compute-efficiency", check_fraction, "compute_efficiency", f"achieved share of peak FLOP/s (default {serving.COMPUTE_EFFICIENCY})")
     layout.add_argument("--json", action="store_true", help="print one JSON object (strict JSON)")
     layout.set_defaults(handler=run_layout)
@@ -551,8 +549,8 @@ def run_layout(args) -> dict:
     gpu = args.gpu or datasets.accelerator(DEFAULT_GPU)
     inputs.set("gpu", gpu["id"], "option --gpu" if args.gpu else "default")
     for key, value, default in (("precision", args.precision, DEFAULT_PRECISION), ("optimizer", args.optimizer, "adam"),
-                                ("gpus_per_node", args.gpus_per_node, layout_search.GPUS_PER_NODE),
-                                ("network_gbps", args.network_gbps, layout_search.default_network_gbps(gpu["id"])),
+                                ("gpus_per_node", args.gpus_per_node, hardware.GPUS_PER_NODE),
+                                ("network_gbps", args.network_gbps, hardware.default_network_gbps(gpu)),
                                 ("compute_efficiency", args.compute_efficiency, serving.COMPUTE_EFFICIENCY)):
         inputs.set(key, _first(value, default), f"option {OPTIONS[key]}" if value is not None else "default")
     inputs.set("gpus", args.gpus, "option --gpus")

@@ -30,6 +30,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.print_page_options import PrintOptions
 
 from llmcost.book import format_number
+from llmcost.book.editions import toc_files
 
 ROOT = Path(__file__).resolve().parent.parent
 PDF_NAME = "llmcost-book.pdf"
@@ -44,11 +45,9 @@ READY = """
 """A page is ready to print once loaded and its math typeset (a chart prints as its static SVG)."""
 
 
-def toc_pages(root: Path = ROOT) -> list[tuple[str, str]]:
-    """(page, title) of every page of ``_toc.yml`` in reading order: the root, then each part's chapters."""
-    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
-    files = [toc["root"]] + [chapter["file"] for part in toc.get("parts", []) for chapter in part["chapters"]]
-    return [(f"{name}.html", name) for name in files]
+def toc_pages() -> list[str]:
+    """The built page (``.html``) of every page of ``_toc.yml``, in reading order (:func:`llmcost.book.editions.toc_files`)."""
+    return [f"{name}.html" for name in toc_files()]
 
 
 def page_title(page: Path) -> str:
@@ -103,7 +102,7 @@ def build(html_dir: Path) -> Path:
     chapters, starts = [], []
     driver = browser()
     try:
-        for page, _ in toc_pages():
+        for page in toc_pages():
             path = html_dir / page
             if not path.is_file():
                 sys.exit(f"build_pdf: {page} is in _toc.yml but not in {html_dir}")

@@ -31,7 +31,7 @@ def _pages(html_dir: Path) -> dict[str, str]:
     """Every page of the book's table of contents in ``html_dir`` (name -> HTML); pages it lacks are left out."""
     from build_pdf import toc_pages
 
-    return {page: (html_dir / page).read_text(encoding="utf-8") for page, _ in toc_pages() if (html_dir / page).is_file()}
+    return {page: (html_dir / page).read_text(encoding="utf-8") for page in toc_pages() if (html_dir / page).is_file()}
 
 
 def _collisions(page: str, colliding: dict[str, set[str]]) -> int:

@@ -16,7 +16,7 @@ import build_pdf  # noqa: E402
 
 
 def test_the_toc_is_read_in_reading_order():
-    pages = [page for page, _ in build_pdf.toc_pages()]
+    pages = build_pdf.toc_pages()
     assert pages[0] == "chapters/00_intro.html" and pages.index("start_here.html") < pages.index("chapters/01_how_training_works.html")
     assert pages[-1] == "bibliography.html" and len(pages) == len(set(pages))
 
@@ -38,7 +38,7 @@ def book_pdf(book_html: Path) -> Path:
 def test_pdf_holds_every_page_in_order(book_html: Path, book_pdf: Path):
     reader = PdfReader(book_pdf)
     titles = [item.title for item in reader.outline]
-    expected = [build_pdf.page_title(book_html / page) for page, _ in build_pdf.toc_pages()]
+    expected = [build_pdf.page_title(book_html / page) for page in build_pdf.toc_pages()]
     assert titles == expected and len(reader.pages) >= 2 * len(expected)
     starts = [reader.get_destination_page_number(item) for item in reader.outline]
     assert starts == sorted(starts) and len(set(starts)) == len(starts)

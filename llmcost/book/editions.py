@@ -60,13 +60,18 @@ def book_root() -> Path:
     return ROOT
 
 
-def chapter_ids() -> list[str]:
-    """Ids (file stems) of the book's chapters, in the order of ``_toc.yml``."""
+def toc_files() -> list[str]:
+    """Every page of ``_toc.yml`` in reading order, as its ``file`` (``chapters/04_memory_parallelism``):
+    the root, then each part's chapters."""
     import yaml
 
     toc = yaml.safe_load((book_root() / "_toc.yml").read_text(encoding="utf-8"))
-    files = [toc["root"]] + [entry["file"] for part in toc.get("parts", []) for entry in part.get("chapters", [])]
-    return [file.split("/", 1)[1] for file in files if file.startswith("chapters/")]
+    return [toc["root"]] + [entry["file"] for part in toc.get("parts", []) for entry in part.get("chapters", [])]
+
+
+def chapter_ids() -> list[str]:
+    """Ids (file stems) of the book's chapters, in the order of ``_toc.yml``."""
+    return [file.split("/", 1)[1] for file in toc_files() if file.startswith("chapters/")]
 
 
 def select_chapters(wanted=None) -> list[str]:

@@ -278,16 +278,20 @@ def _dataset_names() -> dict:
 datasets.ON_CLEAR.append(_dataset_names.cache_clear)
 
 
+@functools.lru_cache(maxsize=1)
+def _dataset_makers() -> dict:
+    """Every model and accelerator id of the datasets -> its maker (vendor, organization), read once."""
+    return {**{ident: datasets.accelerator_by_id(ident).get("vendor") or "" for ident in datasets.accelerator_ids()},
+            **{ident: datasets.model_by_id(ident).get("organization") or "" for ident in datasets.model_ids()}}
+
+
+datasets.ON_CLEAR.append(_dataset_makers.cache_clear)
+
+
 def short_name(ident: str) -> str:
     """A model's or accelerator's name without its maker, for a chart label: "LLaMA 65B" for
     ``llama-65b`` (Meta LLaMA 65B), "A100 80GB SXM4" for ``a100-80gb-sxm``; an unknown id as it is."""
-    name = _dataset_names().get(ident, ident)
-    if ident in datasets.accelerator_ids():
-        maker = datasets.accelerator_by_id(ident).get("vendor") or ""
-    elif ident in datasets.model_ids():
-        maker = datasets.model_by_id(ident).get("organization") or ""
-    else:
-        maker = ""
+    name, maker = _dataset_names().get(ident, ident), _dataset_makers().get(ident, "")
     for prefix in (maker, maker.split(" ")[0]) if maker else ():
         if name.startswith(prefix + " "):
             return name[len(prefix) + 1:]

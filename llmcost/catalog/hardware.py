@@ -62,15 +62,15 @@ def training_precision(gpu: str) -> str:
 
 NODE_LINKS = (
     # (node, tier or link, GB/s one way per accelerator or socket, what it measures, source, how read)
-    ("DGX A100", "CPU memory (DDR4-3200), per socket", 204.8, "8 channels x 3,200 MT/s x 8 B, theoretical",
+    ("DGX A100", "CPU memory (DDR4-3200), per socket", 8 * 3200 * 8 / 1000, "8 channels x 3,200 MT/s x 8 B, theoretical",
      "tomshardware2021genoa", "secondary source; arithmetic"),
-    ("DGX A100", "PCIe Gen4 x16, CPU to GPU", 32.0, "half the datasheet's 64 GB/s both ways", "nvidia2020a100", "datasheet"),
-    ("DGX A100", "InfiniBand HDR, per GPU", 25.0, "one 200 Gb/s port per GPU", "nvidia2020dgxa100guide", "user guide"),
-    ("DGX H100", "CPU memory (DDR5-4800), per socket", 307.2, "8 channels x 4,800 MT/s x 8 B, theoretical",
+    ("DGX A100", "PCIe Gen4 x16, CPU to GPU", 64 / 2, "half the datasheet's 64 GB/s both ways", "nvidia2020a100", "datasheet"),
+    ("DGX A100", "InfiniBand HDR, per GPU", 200 / 8, "one 200 Gb/s port per GPU", "nvidia2020dgxa100guide", "user guide"),
+    ("DGX H100", "CPU memory (DDR5-4800), per socket", 8 * 4800 * 8 / 1000, "8 channels x 4,800 MT/s x 8 B, theoretical",
      "servethehome2023xeonmax", "secondary source; arithmetic"),
-    ("DGX H100", "PCIe Gen5 x16, CPU to GPU", 63.0, "504 GB/s GPU-PCIe for 8 GPUs", "mlcommons2024nvidiav40systems",
+    ("DGX H100", "PCIe Gen5 x16, CPU to GPU", 504 / 8, "504 GB/s GPU-PCIe for 8 GPUs", "mlcommons2024nvidiav40systems",
      "NVIDIA's system description"),
-    ("DGX H100", "InfiniBand NDR, per GPU", 50.0, "one 400 Gb/s port per GPU", "nvidia2022dgxh100guide", "user guide"),
+    ("DGX H100", "InfiniBand NDR, per GPU", 400 / 8, "one 400 Gb/s port per GPU", "nvidia2022dgxh100guide", "user guide"),
     ("DGX H100", "NVMe drive (Kioxia CM6), sequential read", 6.9, "the drive family's top rate; 8 per node",
      "heise2020kioxiacm6", "secondary source"),
 )
@@ -81,6 +81,27 @@ computed from channels and transfer rate, or quoted by a secondary source, is sa
 NODE_ACCELERATORS = {"DGX A100": "a100-80gb-sxm", "DGX H100": "h100-sxm"}
 """The accelerator of each node of :data:`NODE_LINKS`."""
 
-GPUS_PER_SOCKET = 4
+GPUS_PER_NODE = 8
+"""Accelerators sharing one NVLink domain: a DGX/HGX server's 8."""
+
+GPUS_PER_SOCKET = GPUS_PER_NODE // 2
 """Accelerators sharing one CPU socket's memory in both nodes: 8 GPUs and 2 CPUs
 (``nvidia2020dgxa100guide``: "2x AMD EPYC 7742"; ``nvidia2022dgxh100guide``: "2 x Intel Xeon 8480C")."""
+
+
+def _node_network_gbps(node: str) -> float:
+    """The InfiniBand GB/s per accelerator, one way, of ``node`` in :data:`NODE_LINKS`."""
+    return next(gbps for name, link, gbps, *_ in NODE_LINKS if name == node and "InfiniBand" in link)
+
+
+NETWORK_GBPS_PER_GPU = _node_network_gbps("DGX A100")
+"""Inter-node bandwidth per accelerator where the accelerator's node is not known, GB/s one way: a
+DGX A100's, one 200 Gb/s HDR InfiniBand port per GPU (``nvidia2020dgxa100guide``)."""
+
+
+def default_network_gbps(gpu) -> float:
+    """Inter-node GB/s per accelerator, one way: the InfiniBand of ``gpu``'s DGX node
+    (:data:`NODE_LINKS`), else :data:`NETWORK_GBPS_PER_GPU`."""
+    ident = _spec(gpu)["id"]
+    node = next((name for name, accelerator in NODE_ACCELERATORS.items() if accelerator == ident), None)
+    return NETWORK_GBPS_PER_GPU if node is None else _node_network_gbps(node)

@@ -100,12 +100,9 @@ def tensor_parallel_traffic_bytes(batch, seq, hidden, tensor_parallel, bytes_per
     parallelism moves the same (all-gathers and reduce-scatters replace the all-reduces;
     Korthikanti et al. 2022). batch, seq, hidden: micro-batch sequences, tokens, width; tensor_parallel: t.
     """
-    b = check_positive("batch", batch)
-    s = check_positive("seq", seq)
-    h = check_positive("hidden", hidden)
-    t = np.asarray(check_count("tensor_parallel", tensor_parallel), dtype=float)
-    bytes_per_value = check_positive("bytes_per_value", bytes_per_value)
-    return 8 * b * s * h * (t - 1) / t * bytes_per_value
+    t = check_count("tensor_parallel", tensor_parallel)
+    message = tensor_parallel_allreduce_bytes(batch, seq, hidden, 1, bytes_per_value)  # 4 b s h values a layer
+    return ring_allreduce_bytes(message, t)
 
 
 @finite_result

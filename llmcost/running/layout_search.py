@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ..catalog import datasets
-from ..catalog.hardware import NODE_ACCELERATORS, NODE_LINKS, peak_flops
+from ..catalog.hardware import GPUS_PER_NODE, default_network_gbps, peak_flops
 from ..core.validate import InputError, check_choice, check_count, check_fraction, check_positive
 from ..formulas import flops, memory, parallelism
 from .architecture import active_params_from_architecture, architecture, params_from_architecture
@@ -39,29 +39,8 @@ from .serving import COMPUTE_EFFICIENCY
 
 GB = 1e9
 
-
-def _node_network_gbps(node: str) -> float:
-    """The InfiniBand GB/s per accelerator, one way, of ``node`` in :data:`llmcost.hardware.NODE_LINKS`."""
-    return next(gbps for name, link, gbps, *_ in NODE_LINKS if name == node and "InfiniBand" in link)
-
-
-NETWORK_GBPS_PER_GPU = _node_network_gbps("DGX A100")
-"""Inter-node bandwidth per accelerator where the accelerator's node is not known, GB/s one way: a
-DGX A100's, one 200 Gb/s HDR InfiniBand port per GPU (``nvidia2020dgxa100guide``)."""
-
-GPUS_PER_NODE = 8
-"""Accelerators sharing one NVLink domain (a DGX/HGX server)."""
-
 MICRO_BATCHES = (1, 2, 4, 8, 16)
 """Micro-batch sizes tried (sequences)."""
-
-
-def default_network_gbps(gpu: str) -> float:
-    """Inter-node GB/s per accelerator, one way: the InfiniBand of ``gpu``'s DGX node
-    (:data:`llmcost.hardware.NODE_LINKS`), else :data:`NETWORK_GBPS_PER_GPU`."""
-    ident = datasets.resolve_accelerator(gpu)
-    node = next((name for name, accelerator in NODE_ACCELERATORS.items() if accelerator == ident), None)
-    return NETWORK_GBPS_PER_GPU if node is None else _node_network_gbps(node)
 
 
 MEGATRON_GPT3 = {"model": "gpt-3", "gpu": "a100-80gb-sxm", "gpus": 1024, "global_batch": 1536, "seq": 2048,
@@ -227,7 +206,7 @@ def search_layouts(model, gpu: str, gpus: int, global_batch: int, seq: int | Non
         pp_bandwidth = np.where(t * p <= gpus_per_node, nvlink, network)
         pp_bytes = np.where(p > 1, 2 * b * seq * hidden * value_bytes * m, 0.0)
         grads = shard * value_bytes * (1.5 if stage == 3 else 1.0)
-        dp_bytes = np.where(d > 1, 2 * (d - 1) / d * grads, 0.0)
+        dp_bytes = parallelism.ring_allreduce_bytes(grads, d.astype(int))
         dp_bandwidth = np.where(t * p * d <= gpus_per_node, nvlink, network)
         frame = layouts.assign(zero_stage=stage, recompute=recompute, sequence_parallel=sequence_parallel, executed_flops=executed,
                                states_gb=states / GB, activations_gb=activations / GB, compute_s=compute, bubble_s=bubble,

@@ -341,7 +341,8 @@ def mask_rows(lengths: dict | None = None) -> pd.DataFrame:
     where each runs, its queries and keys, the query-key pairs it lets through and their share of all."""
     from ...running.encoder_decoder import SPAN_CORRUPTION_LENGTHS
 
-    n_in, n_out = (lengths or SPAN_CORRUPTION_LENGTHS)["inputs"], (lengths or SPAN_CORRUPTION_LENGTHS)["targets"]
+    lengths = lengths or SPAN_CORRUPTION_LENGTHS
+    n_in, n_out = lengths["inputs"], lengths["targets"]
     settings = (("encoder self-attention (T5's encoder; BERT's layers use this mask)", "bidirectional", n_in, n_in),
                 ("decoder self-attention (T5's decoder; GPT's layers use this mask)", "causal", n_out, n_out),
                 ("cross-attention (T5's decoder reading the encoder)", "cross", n_out, n_in))

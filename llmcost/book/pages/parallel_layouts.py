@@ -121,7 +121,7 @@ def link_example(model: str, precision: str, optimizer: str, data_parallel: int)
 
 def search(model: str, gpu: str, precision: str, optimizer: str, gpus: int, global_batch: int) -> pd.DataFrame:
     """:func:`llmcost.running.layout_search.search_layouts` of ``model`` at its context on ``gpus``
-    of ``gpu`` (with its node's network, :func:`llmcost.running.layout_search.default_network_gbps`)."""
+    of ``gpu`` (with its node's network, :func:`llmcost.hardware.default_network_gbps`)."""
     return layout_search.search_layouts(model, gpu, gpus, global_batch, precision=precision, optimizer=optimizer)
 
 
@@ -171,7 +171,7 @@ def search_example(layouts: pd.DataFrame, model: str, gpu: str, gpus: int, globa
         "c4_auto_step": (best["step_s"], "sig3", "s"),
         "c4_auto_compute_share": (best["compute_s"] / best["step_s"], ".0%"),
         "c4_auto_mfu": (best["mfu"], ".0%"),
-        "c4_auto_network": (layout_search.default_network_gbps(gpu), "sig3", "GB/s"),
+        "c4_auto_network": (hardware.default_network_gbps(gpu), "sig3", "GB/s"),
     }
 
 
