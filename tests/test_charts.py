@@ -176,6 +176,15 @@ def test_auto_format_never_writes_e_notation():
         assert format_number(value, "auto") == text
 
 
+def test_number_texts_write_a_tooltip_as_the_text_does():
+    from llmcost.book.tables import number_texts
+
+    frame = pd.DataFrame({"flops": [3.1415e23, 1.234e22], "params": [175e9, 117e6]})
+    shown = number_texts(frame, {"flops": "sig3", "params": "words"})
+    assert shown["flops_text"].tolist() == ["3.14 × 10²³", "1.23 × 10²²"] and shown["params_text"].tolist() == ["175 billion", "117 million"]
+    assert list(frame.columns) == ["flops", "params"]  # the frame given is left as it was
+
+
 def test_table_cells_are_reader_text():
     import numpy as np
     from llmcost.book import table

@@ -246,8 +246,10 @@ CLAIMS = pd.DataFrame({
     "id": ["a", "b", "c", "d"],
     "source": ["seed000", "seed000", "seed002", "seed002"],
     "claim": ["one", "two", "three", "four"],
-    "kind": ["exact"] * 4,
+    "kind": ["exact", "range", "exact", "exact"],
     "stated_value": [1.0, 2.0, 3.0, 4.0],
+    "stated_low": [float("nan"), 1.5, float("nan"), float("nan")],
+    "stated_high": [float("nan"), 2.5, float("nan"), float("nan")],
     "unit": ["FLOP"] * 4,
     "recomputed": [1.0, 1.0, float("nan"), 5.0],
     "ratio": [1.0, 2.0, float("nan"), 0.8],
@@ -279,6 +281,8 @@ def test_ch90_charted_claims_and_their_example():
     points = ch90.charted_claims(CLAIMS)
     assert points["id"].tolist() == ["a", "b", "d"]  # c cannot be recomputed
     assert points["document"].tolist() == [ch90.DOCUMENTS["seed000"]] * 2 + [ch90.DOCUMENTS["seed002"]]
+    # the tooltip's texts are the audit table's: stated as stated (a range as one), recomputed beside it
+    assert points["stated"].tolist() == ["1 FLOP", "1.5–2.5 FLOP", "4 FLOP"] and points["recomputed_text"].tolist() == ["1 FLOP", "1 FLOP", "5 FLOP"]
     assert ch90.chart_example(points) == {"c90_charted": (3, ",.0f"), "c90_ratio_low": (0.8, ".2f"), "c90_ratio_high": (2.0, ".2f")}
     chart = ch90.claims_chart(points)
     assert chart.title == "Every claim: stated over recomputed, by document" and len(chart.layer[1].data) == 3
@@ -328,7 +332,8 @@ def test_ch91_settings_and_fit_example_by_hand():
 def test_ch91_comparison_points_and_parity_chart():
     points = ch91.comparison_points(FIT, "flops", "compute")
     assert points.to_dict("list") == {"comparison": ["compute"] * 2, "id": ["a", "b"], "formula": [10.0, 20.0],
-                                      "published": [10.5, 10.0], "ratio": [1.05, 0.5]}
+                                      "published": [10.5, 10.0], "ratio": [1.05, 0.5],
+                                      "formula_text": ["10", "20"], "published_text": ["10.5", "10"]}
     chart = ch91.parity_chart([points, points.assign(comparison="again")])
     assert len(chart.vconcat) == 2 and chart.title == "Published over formula, by model"
 

@@ -107,6 +107,13 @@ def format_number(value, fmt: str = ",.3g", unit: str = "") -> str:
     return f"{text} {unit}" if unit else text
 
 
+def number_texts(frame, formats: dict):
+    """``frame`` (a DataFrame) with a column ``<column>_text`` for each ``column: fmt`` of
+    ``formats``: its numbers as :func:`format_number` writes them, for a chart's tooltip (d3's
+    formats write 3.15e+23 where the text writes 3.15 × 10²³)."""
+    return frame.assign(**{f"{column}_text": [format_number(v, fmt) for v in frame[column]] for column, fmt in formats.items()})
+
+
 def significant_digits(value) -> int:
     """The significant digits a number was written with (``3072`` 4, ``606700`` 4, ``1.5e22`` 2)."""
     mantissa = f"{abs(float(value)):.15g}".split("e")[0].replace(".", "").lstrip("0")

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ...analysis import calibration
 from ...catalog import datasets, defaults, hardware
-from ..tables import format_number, short_names, table
+from ..tables import format_number, number_texts, short_names, table
 
 GENERATION_ORDER = ("Volta", "Ampere", "Hopper", "TPU")
 """The accelerator generations of the models with published hours, oldest first (the chart's colours and rows)."""
@@ -71,9 +71,11 @@ def fit_example(key: str, frame: pd.DataFrame, tolerance) -> dict:
 
 def comparison_points(frame: pd.DataFrame, formula: str, label: str) -> pd.DataFrame:
     """The rows of ``frame`` with a ratio, as the parity chart draws them: comparison (``label``), id,
-    formula (the column ``formula``: the formula's value), published, ratio."""
+    formula (the column ``formula``: the formula's value), published, ratio, and the two values as
+    the text writes them (``formula_text``, ``published_text``)."""
     known = frame.dropna(subset=["ratio"])
-    return known.assign(comparison=label, formula=known[formula])[["comparison", "id", "formula", "published", "ratio"]]
+    points = known.assign(comparison=label, formula=known[formula])[["comparison", "id", "formula", "published", "ratio"]]
+    return number_texts(points, {"formula": "sig3"}).assign(published_text=[value_text(v, "") for v in points["published"]])
 
 
 def energy_example(power: pd.DataFrame) -> dict:
@@ -96,8 +98,8 @@ def parity_chart(points):
     from .. import figures
 
     return alt.vconcat(*[
-        figures.ratio_dots(frame.assign(id=short_names(frame["id"])), "id", "ratio", frame["comparison"].iloc[0], "published / formula (log scale; 1 = agreement)",
-                           tooltip=[alt.Tooltip("formula:Q", format=",.4g"), alt.Tooltip("published:Q", format=",.4g")])
+        figures.ratio_dots(frame.assign(model=short_names(frame["id"])), "model", "ratio", frame["comparison"].iloc[0], "published / formula (log scale; 1 = agreement)",
+                           tooltip=[alt.Tooltip("formula_text:N", title="formula"), alt.Tooltip("published_text:N", title="published")])
         for frame in points
     ]).properties(title="Published over formula, by model")
 
@@ -145,7 +147,7 @@ def utilization_chart(implied: pd.DataFrame, mfu):
             y=alt.Y("id:N", sort=order, title=None),
             color=alt.Color("generation:N", scale=alt.Scale(domain=list(GENERATION_ORDER)), legend=alt.Legend(orient="bottom")),
             shape=alt.Shape("measure:N", scale=alt.Scale(range=["circle", "diamond"]), legend=alt.Legend(orient="bottom", labelLimit=0)),
-            tooltip=["id:N", "generation:N", "measure:N", alt.Tooltip("utilization:Q", format=".1%")],
+            tooltip=[alt.Tooltip("id:N", title="model"), "generation:N", "measure:N", alt.Tooltip("utilization:Q", format=".1%")],
         ),
     ).properties(width=440, height=340, title="Utilization implied by published hours and reported by the authors")
 

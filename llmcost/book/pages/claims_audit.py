@@ -12,6 +12,7 @@ import pandas as pd
 
 from ...analysis import audit
 from ...catalog import datasets
+from ..claim_tables import recomputed_texts, stated_texts
 from ..tables import cite_text, format_number
 
 DOCUMENTS = {"seed000": "compute estimation for training and inference", "seed002": "LLM training cost",
@@ -68,9 +69,10 @@ def summary_table(claims: pd.DataFrame) -> pd.DataFrame:
 
 def charted_claims(claims: pd.DataFrame) -> pd.DataFrame:
     """The claims that can be recomputed, with the columns the chart shows and their document's name."""
-    points = claims.dropna(subset=["recomputed"])[["id", "source", "claim", "kind", "stated_value", "unit", "recomputed",
-                                                    "ratio", "verdict"]]
-    return points.assign(document=points["source"].map(DOCUMENTS))
+    recomputed = claims.dropna(subset=["recomputed"])
+    points = recomputed[["id", "source", "claim", "kind", "stated_value", "unit", "recomputed", "ratio", "verdict"]]
+    return points.assign(document=points["source"].map(DOCUMENTS), stated=stated_texts(recomputed),
+                         recomputed_text=recomputed_texts(recomputed), kind=points["kind"].str.replace("_", " "))
 
 
 def chart_example(points: pd.DataFrame) -> dict:
@@ -92,8 +94,8 @@ def claims_chart(points: pd.DataFrame):
             yOffset=alt.YOffset("verdict:N"),
             color=alt.Color("verdict:N", scale=alt.Scale(domain=list(audit.VERDICTS[:2]), range=["#1b9e77", "#d95f02"]),
                             legend=alt.Legend(orient="bottom", title=None)),
-            tooltip=["id:N", "claim:N", "kind:N", alt.Tooltip("stated_value:Q", format=".4g"),
-                     alt.Tooltip("recomputed:Q", format=".4g"), "unit:N", alt.Tooltip("ratio:Q", format=".3f")],
+            tooltip=["claim:N", alt.Tooltip("kind:N", title="kind of claim"), "stated:N",
+                     alt.Tooltip("recomputed_text:N", title="recomputed"), alt.Tooltip("ratio:Q", format=".3r", title="stated / recomputed")],
         ),
     ).properties(width=360, height=220, title="Every claim: stated over recomputed, by document")
 

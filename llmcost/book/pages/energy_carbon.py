@@ -19,7 +19,7 @@ from ...catalog.hardware import peak_flops, training_precision
 from ...formulas import energy, ranges
 from .. import chapter_parameters as parameters
 from .. import figures
-from ..tables import cite_text, format_number, hours_text, short_names, table
+from ..tables import cite_text, format_number, hours_text, number_texts, short_names, table
 
 ENERGY_QUANTITIES = {"energy_mwh": "MWh", "co2_t": "t CO2e"}
 """The published quantities the chapter sets beside its own (``model_facts.csv``) -> their unit."""
@@ -207,12 +207,16 @@ def comparison_example(compare: pd.DataFrame, known: pd.DataFrame, pue_low: floa
     }
 
 
+PUBLISHED_FORMAT = ",.12g"
+"""A published energy or emissions figure as the chapter writes it: with every digit it was published with."""
+
+
 def comparison_table(compare: pd.DataFrame):
     """:func:`comparison` as the chapter shows it: published value with its unit, computed (low–high),
     ratio, primary, source with locator, and what the figure covers."""
     shown = compare.assign(
         source=compare["source"] + ", " + compare["locator"],
-        value=[format_number(v, ",.4g", unit) for v, unit in zip(compare["value"], compare["unit_label"])],
+        value=[format_number(v, PUBLISHED_FORMAT, unit) for v, unit in zip(compare["value"], compare["unit_label"])],
     )
     return table(
         shown[["subject", "value", "range", "ratio", "primary", "source", "note"]],
@@ -234,10 +238,12 @@ def published_chart(compare: pd.DataFrame):
         ratio_low=points["value"] / points["high"],
         ratio_high=points["value"] / points["low"],
     )[["label", "kind", "value", "computed", "ratio", "ratio_low", "ratio_high"]]
+    points = number_texts(points, {"value": PUBLISHED_FORMAT, "computed": "sig3"})
     return figures.ratio_dots(
         points, "label", "ratio", "Published energy and emissions over computed from the inputs",
         "published / computed (log scale; 1 = agreement)", color="kind", low="ratio_low", high="ratio_high",
-        tooltip=["kind:N", alt.Tooltip("value:Q", format=",.4g"), alt.Tooltip("computed:Q", format=",.0f")],
+        tooltip=[alt.Tooltip("kind:N", title="unit"), alt.Tooltip("value_text:N", title="published"),
+                 alt.Tooltip("computed_text:N", title="computed")],
     )
 
 
@@ -407,7 +413,8 @@ def grid_whatif_chart(lines: pd.DataFrame, marks: pd.DataFrame):
         ),
         alt.Chart(marks).mark_point(filled=True, size=80).encode(
             x="grid:Q", y="tonnes:Q", color="model:N",
-            tooltip=["model:N", alt.Tooltip("grid:Q", format=".3f"), alt.Tooltip("tonnes:Q", format=",.0f")],
+            tooltip=["model:N", alt.Tooltip("grid:Q", format=".3r", title="kg CO2e per kWh"),
+                     alt.Tooltip("tonnes:Q", format=",.3r", title="t CO2e")],
         ),
     ).properties(width=460, height=320, title="What if the same run used another grid?")
 

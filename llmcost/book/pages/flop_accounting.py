@@ -20,7 +20,7 @@ from ...catalog.datasets import model_facts, models
 from ...catalog.hardware import peak_flops
 from ...formulas import cluster, cost, flops
 from ..figures import label_sides
-from ..tables import price_text, short_names, table
+from ..tables import number_texts, price_text, short_names, table
 
 TOTALS_FORMATS = {"params_active": "words", "tokens": "words", "flops_6pd": "sci", "flops_attention": "sci",
                   "published": "sci", "ratio": ".3f", "ratio_attention": ".3f"}
@@ -242,16 +242,23 @@ def growth_example(claims: dict, growth: dict, trend_from: str, period_months) -
     return values
 
 
-def trend_panel(frame: pd.DataFrame, fit, title: str, y_title: str):
+def model_tooltip(value_title: str) -> list:
+    """The tooltip of a model's point in figures 3.2 and 3.3: its name, which figure, the value as the text writes it."""
+    return [alt.Tooltip("id:N", title="model"), alt.Tooltip("basis:N", title="figure"), alt.Tooltip("value_text:N", title=value_title)]
+
+
+def trend_panel(frame: pd.DataFrame, fit, title: str, y_title: str, value_format: str = "sig3"):
     """One panel of figure 3.2: ``frame``'s values (log axis, unit in ``y_title``) by release year,
-    coloured by basis, under the fitted trend ``fit`` (a :class:`llmcost.trends.Trend`)."""
+    coloured by basis, under the fitted trend ``fit`` (a :class:`llmcost.trends.Trend`); the
+    tooltip writes the value with ``value_format`` (:func:`~llmcost.book.tables.format_number`)."""
     years = np.linspace(frame["year"].min(), frame["year"].max(), 20)
     line = pd.DataFrame({"year": years, "value": fit.at(years)})
-    points = alt.Chart(frame[["id", "year", "value", "basis"]].assign(id=short_names(frame["id"]))).mark_point(filled=True, size=70).encode(
+    shown = number_texts(frame[["id", "year", "value", "basis"]].assign(id=short_names(frame["id"])), {"value": value_format})
+    points = alt.Chart(shown).mark_point(filled=True, size=70).encode(
         x=alt.X("year:Q", title="release (year)", scale=alt.Scale(zero=False), axis=alt.Axis(format="d")),
         y=alt.Y("value:Q", scale=alt.Scale(type="log"), title=y_title, axis=charts.power_of_ten_axis()),
         color=alt.Color("basis:N", title="figure"),
-        tooltip=["id:N", "basis:N", alt.Tooltip("value:Q", format=".3~e")],
+        tooltip=model_tooltip(y_title),
     )
     fitted = alt.Chart(line).mark_line(color="#555").encode(x="year:Q", y="value:Q")
     return alt.layer(fitted, points).properties(width=420, height=220, title=title)
@@ -265,7 +272,7 @@ def growth_chart(growth: dict, trend_from: str):
         trend_panel(growth["flops"], fits["flops"], f"Training compute since {trend_from}, with the fitted exponential trend",
                     "training compute (FLOP)"),
         trend_panel(growth["param"], fits["param"], f"Total parameters since {trend_from}, with the fitted exponential trend",
-                    "parameters"),
+                    "parameters", "words"),
     ).resolve_scale(color="independent")
 
 
@@ -337,13 +344,13 @@ def since_frontier(growth: dict, rows: pd.DataFrame, since: str = market.TODAY_S
 def frontier_chart(growth: dict, rows: pd.DataFrame):
     """Training compute (FLOP, log axis) of every model of ``growth["flops"]`` by release, the
     frontier (:func:`frontier_rows`) as a step line."""
-    points = growth["flops"][["id", "year", "value", "basis"]].assign(id=lambda f: short_names(f["id"]))
+    points = number_texts(growth["flops"][["id", "year", "value", "basis"]].assign(id=lambda f: short_names(f["id"])), {"value": "sig3"})
     frontier = points[points["value"] >= points.sort_values(["year", "value"])["value"].cummax().reindex(points.index)]
     base = alt.Chart(points).mark_point(filled=True, size=60, opacity=0.7).encode(
         x=alt.X("year:Q", title="release (year)", scale=alt.Scale(zero=False), axis=alt.Axis(format="d")),
         y=alt.Y("value:Q", scale=alt.Scale(type="log"), title="training compute (FLOP)", axis=charts.power_of_ten_axis()),
         color=alt.Color("basis:N", title="figure", legend=alt.Legend(orient="bottom")),
-        tooltip=["id:N", "basis:N", alt.Tooltip("value:Q", format=".3~e")],
+        tooltip=model_tooltip("training compute (FLOP)"),
     )
     step = alt.Chart(frontier.sort_values("year")).mark_line(interpolate="step-after", color="#555").encode(x="year:Q", y="value:Q")
     return alt.layer(step, base).properties(width=440, height=260, title="Training compute by release, with the frontier")

@@ -175,7 +175,8 @@ def peaks_chart(peaks: pd.DataFrame):
         y=alt.Y("tflops:Q", scale=alt.Scale(type="log"), title="dense BF16/FP16 peak (TFLOP/s)"),
     )
     return (points.mark_point(filled=True, size=70).encode(color=alt.Color("vendor:N", legend=alt.Legend(orient="bottom")),
-                                                           tooltip=["accelerators", "release_year", "tflops"])
+                                                           tooltip=["accelerators:N", alt.Tooltip("release_year:Q", title="released"),
+                                                                    alt.Tooltip("tflops:Q", title="peak TFLOP/s")])
             + points.transform_filter(alt.datum.side == "right").mark_text(align="left", dx=6, fontSize=10).encode(text="label:N")
             + points.transform_filter(alt.datum.side == "left").mark_text(align="left", dx=6, dy=-11, fontSize=10).encode(text="label:N")  # crowded: above
             ).properties(width=440, height=320, title="Peak 16-bit throughput of accelerators by release year")
@@ -404,7 +405,8 @@ def price_history_chart(history: pd.DataFrame, accelerator: str = "h100"):
         x=alt.X("date:T", title="date of the quote", axis=alt.Axis(format="%Y", tickCount="year")),
         y=alt.Y("usd:Q", scale=alt.Scale(type="log"), title="USD per GPU-hour", axis=alt.Axis(format=",.2f")),
         color=alt.Color("kind:N", title=None, legend=alt.Legend(orient="bottom")),
-        tooltip=["provider:N", "kind:N", alt.Tooltip("usd:Q", format=",.2f"), alt.Tooltip("date:T", format="%Y-%m-%d")],
+        tooltip=["provider:N", "kind:N", alt.Tooltip("usd:Q", format=",.2f", title="USD per GPU-hour"),
+                 alt.Tooltip("date:T", format="%Y-%m-%d", title="quoted on")],
     ).properties(width=440, height=280, title=f"Rental quotes of the {name}, per GPU-hour")
 
 
@@ -560,10 +562,12 @@ def range_chart(spread: pd.DataFrame, gpu: str):
     bars = alt.Chart(spread.assign(model=short_names(spread["model"]))).encode(y=alt.Y("model:N", sort=None, title=None))
     return (bars.mark_rule(strokeWidth=2).encode(x=alt.X("cost_usd_low:Q", scale=alt.Scale(type="log"), title="training cost (million USD, log scale)"),
                                                  x2="cost_usd_high:Q",
-                                                 tooltip=["model", alt.Tooltip("cost_usd_low:Q", format=",.3g"), alt.Tooltip("cost_usd_high:Q", format=",.3g")])
+                                                 tooltip=["model:N", alt.Tooltip("cost_usd_low:Q", format=",.3r", title="low (million USD)"),
+                                                          alt.Tooltip("cost_usd_high:Q", format=",.3r", title="high (million USD)")])
             + bars.mark_tick(thickness=2, size=12, color="black").encode(x="cost_usd_low:Q")
             + bars.mark_tick(thickness=2, size=12, color="black").encode(x="cost_usd_high:Q")
-            + bars.mark_point(filled=True, size=70, color="black").encode(x="cost_usd_central:Q", tooltip=["model", alt.Tooltip("cost_usd_central:Q", format=",.3g")])
+            + bars.mark_point(filled=True, size=70, color="black").encode(
+                x="cost_usd_central:Q", tooltip=["model:N", alt.Tooltip("cost_usd_central:Q", format=",.3r", title="central (million USD)")])
             ).properties(width=360, height=40 + 28 * len(spread),
                          title=f"Rental cost of training on the {datasets.accelerator(gpu)['name']}, low-central-high")
 

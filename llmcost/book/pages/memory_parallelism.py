@@ -23,7 +23,7 @@ from ...formulas.cluster import servers
 from ...core import validate
 from ...running import architecture, layout_search, pipeline
 from .. import chapter_parameters as parameters
-from ..tables import format_number, short_name, table
+from ..tables import format_number, number_texts, short_name, short_names, table
 from .serving import attention_text
 
 ZERO_STAGE_NAMES = {0: "0: data parallel", 1: "1: optimizer states", 2: "2: + gradients", 3: "3: + weights"}
@@ -150,13 +150,15 @@ def wall_gpus() -> pd.DataFrame:
 
 
 def wall_points() -> pd.DataFrame:
-    """Figure 4.1's points: ``year`` (decimal), ``gb`` (GB), ``what`` and ``name``; the training
+    """Figure 4.1's points: ``year`` (decimal), ``released`` (its text), ``gb`` (GB), ``what`` and ``name`` (an id); the training
     state of each of :func:`wall_models` and the memory of each of :func:`wall_gpus`."""
     models_t, acc, state_bytes = wall_models(), wall_gpus(), wall_state_bytes()
     return pd.concat([
         pd.DataFrame({"year": [trends.decimal_year(d) for d in models_t["release"]], "gb": models_t["params_total"] * state_bytes / 1e9,
-                      "what": f"model states of a published model ({state_bytes:.0f} bytes per parameter)", "name": models_t["id"]}),
-        pd.DataFrame({"year": acc["release_year"].astype(float), "gb": acc["memory_gb"], "what": WALL_GPUS, "name": acc["id"]}),
+                      "what": f"model states of a published model ({state_bytes:.0f} bytes per parameter)", "name": models_t["id"],
+                      "released": models_t["release"]}),
+        pd.DataFrame({"year": acc["release_year"].astype(float), "gb": acc["memory_gb"], "what": WALL_GPUS, "name": acc["id"],
+                      "released": acc["release_year"].astype(str)}),
     ])
 
 
@@ -189,11 +191,13 @@ def wall_example(claims: dict | None = None) -> dict:
 
 def wall_chart():
     """Figure 4.1: :func:`wall_points` by release year, GB on a log axis."""
-    return alt.Chart(wall_points()).mark_point(filled=True, size=60).encode(
+    points = number_texts(wall_points(), {"gb": "sig3"}).assign(name=lambda f: short_names(f["name"]))
+    return alt.Chart(points).mark_point(filled=True, size=60).encode(
         x=alt.X("year:Q", scale=alt.Scale(zero=False), axis=alt.Axis(format="d"), title="release"),
         y=alt.Y("gb:Q", scale=alt.Scale(type="log"), title="GB (log scale)"),
         color=alt.Color("what:N", legend=alt.Legend(orient="bottom", columns=1, title=None, labelLimit=400)),
-        shape="what:N", tooltip=["name:N", alt.Tooltip("gb:Q", format=",.0f"), "year:Q"],
+        shape="what:N", tooltip=[alt.Tooltip("name:N", title="model or GPU"), alt.Tooltip("released:N", title="released"),
+                                 alt.Tooltip("gb_text:N", title="GB")],
     ).properties(width=440, height=300, title="The memory wall: training state of published models vs one GPU's memory")
 
 
@@ -240,7 +244,8 @@ def zero_chart(model: str, gpu: str, precision: str, optimizer: str):
         x=alt.X("ranks:Q", scale=alt.Scale(type="log", base=2), title="data-parallel ranks N"),
         y=alt.Y("gb:Q", scale=alt.Scale(type="log"), title="model states per GPU (GB)"),
         color=alt.Color("stage:N", title="ZeRO stage", legend=alt.Legend(orient="bottom", columns=2)),
-        tooltip=["stage", "ranks", alt.Tooltip("gb:Q", format=",.3r")],
+        tooltip=[alt.Tooltip("stage:N", title="ZeRO stage"), alt.Tooltip("ranks:Q", title="data-parallel ranks"),
+                 alt.Tooltip("gb:Q", format=",.3r", title="GB per GPU")],
     )
     limit = alt.Chart(pd.DataFrame({"gb": [spec["memory_gb"]], "label": [f"{spec['name']}: {spec['memory_gb']:.0f} GB"]}))
     rule = limit.mark_rule(color="black", strokeDash=[4, 4]).encode(y="gb:Q")
@@ -480,7 +485,8 @@ def schedule_chart(stages: int, microbatches: int):
     passes = bars.mark_bar(stroke="white", strokeWidth=1).encode(
         color=alt.Color("pass:N", scale=alt.Scale(domain=["forward", "backward"], range=["#4c78a8", "#f58518"]),
                         legend=alt.Legend(orient="bottom", title=None)),
-        tooltip=["schedule:N", "stage:Q", "microbatch:Q", "pass:N", "start:Q", "end:Q"])
+        tooltip=["schedule:N", "stage:Q", alt.Tooltip("microbatch:Q", title="micro-batch"), "pass:N",
+                 alt.Tooltip("start:Q", title="starts at"), alt.Tooltip("end:Q", title="ends at")])
     numbers = bars.mark_text(color="white", fontSize=9, dx=2, align="left").encode(text="microbatch:N")
     header = alt.Header(labelAngle=0, labelOrient="top", labelAnchor="start", labelFontWeight="bold")
     return (passes + numbers).properties(width=400, height=24 * stages).facet(

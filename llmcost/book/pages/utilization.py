@@ -158,7 +158,7 @@ def utilization_chart(implied: pd.DataFrame):
         yOffset="measure:N",
         x=alt.X("utilization:Q", axis=alt.Axis(format="%"), title="share of dense peak"),
         color=alt.Color("measure:N", title=None, legend=alt.Legend(orient="bottom")),
-        tooltip=["id:N", "measure:N", alt.Tooltip("utilization:Q", format=".1%")],
+        tooltip=[alt.Tooltip("id:N", title="model"), "measure:N", alt.Tooltip("utilization:Q", format=".1%")],
     ).properties(width=420, title="Utilization implied by published accelerator-hours vs reported")
 
 
@@ -248,7 +248,7 @@ def serving_cost_chart(serving: dict):
     )
     points = alt.Chart(marks).mark_point(filled=True, size=110).encode(
         x="utilization:Q", y="usd_per_1k_tokens:Q", color=alt.Color("reading:N", title=None, legend=alt.Legend(orient="bottom")),
-        tooltip=["reading:N", alt.Tooltip("utilization:Q", format=".1%"), alt.Tooltip("usd_per_1k_tokens:Q", format=".5f")],
+        tooltip=["reading:N", alt.Tooltip("utilization:Q", format=".1%"), alt.Tooltip("usd_per_1k_tokens:Q", format=".3r", title="USD per 1,000 tokens")],
     )
     return alt.layer(line, points).properties(width=420, height=280, title="Serving cost per 1,000 tokens against utilization")
 
