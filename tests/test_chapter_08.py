@@ -5,6 +5,7 @@ import pytest
 from chapter_runs import assert_refused, assert_rejected, chapter_path, glued, run_chapter
 
 from llmcost import serving
+from llmcost.book import format_number
 
 
 def test_serving_chapter_on_four_h100_in_fp8(tmp_path):
@@ -14,11 +15,11 @@ def test_serving_chapter_on_four_h100_in_fp8(tmp_path):
     example = serving.serving_estimate("llama-2-70b", "h100", gpus=4, batch=32, prompt_tokens=3968, output_tokens=128,
                                        precision="fp8", memory_efficiency=0.8, usd_per_gpu_hour=3.0)
     assert values["c8_gpu"] == "NVIDIA H100 SXM5 80GB" and values["c8_gpus"] == "4"
-    assert values["c8_step_ms"] == f"{example['decode_s_per_step'] * 1e3:,.2f} ms"
-    assert values["c8_usd_out"] == f"{example['usd_per_1k_output_tokens']:,.5f} USD"
+    assert values["c8_step_ms"] == format_number(example["decode_s_per_step"] * 1e3, "sig3", "ms")
+    assert values["c8_usd_out"] == format_number(example["usd_per_1k_output_tokens"], "sig3", "USD")
     assert values["c8_weights_gb"] == f"{example['weights_gb_per_gpu']:,.1f} GB"  # 1 byte per parameter in fp8
     floor = serving.hbm_read_seconds("llama-2-70b", "h100", gpus=4, weight_precision="fp8", memory_efficiency=0.8)
-    assert values["c8_floor_ms"] == f"{floor * 1e3:,.2f} ms"
+    assert values["c8_floor_ms"] == format_number(floor * 1e3, "sig3", "ms")
     assert float(values["c8_floor_ms"].split()[0]) < float(values["c8_step_ms"].split()[0])
     # the seed sections use llmcost's default efficiencies, whatever the reader's: their figures do not move
     published = glued(nbformat.read(chapter_path("08_serving"), as_version=4))

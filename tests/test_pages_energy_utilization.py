@@ -138,6 +138,28 @@ def test_comparison_example_counts_rows_within_ten_percent():
     assert ch07.comparison_example(compare, pd.DataFrame({"subject": list("abcd")}), 1, 1.2, 0.1, 0.5)["c7_missing"] == "none"
 
 
+def test_emission_factors_divide_published_emissions_by_energy_at_power():
+    compare = pd.DataFrame({"subject": ["a", "a", "b"], "quantity": ["co2_t", "co2_t", "energy_mwh"], "primary": [True, False, True],
+                            "value": [40.0, 99.0, 5.0], "ratio": [0.8, 2.0, 1.0]})
+    known = pd.DataFrame({"subject": ["a", "b"], "gpu_hours": [200_000.0, 1.0], "power_w": [500.0, 1.0], "pue": [1.1, 1.0],
+                          "grid_kg_per_kwh": [0.5, 0.1]})
+    factors = ch07.emission_factors(compare, known)
+    # 40 t over 200,000 h x 500 W = 100 MWh: 0.4 kg per kWh; the chapter's 1.1 x 0.5; only primary emissions rows
+    assert factors.to_dict("list") == {"subject": ["a"], "implied": [pytest.approx(0.4)], "used": [pytest.approx(0.55)], "ratio": [0.8]}
+
+
+def test_meta_cards_imply_a_falling_emission_factor():
+    """The chapter's reason for the Llama 4 rows: each card's emissions over its energy, card by card."""
+    published = ch07.published_figures()
+    known = ch07.known_inputs(published, **CH07)
+    compare = ch07.comparison(published, known, ch07.computed_ranges(known, 1.0, 1.2, 0.057, 0.545))
+    values = ch07.factor_example(ch07.emission_factors(compare, known))
+    assert_glueable(values)
+    llama3, llama31, llama4 = (values[f"c7_factor_{key}"][0] for key in ch07.FACTOR_MODELS.values())
+    assert llama3 > llama31 > llama4 == pytest.approx(645e3 / (2.38e6 * 700 / 1e3))
+    assert values["c7_factor_ratio"][0] == pytest.approx(llama4 / values["c7_factor_used"][0])
+
+
 def test_comparison_table_and_chart_show_each_published_figure():
     published = ch07.published_figures()
     known = ch07.known_inputs(published, **CH07)

@@ -145,12 +145,12 @@ def test_worked_example_glues_the_estimate(example):
     assert len(values) == 34 and list(values)[-1] == "c8_price"
     assert shown["c8_model"] == "Meta Llama 2 70B" and shown["c8_gpus"] == "8"
     assert shown["c8_bandwidth"] == f"{llmcost.accelerator(A100)['bandwidth_gbps'] / 1000:,.2f} TB/s"
-    assert shown["c8_step_ms"] == f"{example['decode_s_per_step'] * 1000:,.2f} ms"
+    assert shown["c8_step_ms"] == format_number(example["decode_s_per_step"] * 1000, "sig3", "ms")
     floor = 68976648192 * 2 / (8 * llmcost.accelerator(A100)["bandwidth_gbps"] * 1e9)
-    assert shown["c8_floor_ms"] == f"{floor * 1000:,.2f} ms"
+    assert shown["c8_floor_ms"] == format_number(floor * 1000, "sig3", "ms")
     assert shown["c8_allreduce_us"] == format_number(6.6 + 14 * 0.6, "sig3", "µs") == "15 µs"  # NCCL's ring over 8 GPUs: 2 (8 - 1) steps
     at_peak = serving.serving_estimate(LLAMA, A100, **REQUEST, precision="bf16", compute_efficiency=1.0)
-    assert shown["c8_prefill_peak_s"] == f"{at_peak['prefill_s']:,.2f} s"
+    assert shown["c8_prefill_peak_s"] == format_number(at_peak["prefill_s"], "sig3", "s")
     assert shown["c8_params"] == "69 billion" and shown["c8_bound"] == example["bound"] == "memory"
     assert shown["c8_why"] == "because at a batch of 8 each decode step waits on memory"
 
@@ -159,7 +159,8 @@ def test_estimate_rows_show_each_quantity_in_its_unit(example):
     rows = ch08.estimate_rows(example)
     assert list(rows.columns) == ["quantity", "value", "unit"] and len(rows) == 12
     step = rows.set_index("quantity").loc["decode step (time per output token)"]
-    assert step["value"] == f"{example['decode_s_per_step'] * 1000:,.2f}" and step["unit"] == "ms"
+    assert step["value"] == format_number(example["decode_s_per_step"] * 1000, "sig3") and step["unit"] == "ms"
+    assert "output tokens per second, group (prefill time included)" in set(rows["quantity"])
     assert rows.iloc[0]["value"] == f"{example['weights_gb_per_gpu']:,.1f}"
 
 

@@ -66,6 +66,19 @@ def test_chapter_8_today_cases():
     assert list(batching["holds"]) == ["yes"] * len(today.RATES) and batching["batch"].is_monotonic_increasing
 
 
+def test_the_straight_lines_fixed_time_is_the_weights_and_the_all_reduce_latency():
+    """The chapter splits ``a`` into reading the weights and the all-reduces' latency: together they
+    make the line's fixed time, and the all-reduce part is 2 latencies a layer (tensor parallelism)."""
+    from llmcost.book.pages import serving_today as today
+
+    found = today.batching_findings()
+    a, weights, comm = (found[f"c8_cb_{key}_ms"][0] for key in ("a", "weights", "comm"))
+    assert weights + comm == pytest.approx(a) and weights == pytest.approx(
+        serving.hbm_read_seconds(today.BATCHED["model"], today.TODAY_GPU, gpus=today.BATCHED["gpus"]) * 1e3)
+    layers = serving.architecture(today.BATCHED["model"]).layers
+    assert comm == pytest.approx(2 * layers * serving.allreduce_latency_seconds(today.BATCHED["gpus"]) * 1e3)
+
+
 def test_api_price_ratios_are_computed_from_the_rows():
     from llmcost.book.pages import serving_today as today
 

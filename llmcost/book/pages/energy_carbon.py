@@ -207,6 +207,33 @@ def comparison_example(compare: pd.DataFrame, known: pd.DataFrame, pue_low: floa
     }
 
 
+FACTOR_MODELS = {"llama-3-70b": "llama3", "llama-3.1-405b": "llama31", "llama-4-maverick": "llama4"}
+"""Models whose published emissions the chapter divides by their energy at the accelerators' power
+(their model cards give no grid intensity or PUE) -> their key in glue names."""
+
+
+def emission_factors(compare: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame:
+    """Per model of ``known`` with a primary published emissions figure in ``compare`` (rows of
+    :func:`comparison`): the kg CO2e per accelerator-kWh that figure implies (``implied``: t CO2e x
+    1,000 / (accelerator-hours x W / 1,000)), the one the computed value uses (``used``: PUE x grid
+    intensity) and the published figure's ``ratio`` to the computed one."""
+    co2 = compare[(compare["quantity"] == "co2_t") & compare["primary"]][["subject", "value", "ratio"]]
+    rows = co2.merge(known[["subject", "gpu_hours", "power_w", "pue", "grid_kg_per_kwh"]], on="subject")
+    kwh = rows["gpu_hours"] * rows["power_w"] / 1e3
+    return pd.DataFrame({"subject": rows["subject"], "implied": rows["value"] * 1e3 / kwh,
+                         "used": rows["pue"] * rows["grid_kg_per_kwh"], "ratio": rows["ratio"]})
+
+
+def factor_example(factors: pd.DataFrame) -> dict:
+    """Glue names ``c7_factor_*``: the implied kg CO2e per accelerator-kWh of each of
+    :data:`FACTOR_MODELS` (:func:`emission_factors`), the one the chapter uses for the last of them,
+    and that model's published / computed ratio."""
+    rows = factors.set_index("subject")
+    last = list(FACTOR_MODELS)[-1]
+    values = {f"c7_factor_{key}": (rows.loc[ident, "implied"], ".3f") for ident, key in FACTOR_MODELS.items()}
+    return {**values, "c7_factor_used": (rows.loc[last, "used"], ".3f"), "c7_factor_ratio": (rows.loc[last, "ratio"], ".2f")}
+
+
 PUBLISHED_FORMAT = ",.12g"
 """A published energy or emissions figure as the chapter writes it: with every digit it was published with."""
 
