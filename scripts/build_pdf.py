@@ -5,7 +5,7 @@
 Opens every page of ``_toc.yml`` from disk (``file://``) in headless Chromium (Debian's
 ``chromium`` and ``chromium-driver``; nothing is downloaded), waits until its charts and math are
 drawn, prints it with the book's print styles (each chart as its static SVG, no navigation), and
-joins the pages in the order of the table of contents, one bookmark per page. The PDF is written
+joins the pages in the order of the table of contents, one bookmark per page under one per part. The PDF is written
 beside the HTML through a temporary file, so an interrupted run leaves no half-written book; then
 the Start-here page's note on the PDF becomes a link to it. Exits 1 with the reason when a page
 does not print.
@@ -50,10 +50,19 @@ def toc_pages() -> list[str]:
     return [f"{name}.html" for name in toc_files()]
 
 
+def toc_parts() -> dict[str, str]:
+    """The built page (``.html``) of each page of ``_toc.yml`` -> the caption of its part ("" for the root)."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    return {f"{toc['root']}.html": "", **{f"{entry['file']}.html": part.get("caption", "")
+                                          for part in toc.get("parts", []) for entry in part.get("chapters", [])}}
+
+
 def page_title(page: Path) -> str:
-    """The page's own title (its ``<h1>``, without the heading link), for the PDF's bookmark."""
-    found = re.search(r"<h1[^>]*>(.*?)</h1>", page.read_text(encoding="utf-8"), re.S)
-    return html.unescape(re.sub(r"<[^>]+>|¶|#", "", found[1])).strip() if found else page.stem
+    """The page's own title for the PDF's contents and bookmark: its heading (the ``<h1>`` with a
+    heading link, so with its chapter number, "5. GPU-days and cost"), without the link."""
+    headings = re.findall(r"<h1[^>]*>(.*?)</h1>", page.read_text(encoding="utf-8"), re.S)
+    found = next((h for h in headings if 'class="headerlink"' in h), headings[0] if headings else None)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>|¶|#", "", found)).split()) if found else page.stem
 
 
 def browser() -> webdriver.Chrome:
@@ -85,33 +94,51 @@ def book_title(root: Path = ROOT) -> str:
     return yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))["title"]
 
 
-def front_matter(title: str, contents: list[tuple[str, int]]) -> str:
-    """A title page and the book's contents with the page each part starts on, as HTML to print."""
-    rows = "".join(f'<tr><td>{html.escape(name)}</td><td class="n">{number}</td></tr>' for name, number in contents)
+def front_matter(title: str, contents: list[tuple[str, str, int]]) -> str:
+    """A title page and the book's contents (part caption, page title, the page it starts on), each
+    part under its caption, as HTML to print."""
+    rows, part = [], ""
+    for caption, name, number in contents:
+        if caption and caption != part:
+            rows.append(f'<tr><th colspan="2">{html.escape(caption)}</th></tr>')
+        part = caption
+        rows.append(f'<tr><td>{html.escape(name)}</td><td class="n">{number}</td></tr>')
+    rows = "".join(rows)
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><style>body{{font-family:sans-serif;margin:3em}}"
             f"h1{{font-size:2em;margin-top:30%}}.cover{{page-break-after:always}}td{{padding:.2em .5em}}"
-            f"td.n{{text-align:right}}table{{width:100%}}</style></head><body><div class='cover'><h1>{html.escape(title)}</h1>"
+            f"td.n{{text-align:right}}th{{text-align:left;padding:.8em .5em .2em}}table{{width:100%}}</style></head><body><div class='cover'><h1>{html.escape(title)}</h1>"
             f"<p>Printed from the HTML book by <code>scripts/build_pdf.py</code>. Every number is computed by the "
             f"<code>llmcost</code> package; the HTML book has the interactive charts and the code.</p></div>"
             f"<h2>Contents</h2><table>{rows}</table></body></html>")
 
 
+def add_bookmarks(writer: PdfWriter, starts: list[tuple[str, str, int]]) -> None:
+    """One bookmark per page (part caption, title, first PDF page from 0), each under a bookmark for
+    its part that opens on the part's first page; a page outside any part is a top-level bookmark."""
+    parent, part = None, ""
+    for caption, name, first in starts:
+        if caption != part:
+            parent = writer.add_outline_item(title=caption, page_number=first) if caption else None
+            part = caption
+        writer.add_outline_item(title=name, page_number=first, parent=parent)
+
+
 def build(html_dir: Path) -> Path:
     """Print every toc page of ``html_dir``, put a title page and the contents (with page numbers)
     before them, and join them into ``html_dir / PDF_NAME``; returns it."""
-    chapters, starts = [], []
+    chapters, starts, parts = [], [], toc_parts()
     driver = browser()
     try:
         for page in toc_pages():
             path = html_dir / page
             if not path.is_file():
                 sys.exit(f"build_pdf: {page} is in _toc.yml but not in {html_dir}")
-            starts.append((page_title(path), sum(len(c.pages) for c in chapters)))
+            starts.append((parts[page], page_title(path), sum(len(c.pages) for c in chapters)))
             chapters.append(PdfReader(io.BytesIO(print_page(driver, path.as_uri()))))
         front, front_pages = None, 1
         for _ in range(3):  # the contents' own length shifts every page number
             with tempfile.NamedTemporaryFile("w", suffix=".html", encoding="utf-8", delete=False) as page:
-                page.write(front_matter(book_title(), [(name, first + front_pages + 1) for name, first in starts]))
+                page.write(front_matter(book_title(), [(part, name, first + front_pages + 1) for part, name, first in starts]))
             front = PdfReader(io.BytesIO(print_page(driver, Path(page.name).as_uri())))
             os.unlink(page.name)
             if len(front.pages) == front_pages:
@@ -122,10 +149,10 @@ def build(html_dir: Path) -> Path:
     writer = PdfWriter()
     for printed in front.pages:
         writer.add_page(printed)
-    for (name, first), chapter in zip(starts, chapters):
+    for chapter in chapters:
         for printed in chapter.pages:
             writer.add_page(printed)
-        writer.add_outline_item(title=name, page_number=first + len(front.pages))
+    add_bookmarks(writer, [(part, name, first + len(front.pages)) for part, name, first in starts])
     writer.add_metadata({"/Title": book_title(), "/Creator": "llmcost scripts/build_pdf.py (Chromium)"})
     target = html_dir / PDF_NAME
     with tempfile.NamedTemporaryFile(dir=html_dir, suffix=".pdf.part", delete=False) as part:

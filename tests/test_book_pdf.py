@@ -25,6 +25,32 @@ def test_page_titles_drop_the_heading_link(tmp_path: Path):
     page = tmp_path / "p.html"
     page.write_text('<h1>Memory &amp; parallelism<a class="headerlink" href="#m">#</a></h1>', encoding="utf-8")
     assert build_pdf.page_title(page) == "Memory & parallelism"
+    # the header bar's title comes first in a built page; the heading carries the chapter's number
+    page.write_text('<h1>Memory</h1> <h1><span class="section-number">4. </span>Memory\n and parallelism'
+                    '<a class="headerlink" href="#m">#</a></h1>', encoding="utf-8")
+    assert build_pdf.page_title(page) == "4. Memory and parallelism"
+
+
+def test_every_toc_page_has_its_part():
+    parts = build_pdf.toc_parts()
+    assert list(parts) == build_pdf.toc_pages() and parts["chapters/00_intro.html"] == ""
+    assert parts["chapters/05_gpu_days_cost.html"] == parts["chapters/08_serving.html"] != parts["chapters/90_claims_audit.html"]
+
+
+def bookmarks(reader: PdfReader) -> list[tuple[str, str, int]]:
+    """(part, title, first page from 0) of each page's bookmark: a top-level bookmark followed by
+    a list is a part, its list the part's pages; any other top-level bookmark is a page outside a part."""
+    found, outline = [], reader.outline
+    for i, item in enumerate(outline):
+        if isinstance(item, list):
+            continue
+        children = outline[i + 1] if i + 1 < len(outline) and isinstance(outline[i + 1], list) else None
+        if children is None:
+            found.append(("", item.title, reader.get_destination_page_number(item)))
+        else:
+            assert reader.get_destination_page_number(item) == reader.get_destination_page_number(children[0]), item.title
+            found += [(item.title, child.title, reader.get_destination_page_number(child)) for child in children]
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -37,10 +63,13 @@ def book_pdf(book_html: Path) -> Path:
 
 def test_pdf_holds_every_page_in_order(book_html: Path, book_pdf: Path):
     reader = PdfReader(book_pdf)
-    titles = [item.title for item in reader.outline]
+    marks = bookmarks(reader)
+    titles = [title for _, title, _ in marks]
     expected = [build_pdf.page_title(book_html / page) for page in build_pdf.toc_pages()]
     assert titles == expected and len(reader.pages) >= 2 * len(expected)
-    starts = [reader.get_destination_page_number(item) for item in reader.outline]
+    assert [part for part, _, _ in marks] == list(build_pdf.toc_parts().values())
+    assert "5. GPU-days and cost" in titles  # numbered as the HTML book numbers its chapters
+    starts = [first for _, _, first in marks]
     assert starts == sorted(starts) and len(set(starts)) == len(starts)
     text = reader.pages[starts[expected.index("Start here")]].extract_text()
     assert "source documents" in text and "Install and re-run" in text
@@ -57,5 +86,6 @@ def test_pdf_opens_on_a_title_page_and_contents_with_the_right_page_numbers(book
     assert reader.metadata.title == build_pdf.book_title()
     front = " ".join(page.extract_text() for page in reader.pages[:reader.get_destination_page_number(reader.outline[0])])
     assert "Contents" in front and " ".join(build_pdf.book_title().split()) in " ".join(front.split())
-    for item in reader.outline:  # the contents give each part's page as a reader counts (from 1)
-        assert f"{item.title} {reader.get_destination_page_number(item) + 1}" in " ".join(front.split()), item.title
+    for part, title, first in bookmarks(reader):  # the contents give each page's page as a reader counts (from 1)
+        assert f"{title} {first + 1}" in " ".join(front.split()), title
+        assert part in front, part
