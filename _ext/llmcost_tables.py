@@ -56,6 +56,7 @@ div.{TABLE_CLASS} > p:first-child {{ margin-bottom: 0.4em; }}
 }}
 article code.literal span.pre {{ white-space: normal; overflow-wrap: anywhere; }}
 @media print {{ details.hide.above-input {{ display: none !important; }} }}  /* a folded cell prints as nothing, not as a toggle */
+@media print {{ div.highlight pre {{ white-space: pre-wrap; overflow-wrap: anywhere; overflow: visible; }} }}  /* paper cannot scroll: long code lines wrap */
 article p, article li, article dd {{ overflow-wrap: break-word; }}
 """
 

@@ -89,3 +89,24 @@ def test_pdf_opens_on_a_title_page_and_contents_with_the_right_page_numbers(book
     for part, title, first in bookmarks(reader):  # the contents give each page's page as a reader counts (from 1)
         assert f"{title} {first + 1}" in " ".join(front.split()), title
         assert part in front, part
+
+
+def visible_code_lines() -> list[str]:
+    """Every line of the chapters' code cells that a reader sees unfolded (not hidden, removed or the folded parameters)."""
+    import nbformat
+
+    lines = []
+    for notebook in sorted((ROOT / "chapters").glob("*.ipynb")):
+        for cell in nbformat.read(notebook, as_version=4).cells:
+            tags = cell.metadata.get("tags", [])
+            if cell.cell_type == "code" and "parameters" not in tags and not any(t.startswith(("hide", "remove")) for t in tags):
+                lines += [line for line in cell.source.splitlines() if line.strip()]
+    return lines
+
+
+def test_code_prints_whole(book_pdf: Path):
+    """Paper cannot scroll: a long line of a code cell wraps in print instead of being cut at the margin."""
+    text = re.sub(r"\s+", "", "".join(page.extract_text() for page in PdfReader(book_pdf).pages))
+    lines = visible_code_lines()
+    cut = [line for line in lines if re.sub(r"\s+", "", line) not in text]
+    assert lines and not cut, cut[:5]
