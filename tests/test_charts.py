@@ -195,6 +195,17 @@ def test_table_cells_are_reader_text():
     assert list(shown["note"]) == ["n", "—"] and list(shown["mixed"]) == ["1.50 × 10¹¹", "text"]
 
 
+def test_one_two_five_spans_the_values_with_few_ticks():
+    from llmcost.book.figures import one_two_five
+
+    assert one_two_five([123, 2500]) == [100, 200, 500, 1000, 2000, 5000]
+    assert one_two_five([100, 1000]) == [100, 200, 500, 1000]  # a value on a tick needs no more
+    assert one_two_five([0.03, 0.3]) == pytest.approx([0.02, 0.05, 0.1, 0.2, 0.5])
+    for bad in ([], [0.0, 1.0], [1.0, float("nan")]):
+        with pytest.raises(ValueError, match="finite positive"):
+            one_two_five(bad)
+
+
 def test_label_sides_move_crowded_labels():
     from llmcost.book.figures import label_sides
 

@@ -20,6 +20,20 @@ def ratio_domain(frame: pd.DataFrame, columns) -> list[float]:
     return [float(min(values.min(), 1.0) / MARGIN), float(max(values.max(), 1.0) * MARGIN)]
 
 
+def one_two_five(values) -> list[float]:
+    """The ticks 1, 2, 5, 10, 20, ... of a log axis from the last one at or below the smallest of
+    ``values`` (positive numbers) to the first one at or above the largest: the axis's domain and
+    its labels, fewer than a log axis draws by itself."""
+    values = np.asarray(values, dtype=float)
+    if values.size == 0 or not np.all(np.isfinite(values) & (values > 0)):
+        raise ValueError(f"values must be finite positive numbers; got {values.tolist()!r}")
+    low, high = np.floor(np.log10(values.min())), np.ceil(np.log10(values.max()))
+    ticks = [m * 10.0 ** e for e in np.arange(low, high + 1) for m in (1, 2, 5)]
+    first = max(t for t in ticks if t <= values.min())
+    last = min(t for t in ticks if t >= values.max())
+    return [float(t) for t in ticks if first <= t <= last]
+
+
 def ratio_dots(frame: pd.DataFrame, label: str, ratio: str, title: str, axis_title: str, *, color: str | None = None,
                low: str | None = None, high: str | None = None, tooltip=(), width: int = 440, row_px: int = 16):
     """A dot per row of ``frame`` at its ``ratio`` (a column of positive numbers) on a log axis,

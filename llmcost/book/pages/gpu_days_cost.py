@@ -158,28 +158,27 @@ def group_label(ids) -> str:
 
 def peak_groups(acc: pd.DataFrame) -> pd.DataFrame:
     """Accelerators with a 16-bit peak grouped by release year, peak (``tflops``, TFLOP/s) and
-    vendor: their names (``accelerators``), a ``label`` (:func:`group_label`) and the ``side`` of
-    the point on which it goes (:func:`llmcost.figures.label_sides`). ``acc``: :func:`accelerators`."""
+    vendor: their names (``accelerators``) and a ``label`` (the year and :func:`group_label`), in
+    the order of release, then of peak. ``acc``: :func:`accelerators`."""
     peaks = (acc.dropna(subset=["tflops16"]).groupby(["release_year", "tflops16", "vendor"], as_index=False)
              .agg(accelerators=("id", lambda ids: ", ".join(short_names(ids))), label=("id", group_label))
-             .rename(columns={"tflops16": "tflops"}))
-    peaks["side"] = figures.label_sides(peaks["release_year"].astype(float), peaks["tflops"], log_x=False)
+             .rename(columns={"tflops16": "tflops"}).sort_values(["release_year", "tflops"], ignore_index=True))
+    peaks["label"] = peaks["release_year"].astype(str) + ": " + peaks["label"]
     return peaks
 
 
 def peaks_chart(peaks: pd.DataFrame):
-    """Dense 16-bit peak (TFLOP/s, log scale) against release year, one labelled point per group of
-    :func:`peak_groups`."""
-    points = alt.Chart(peaks).encode(
-        x=alt.X("release_year:Q", scale=alt.Scale(zero=False), axis=alt.Axis(format="d", tickMinStep=1), title="release year"),
-        y=alt.Y("tflops:Q", scale=alt.Scale(type="log"), title="dense BF16/FP16 peak (TFLOP/s)"),
-    )
-    return (points.mark_point(filled=True, size=70).encode(color=alt.Color("vendor:N", legend=alt.Legend(orient="bottom")),
-                                                           tooltip=["accelerators:N", alt.Tooltip("release_year:Q", title="released"),
-                                                                    alt.Tooltip("tflops:Q", title="peak TFLOP/s")])
-            + points.transform_filter(alt.datum.side == "right").mark_text(align="left", dx=6, fontSize=10).encode(text="label:N")
-            + points.transform_filter(alt.datum.side == "left").mark_text(align="left", dx=6, dy=-11, fontSize=10).encode(text="label:N")  # crowded: above
-            ).properties(width=440, height=320, title="Peak 16-bit throughput of accelerators by release year")
+    """Dense 16-bit peak (TFLOP/s, log scale) of each group of :func:`peak_groups`, one line per
+    group in the order of release (the oldest on top), coloured by vendor: the labels sit on the
+    axis, so none overlap however many accelerators a year brings."""
+    ticks = figures.one_two_five(peaks["tflops"])
+    return alt.Chart(peaks).mark_point(filled=True, size=70, opacity=1).encode(
+        y=alt.Y("label:N", sort=list(peaks["label"]), title=None, axis=alt.Axis(labelLimit=300)),
+        x=alt.X("tflops:Q", scale=alt.Scale(type="log", domain=[ticks[0], ticks[-1]]), title="dense BF16/FP16 peak (TFLOP/s, log scale)",
+                axis=alt.Axis(values=ticks, format=",~g")),
+        color=alt.Color("vendor:N", legend=alt.Legend(orient="bottom")),
+        tooltip=["accelerators:N", alt.Tooltip("release_year:Q", title="released"), alt.Tooltip("tflops:Q", title="peak TFLOP/s")],
+    ).properties(width=360, height=16 * len(peaks), title="Peak 16-bit throughput of accelerators by release year")
 
 
 def peak_growth_example() -> dict:
