@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 
 from .running import architecture, serving
@@ -562,8 +563,7 @@ def run_layout(args) -> dict:
                                              network_gbps=inputs["network_gbps"], compute_efficiency=inputs["compute_efficiency"])
         best = layout_search.best_layout(table, gpu["memory_gb"])
     except InputError as exc:  # the library names its parameters; say the options
-        words = str(exc).replace("gpus=", "--gpus ").replace("global_batch=", "--batch ").replace("raise gpus", "raise --gpus")
-        raise InputError(words.replace(" global_batch", " --batch").replace(" seq", " --seq")) from None
+        raise InputError(_options_named(str(exc), LAYOUT_PARAMETERS)) from None
     why = layout_search.why_it_wins(table, gpu["memory_gb"])
     fitting = table[table["fits"]]
     return {
@@ -725,6 +725,20 @@ def render(result, as_json: bool) -> str:
     lines = [f"{key:>{width}}  {_format(value)} {UNITS.get(key.removeprefix('expected '), '')}".rstrip() for key, value in shown.items()]
     assumed = ", ".join(f"{k}={_format(v)}" for k, v in result["inputs"].items() if v is not None)
     return "\n".join(lines + [f"{'inputs':>{width}}  {assumed}"])
+
+
+LAYOUT_PARAMETERS = ("gpus", "global_batch", "seq", "precision", "optimizer", "gpus_per_node", "network_gbps", "compute_efficiency")
+"""The library parameters ``llmcost layout`` passes to the search, each fed by an option of :data:`OPTIONS`."""
+
+
+def _options_named(message: str, names) -> str:
+    """A library message with each parameter of ``names`` it mentions, alone (``raise gpus``) or
+    with its value (``gpus=8``), written as its option (``raise --gpus``, ``--gpus 8``); a word
+    that only contains a name (``sequence``, ``gpus_per_node`` for ``gpus``) is left alone."""
+    for name in sorted(names, key=len, reverse=True):
+        message = re.sub(rf"(?<![\w\-]){re.escape(name)}(=|(?![\w\-=]))",
+                         lambda match, option=OPTIONS[name]: option + (" " if match[1] == "=" else ""), message)
+    return message
 
 
 def _in_option_words(message: str) -> str:

@@ -188,6 +188,13 @@ def test_layout_prints_the_searchs_winner_and_why(capsys):
     assert h100["inputs"]["gpu"] == "h100-sxm" and h100["inputs"]["network_gbps"] == 50
 
 
+def test_library_words_become_option_words_and_nothing_else():
+    from llmcost.cli import LAYOUT_PARAMETERS, _options_named
+
+    said = _options_named("raise gpus or lower global_batch or seq; sequences of gpus_per_node=8 at gpus=16", LAYOUT_PARAMETERS)
+    assert said == "raise --gpus or lower --batch or --seq; sequences of --gpus-per-node 8 at --gpus 16"
+
+
 @pytest.mark.parametrize(("argv", "message"), [
     (["--gpus", "1024", "--batch", "7"], "no layout tiles --gpus 1024 and --batch 7"),
     (["--gpus", "8", "--batch", "8"], "no layout fits: the smallest needs 350 GB per accelerator, which has 80 GB; raise --gpus"),
