@@ -211,6 +211,19 @@ def test_serving_groups_are_quantiles_of_their_rows_measured_shares():
     assert not ((groups["generation"] == "TPU")).any()
 
 
+def test_a_measurement_above_the_roofline_does_not_calibrate():
+    """The roofline is a ceiling: a row above it stays in the table but out of the groups, so no
+    group expects more than the ceiling (the Mixtral row at 142% once set Ampere's high at 120%)."""
+    shares = calibration.serving_shares()
+    above = shares[shares["achieved"] > calibration.SERVING_CEILING]
+    assert len(above) >= 1  # kept as published
+    groups = calibration.serving_groups(shares)
+    assert (groups["high"] <= calibration.SERVING_CEILING).all()
+    ampere = groups.set_index(["generation", "precision", "phase"]).loc[("Ampere", "fp16", "throughput")]
+    mine = shares[(shares["generation"] == "Ampere") & (shares["precision"] == "fp16") & (shares["phase"] == "throughput")]
+    assert ampere["rows"] == (mine["achieved"] <= calibration.SERVING_CEILING).sum() == len(mine) - len(above)
+
+
 def test_serving_calibration_names_the_groups_it_has_and_borrows_only_an_equal_peak():
     assert calibration.serving_calibration("h200", "fp8")["generation"] == "Hopper"
     with pytest.raises(InputError, match=r"h100-sxm \(Hopper\) at bf16.*calibrated: .*Hopper fp8"):

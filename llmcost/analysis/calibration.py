@@ -341,6 +341,12 @@ percentile, median and 90th percentile (numpy's linear interpolation)."""
 SERVING_MIN_ROWS = 3
 """Fewest measurements of a group (generation, precision) to calibrate serving on."""
 
+SERVING_CEILING = 1.0
+"""The share of the roofline's speed that no measurement reaches where the roofline holds: a row
+above it (a speed-up the roofline does not model, or a figure that cannot be reproduced) is kept in
+the dataset but left out of :func:`serving_groups`, whose high end would otherwise expect more than
+the ceiling."""
+
 SERVING_PHASES = {"prefill": ("prefill_s",), "throughput": ("output_tokens_per_s_per_gpu", "decode_s_per_step")}
 """The two phases a serving group is calibrated in, by the metrics measured: time to the first
 token, and generation (whole requests' throughput and decode steps)."""
@@ -368,12 +374,13 @@ def _quantiles(values) -> dict:
 
 def serving_groups(shares=None):
     """The serving calibration: per accelerator generation, precision and phase with at least
-    :data:`SERVING_MIN_ROWS` measurements, the share of the roofline's speed reached
-    (:data:`SERVING_QUANTILES`: low, central, high), the number of rows and their sources.
-    shares: :func:`serving_shares` (default: all measurements)."""
+    :data:`SERVING_MIN_ROWS` measurements at or below :data:`SERVING_CEILING`, the share of the
+    roofline's speed reached (:data:`SERVING_QUANTILES`: low, central, high), the number of rows and
+    their sources. shares: :func:`serving_shares` (default: all measurements)."""
     import pandas as pd
 
     shares = serving_shares() if shares is None else shares
+    shares = shares[shares["achieved"] <= SERVING_CEILING]
     out = []
     for (generation, precision, phase), part in shares.groupby(["generation", "precision", "phase"], sort=True):
         if len(part) >= SERVING_MIN_ROWS:
