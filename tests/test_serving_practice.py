@@ -77,6 +77,14 @@ def test_the_straight_lines_fixed_time_is_the_weights_and_the_all_reduce_latency
         serving.hbm_read_seconds(today.BATCHED["model"], today.TODAY_GPU, gpus=today.BATCHED["gpus"]) * 1e3)
     layers = serving.architecture(today.BATCHED["model"]).layers
     assert comm == pytest.approx(2 * layers * serving.allreduce_latency_seconds(today.BATCHED["gpus"]) * 1e3)
+    # b: one sequence's cache at the mean context, read from every accelerator's HBM, and what its activations add to the all-reduces
+    from llmcost import architecture, datasets
+
+    b, cache, activations = (found[f"c8_cb_{key}_us"][0] for key in ("b", "b_cache", "b_comm"))
+    context = today.BATCHED["prompt_tokens"] + (today.BATCHED["output_tokens"] + 1) / 2
+    bandwidth = today.BATCHED["gpus"] * datasets.accelerator(today.TODAY_GPU)["bandwidth_gbps"] * 1e9
+    assert cache == pytest.approx(architecture.kv_cache_bytes_per_token(today.BATCHED["model"]) * context / bandwidth * 1e6)
+    assert cache + activations == pytest.approx(b) and activations > 0
 
 
 def test_api_price_ratios_are_computed_from_the_rows():

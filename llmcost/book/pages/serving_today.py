@@ -126,12 +126,15 @@ def batching_table(rows: pd.DataFrame):
 
 
 def batching_findings(gpu: str = TODAY_GPU) -> dict:
-    """Glue names ``c8_cb_*``: the case, its straight-line step (ms, µs a sequence) with the part of
-    its fixed time that reads the weights and the part the all-reduces add (ms), one prompt's
-    prefill (ms) and the request rate its memory allows (requests per second)."""
+    """Glue names ``c8_cb_*``: the case, its straight-line step (ms, µs a sequence), each split into
+    what reading memory takes (the weights; one sequence's KV cache at the mean context) and what
+    the all-reduces add (their latency; one sequence's activations), one prompt's prefill (ms) and
+    the request rate its memory allows (requests per second)."""
     served = serving_practice.continuous_batching(BATCHED["model"], gpu, request_rate=RATES[0], gpus=BATCHED["gpus"],
                                                   prompt_tokens=BATCHED["prompt_tokens"], output_tokens=BATCHED["output_tokens"])
     weights_s = serving.hbm_read_seconds(BATCHED["model"], gpu, gpus=BATCHED["gpus"])
+    context = BATCHED["prompt_tokens"] + (BATCHED["output_tokens"] + 1) / 2  # the mean context of a decode step
+    cache_s = serving.hbm_read_seconds(BATCHED["model"], gpu, gpus=BATCHED["gpus"], context=context) - weights_s
     return {
         "c8_cb_model": datasets.model(BATCHED["model"])["name"],
         "c8_cb_gpus": (BATCHED["gpus"], ",.0f"),
@@ -141,6 +144,8 @@ def batching_findings(gpu: str = TODAY_GPU) -> dict:
         "c8_cb_weights_ms": (weights_s * 1e3, "sig3", "ms"),
         "c8_cb_comm_ms": ((served["step_fixed_s"] - weights_s) * 1e3, "sig3", "ms"),
         "c8_cb_b_us": (served["step_per_sequence_s"] * 1e6, "sig3", "µs"),
+        "c8_cb_b_cache_us": (cache_s * 1e6, "sig3", "µs"),
+        "c8_cb_b_comm_us": ((served["step_per_sequence_s"] - cache_s) * 1e6, "sig3", "µs"),
         "c8_cb_prefill_ms": (served["prefill_s"] * 1e3, "sig3", "ms"),
         "c8_cb_max_rate": (served["max_request_rate"], "sig3"),
         "c8_cb_max_batch": (served["max_batch"], ",.0f"),
