@@ -389,8 +389,9 @@ def whatif_run(model: str, gpu: str, precision: str, mfu: float, power_source: s
 
 def whatif_example(model: str, gpu: str, precision: str, mfu: float, power_source: str, pue: tuple, grid_kg_per_kwh: tuple) -> dict:
     """The worked example of :func:`whatif_run` (same arguments): the accelerator, MFU and TDP (W),
-    accelerator-hours, MWh and t CO2e with their ranges, and the model's own energy over this run's.
-    Glue names ``c7_gpu``, ``c7_mfu``, ``c7_gpu_tdp``, ``c7_run_*``."""
+    accelerator-hours, MWh and t CO2e with their ranges, the model's own energy over this run's, the
+    model's own PUE and grid (kg CO2e/kWh) the run keeps, and its t CO2e at the central grid of
+    ``grid_kg_per_kwh`` instead. Glue names ``c7_gpu``, ``c7_mfu``, ``c7_gpu_tdp``, ``c7_run_*``, ``c7_default_grid``."""
     run = whatif_run(model, gpu, precision, mfu, power_source, pue, grid_kg_per_kwh)
     return {
         "c7_gpu": accelerator(gpu)["name"],
@@ -405,6 +406,10 @@ def whatif_example(model: str, gpu: str, precision: str, mfu: float, power_sourc
         "c7_run_co2_low": (run["co2_t"].low, "sig3"),
         "c7_run_co2_high": (run["co2_t"].high, ",.0f"),
         "c7_run_vs_published": (run["chosen"]["energy_mwh"] / run["energy_mwh"].central, ".1f"),
+        "c7_run_pue": (run["chosen"]["pue"], ".2f"),
+        "c7_run_grid": (run["chosen"]["grid_kg_per_kwh"], ".3f"),
+        "c7_default_grid": (grid_kg_per_kwh[1], ".3f"),
+        "c7_run_co2_default": (energy.co2_tonnes(run["energy_mwh"].central, grid_kg_per_kwh[1]), ",.0f"),
     }
 
 
