@@ -21,6 +21,17 @@ def test_current_quotes_keep_the_newest_of_each_offering_and_leave_out_spot():
     assert len(with_spot) > len(quotes)
 
 
+def test_an_assumed_price_is_no_quote():
+    """DeepSeek's $2 per H800-hour and SemiAnalysis's $1 per A100-hour are prices estimates assumed:
+    they stay in prices.csv (the claims cite them) but no one offered them."""
+    assumed = llmcost.prices().query("offering == 'assumed'")
+    assert {"h800-sxm", "a100-80gb-sxm"} <= set(assumed["accelerator"])
+    for gpu in set(assumed["accelerator"]):
+        assert not [q for q in market.current_quotes(gpu, since="1990-01") if q["offering"] == "assumed"]
+    with pytest.raises(InputError, match="no rental quote of 'h800-sxm'"):
+        market.rental_summary("h800-sxm", since="1990-01")
+
+
 def test_rental_summary_is_the_median_of_the_current_quotes():
     quotes = market.current_quotes("h100", since="2025-01")
     summary = market.rental_summary("h100", since="2025-01")

@@ -23,15 +23,27 @@ def test_published_figures_are_shown_as_published(glance):
 
 
 def test_missing_figures_are_computed_by_the_chain_and_marked(glance):
-    """Llama 2 7B publishes its hours and emissions, not its energy: hours x its accelerator's TDP x
-    this page's PUE; its FLOPs are 6PD; its rental the hours at the A100's median quote."""
-    llama = llmcost.model("llama-2-7b")
+    """Llama 3 8B publishes its hours and emissions, not its energy: hours x its accelerator's TDP x
+    this page's PUE; its FLOPs are 6PD; its rental the hours at the H100's median quote of today,
+    chapter 5's."""
+    llama = llmcost.model("llama-3-8b")
     row = glance.loc[llama["name"]]
     mwh = llama["gpu_hours"] * llmcost.accelerator(llama["accelerator"])["tdp_w"] * 1.1 / 1e6
     assert row["mwh"] == ch92.ESTIMATED + format_number(mwh, "sig3")
     assert row["flops"] == ch92.ESTIMATED + format_number(6 * llama["params_active"] * llama["tokens"], "sci")
-    price = llmcost.market.rental_summary(llama["accelerator"], since="1990-01")["median"]
+    price = llmcost.market.rental_summary(llama["accelerator"])["median"]
     assert row["cost"] == ch92.ESTIMATED + format_number(llama["gpu_hours"] * price, "sig3")
+
+
+def test_rental_is_always_computed_and_never_at_an_assumed_price(glance):
+    """A published cost is an estimate at its author's assumed price (GPT-3's 4.6 million USD, Lambda's
+    at 1.50 USD for 3.1 million hours): the column prices the row's hours at quotes; an accelerator
+    quoted only in an estimate's assumption (DeepSeek's 2 USD per H800-hour) has no rental."""
+    gpt3, deepseek = llmcost.model("gpt-3"), llmcost.model("deepseek-v3")
+    price = llmcost.market.rental_summary(gpt3["accelerator"], since=ch92.ANY_DATE)["median"]
+    assert glance.loc[gpt3["name"], "cost"] == ch92.ESTIMATED + format_number(gpt3["gpu_hours"] * price, "sig3")
+    assert glance.loc[deepseek["name"], "cost"] == "—" and "H800" in ch92.unpriced_accelerators(glance.reset_index())
+    assert "DeepSeek-V3 (671B MoE), 5.58 million USD" in ch92.cost_estimates()
 
 
 def test_unknown_inputs_leave_the_figure_unknown(glance):

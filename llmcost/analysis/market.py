@@ -19,12 +19,14 @@ def current_quotes(accelerator: str, since: str = TODAY_SINCE, spot: bool = Fals
     """The newest rental quote of each provider and offering of ``accelerator`` (a name or alias)
     dated ``since`` (``YYYY-MM``) or later, as rows of ``prices.csv`` with ``per_gpu_hour`` (USD per
     accelerator-hour) added, cheapest first. Spot quotes are left out unless ``spot``: they can be
-    taken back at any time. Quotes a provider has replaced (a price cut) are left out too."""
+    taken back at any time. Quotes a provider has replaced (a price cut) are left out too, and so
+    are prices an estimate assumed (offering ``assumed``: DeepSeek's $2 per H800-hour), which no
+    one offered."""
     ident = datasets.resolve_accelerator(accelerator)
     since, spot = _month("since", since), check_flag("spot", spot)
     newest = {}
     for row in datasets.price_rows():
-        if row["accelerator"] != ident or row["unit"] == "usd_per_unit" or row["date"][:7] < since:
+        if row["accelerator"] != ident or row["unit"] == "usd_per_unit" or row["offering"] == "assumed" or row["date"][:7] < since:
             continue
         if "spot" in row["offering"].lower() and not spot:
             continue

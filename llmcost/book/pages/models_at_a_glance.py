@@ -19,6 +19,9 @@ from .energy_carbon import model_utilization
 ESTIMATED = "≈ "
 """The mark before a figure the chain computes (a figure without it is published)."""
 
+ANY_DATE = "1990-01"
+"""The month from which any rental quote counts, for an accelerator no longer quoted today."""
+
 COLUMNS = {"flops": "training FLOPs", "gpu_hours": "accelerator-hours", "cost": "rental (USD)", "mwh": "energy (MWh)",
            "co2": "t CO2e"}
 """The table's figures, by key, as its header shows them."""
@@ -26,21 +29,26 @@ COLUMNS = {"flops": "training FLOPs", "gpu_hours": "accelerator-hours", "cost": 
 
 def accelerator_price(gpu: str | None) -> float | None:
     """USD per accelerator-hour to rent ``gpu``: the median of the newest quote of each provider and
-    offering, of any date (:func:`llmcost.market.rental_summary`), or None without a quote."""
+    offering (:func:`llmcost.market.rental_summary`; a price an estimate assumed is no quote), of
+    :data:`llmcost.market.TODAY_SINCE` or later as chapter 5 prices today, else of any date; None
+    without a quote."""
     if gpu is None:
         return None
-    try:
-        return market.rental_summary(gpu, since="1990-01")["median"]
-    except InputError:
-        return None
+    for since in (market.TODAY_SINCE, ANY_DATE):
+        try:
+            return market.rental_summary(gpu, since=since)["median"]
+        except InputError:
+            continue
+    return None
 
 
 def model_row(ident: str, mfu, pue: float, grid_kg_per_kwh: float) -> dict:
     """One model's figures as floats (None where unknown), each with whether it is published: FLOPs
     (else 6PD), accelerator-hours (else :func:`llmcost.ranges.energy_inputs`: count × days, else 6PD at
     ``mfu`` or the planning utilization of its accelerator), energy (else hours × its published power
-    or TDP × its PUE or ``pue``), emissions (else × its grid or ``grid_kg_per_kwh``) and the rental cost
-    (else the hours at :func:`accelerator_price`)."""
+    or TDP × its PUE or ``pue``), emissions (else × its grid or ``grid_kg_per_kwh``) and the rental cost,
+    always the hours at :func:`accelerator_price` (a published cost is an estimate at a price its
+    author assumed, for hours that may not be these: :func:`cost_estimates`)."""
     record = datasets.model_by_id(ident)
     run = ranges.energy_inputs(ident, model_utilization(ident, mfu), "published", pue, grid_kg_per_kwh)
     hours, watts = run["gpu_hours"], run["power_w"]
@@ -54,7 +62,7 @@ def model_row(ident: str, mfu, pue: float, grid_kg_per_kwh: float) -> dict:
         "co2": energy.co2_tonnes(mwh, run["grid_kg_per_kwh"]) if mwh is not None else None,
     }
     published = {"flops": record.get("train_flops"), "gpu_hours": hours if run["hours_from"] == "published" else None,
-                 "cost": record.get("cost_usd"), "mwh": record.get("energy_mwh"), "co2": record.get("co2_t")}
+                 "cost": None, "mwh": record.get("energy_mwh"), "co2": record.get("co2_t")}
     return {key: (published[key], True) if published[key] is not None else (computed[key], False) for key in COLUMNS}
 
 
@@ -75,13 +83,27 @@ def glance_table(mfu, pue: float, grid_kg_per_kwh: float) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def cost_estimates() -> str:
+    """The published cost estimates of the table's models, as prose: "GPT-3 175B, 4.6 million USD; ..."."""
+    shown = [(datasets.model_by_id(ident)["name"], datasets.model_by_id(ident).get("cost_usd")) for ident in datasets.model_ids()]
+    return "; ".join(f"{name}, {format_number(usd, 'words')} USD" for name, usd in shown if usd is not None) or "none"
+
+
+def unpriced_accelerators(glance: pd.DataFrame) -> str:
+    """The accelerators of ``glance`` (:func:`glance_table`) that have hours but no rental quote, by name."""
+    names = glance.loc[(glance["gpu_hours"] != "—") & (glance["cost"] == "—"), "accelerator"]
+    return ", ".join(sorted(set(names) - {"not published"})) or "none"
+
+
 def glance_example(glance: pd.DataFrame) -> dict:
     """Glue names ``c92_*``: the number of models, of published figures (no mark) and of computed ones,
-    and the models left out for want of a token count (names)."""
+    the models left out for want of a token count (names), the published cost estimates
+    (:func:`cost_estimates`) and the accelerators without a rental quote (:func:`unpriced_accelerators`)."""
     cells = glance[list(COLUMNS)].to_numpy().ravel()
     known = [cell for cell in cells if cell != "—"]
     records = (datasets.model_by_id(ident) for ident in datasets.model_ids())
     left_out = [r["name"] for r in records if r.get("params_active") is None or r.get("tokens") is None]
     return {"c92_models": (len(glance), ",.0f"), "c92_published": (sum(not c.startswith(ESTIMATED) for c in known), ",.0f"),
             "c92_estimated": (sum(c.startswith(ESTIMATED) for c in known), ",.0f"),
-            "c92_unknown": (len(cells) - len(known), ",.0f"), "c92_left_out": ", ".join(left_out) or "none"}
+            "c92_unknown": (len(cells) - len(known), ",.0f"), "c92_left_out": ", ".join(left_out) or "none",
+            "c92_cost_estimates": cost_estimates(), "c92_unpriced": unpriced_accelerators(glance)}
