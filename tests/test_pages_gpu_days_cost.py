@@ -171,7 +171,10 @@ def test_gpu_days_grid_plans_each_accelerator_apart():
     assert heat["utilization"].tolist() == [p["central"] for p in plans]
     assert heat["basis"].tolist() == ["calibrated", "calibrated", "reference"]
     assert heat["gpu_days"][1] == pytest.approx(GPT3_FLOPS / (llmcost.peak_flops("h100", "bf16") * plans[1]["central"] * 86400))
-    assert ch05.grid_example(heat) == {"c5_grid_calibrated": "A100 at 43%, H100 at 26%", "c5_grid_reference": "B200 at 46%"}
+    found = ch05.grid_example(heat)
+    assert (found["c5_grid_calibrated"], found["c5_grid_reference"], found["c5_grid_newest"]) == ("A100 at 43%, H100 at 26%", "B200 at 46%", "Hopper")
+    # the B200's column is a best case: PaLM's share over what Hopper runs reach
+    assert found["c5_grid_reference_over_newest"][0] == pytest.approx(plans[2]["central"] / plans[1]["central"])
 
 
 def test_seed000_hours_example(claims):

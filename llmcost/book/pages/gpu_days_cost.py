@@ -33,7 +33,7 @@ from ...catalog.hardware import peak_flops
 from ...core import validate
 from ...formulas import cluster, cost, demand, flops, ranges, sizing
 from ...formulas.estimate import training_estimate
-from ...running import serving
+from ...running import architecture, serving
 
 RENTAL_COMPARED = ("seed000-8xa100-effective", "aws-p4d-24xlarge-on-demand")
 """Rental rows drawn beside the chapter's own price in the rent-or-buy chart."""
@@ -210,12 +210,21 @@ def gpu_days_grid(models: list, gpus: list, precision: str, mfu=None) -> pd.Data
     ])
 
 
+NEWEST_CALIBRATED = "h100"
+"""An accelerator of the newest generation whose published runs calibrate the planning utilization (Hopper)."""
+
+
 def grid_example(heat: pd.DataFrame) -> dict:
     """The grid's accelerators whose utilization is calibrated and those that fall back on PaLM's
-    (names, or "none"). Glue names ``c5_grid_calibrated``, ``c5_grid_reference``."""
+    (names, or "none"), and PaLM's share over the median of the newest calibrated generation's runs
+    (:data:`NEWEST_CALIBRATED`). Glue names ``c5_grid_calibrated``, ``c5_grid_reference``,
+    ``c5_grid_reference_over_newest``, ``c5_grid_newest``."""
     columns = heat.drop_duplicates("accelerator")
     named = {basis: ", ".join(columns.loc[columns["basis"] == basis, "column"]) or "none" for basis in ("calibrated", "reference", "given")}
-    return {"c5_grid_calibrated": named["calibrated"], "c5_grid_reference": named["reference"]}
+    newest = calibration.training_utilization(NEWEST_CALIBRATED, "bf16")
+    return {"c5_grid_calibrated": named["calibrated"], "c5_grid_reference": named["reference"],
+            "c5_grid_reference_over_newest": (architecture.reference_mfu("6PD") / newest["central"], ".1f"),
+            "c5_grid_newest": newest["generation"]}
 
 
 def gpu_days_chart(heat: pd.DataFrame, precision: str):
