@@ -129,7 +129,10 @@ def test_default_utilization_by_generation_pins_published_hours():
 
 def test_implied_utilization_is_a_lower_bound_of_reported_mfu():
     implied = calibration.implied_utilization_table().dropna(subset=["reported"]).set_index("id")
-    assert (implied["implied"] < implied["reported"]).all()  # hours include downtime: implied <= achieved
+    # hours include downtime: implied <= achieved, up to the rounding of the published figures (GPT-3's
+    # days are its FLOPs at Patterson et al.'s measured rate: one measurement, 0.1% apart)
+    assert (implied["implied"] <= implied["reported"] * 1.005).all()
+    assert implied.loc["gpt-3", "ratio"] == pytest.approx(1, abs=0.005)
     reported = calibration.default_utilization_by_generation(column="reported").set_index("generation")
     assert reported.loc["TPU", "median"] == pytest.approx(0.462)
 
@@ -281,6 +284,7 @@ def test_planning_utilization_is_given_calibrated_or_palms_with_a_reason():
 def test_busy_share_is_implied_over_reported_utilization():
     busy = calibration.busy_share()
     table = calibration.implied_utilization_table().dropna(subset=["ratio"])
-    assert busy["count"] == len(table) >= 5
+    table = table[table["ratio"] < 1]  # GPT-3's hours are computed from its throughput: no calendar
+    assert busy["count"] == len(table) >= 4 and "gpt-3" not in busy["models"]
     assert busy["central"] == pytest.approx(np.median(table["implied"] / table["reported"]))
     assert 0 < busy["low"] <= busy["central"] <= busy["high"] <= 1

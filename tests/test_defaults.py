@@ -48,9 +48,11 @@ def test_the_default_price_and_power_follow_the_accelerator():
     b200 = follow_accelerator("b200")
     assert b200["power_w"] == 1000 and b200["usd_per_gpu_hour"] == llmcost.market.rental_summary("b200")["median"]
     assert follow_accelerator("b200", usd_per_gpu_hour=2.5, power_w=900.0)["usd_per_gpu_hour"] == 2.5
-    # no quote since 2025 for the A100: the reader is asked to set the price, not given a guess
+    a100 = follow_accelerator("a100")  # quoted since 2025 (AWS p4de, RunPod, Lambda)
+    assert a100["usd_per_gpu_hour"] == llmcost.market.rental_summary("a100")["median"]
+    # no quote since 2025 for the V100: the reader is asked to set the price, not given a guess
     with pytest.raises(llmcost.validate.InputError, match="usd_per_gpu_hour must be set"):
-        follow_accelerator("a100")
+        follow_accelerator("v100")
 
 
 def test_every_default_cites_a_reference():

@@ -189,7 +189,9 @@ def implied_utilization_table(precision=None):
     Columns: id, accelerator, precision, peak_tflops, flops_6pd, gpu_hours, implied,
     reported_mfu, mfu_source (BibTeX key of that MFU: for GPT-3, Gopher and MT-NLG it is PaLM's
     Table 3, not their authors), reported_tflops_per_gpu, reported_share (reported TFLOP/s /
-    peak), reported (the MFU if given, else reported_share), ratio (implied / reported).
+    peak), reported (reported_share if given, a throughput measured on the run itself, else the
+    MFU: GPT-3's 21.3% is PaLM's authors' computation, its 19.7% Patterson et al.'s measurement),
+    ratio (implied / reported).
     """
     import pandas as pd
 
@@ -199,7 +201,7 @@ def implied_utilization_table(precision=None):
         tflops = record.get("tflops_per_gpu", math.nan)
         share = tflops * TERA / peak
         rows.append((record["id"], gpu["id"], prec, peak / TERA, work, record["gpu_hours"], implied, mfu,
-                     tflops, share, mfu if not math.isnan(mfu) else share))
+                     tflops, share, share if not math.isnan(share) else mfu))
     out = pd.DataFrame(rows, columns=["id", "accelerator", "precision", "peak_tflops", "flops_6pd", "gpu_hours",
                                       "implied", "reported_mfu", "reported_tflops_per_gpu", "reported_share",
                                       "reported"])
@@ -623,8 +625,12 @@ def training_utilization(gpu, precision: str = "bf16") -> dict:
 def busy_share() -> dict:
     """The share of a run's wall-clock time its accelerators computed, as the runs that published both
     their hours and a utilization imply: the ``ratio`` of :func:`implied_utilization_table`, implied
-    (whole run) over reported (while computing). Keys: central (median), low, high, count, models (ids)."""
+    (whole run) over reported (while computing). A run whose hours imply its reported throughput or
+    more has hours computed from that throughput, not a calendar (GPT-3's: Patterson et al.'s
+    days are its FLOPs at their measured rate), and is left out. Keys: central (median), low,
+    high, count, models (ids)."""
     table = implied_utilization_table().dropna(subset=["ratio"])
+    table = table[table["ratio"] < 1]
     shares = table["ratio"].to_numpy(dtype=float)
     return {"central": float(np.median(shares)), "low": float(shares.min()), "high": float(shares.max()),
             "count": int(shares.size), "models": ", ".join(table["id"])}
