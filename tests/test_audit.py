@@ -38,7 +38,6 @@ def test_pinned_claims(claims, claim_id, expected, rel):
         ("000-gpt4-a100-hours", 1.284),  # the stated hours follow from ~36 % utilization, not 46.2 %
         ("004-infer-flops", 1.714),  # 300B used as the parameter count: 300 / 175
         ("004-infer-gpus", 1.714),
-        ("002-opt-days", 60 / (809_472 / 992 / 24)),  # two months vs the 34 days of the published run
         ("002-gpt3-co2", 0.909),  # 502 t is without the PUE of 1.1
     ],
 )
