@@ -30,7 +30,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.print_page_options import PrintOptions
 
 from llmcost.book import format_number
-from llmcost.book.editions import toc_files
+from llmcost.book import editions
 
 ROOT = Path(__file__).resolve().parent.parent
 PDF_NAME = "llmcost-book.pdf"
@@ -47,14 +47,13 @@ READY = """
 
 def toc_pages() -> list[str]:
     """The built page (``.html``) of every page of ``_toc.yml``, in reading order (:func:`llmcost.book.editions.toc_files`)."""
-    return [f"{name}.html" for name in toc_files()]
+    return [f"{name}.html" for name in editions.toc_files()]
 
 
 def toc_parts() -> dict[str, str]:
-    """The built page (``.html``) of each page of ``_toc.yml`` -> the caption of its part ("" for the root)."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    return {f"{toc['root']}.html": "", **{f"{entry['file']}.html": part.get("caption", "")
-                                          for part in toc.get("parts", []) for entry in part.get("chapters", [])}}
+    """The built page (``.html``) of each page of ``_toc.yml`` -> the caption of its part
+    (:func:`llmcost.book.editions.toc_parts`)."""
+    return {f"{name}.html": caption for name, caption in editions.toc_parts().items()}
 
 
 def page_title(page: Path) -> str:

@@ -60,13 +60,19 @@ def book_root() -> Path:
     return ROOT
 
 
-def toc_files() -> list[str]:
-    """Every page of ``_toc.yml`` in reading order, as its ``file`` (``chapters/04_memory_parallelism``):
-    the root, then each part's chapters."""
+def toc_parts() -> dict[str, str]:
+    """Every page of ``_toc.yml`` in reading order, as its ``file`` (``chapters/04_memory_parallelism``),
+    -> the caption of its part ("" for the root, which opens the book before any part)."""
     import yaml
 
     toc = yaml.safe_load((book_root() / "_toc.yml").read_text(encoding="utf-8"))
-    return [toc["root"]] + [entry["file"] for part in toc.get("parts", []) for entry in part.get("chapters", [])]
+    return {toc["root"]: "", **{entry["file"]: part.get("caption", "") for part in toc.get("parts", [])
+                                for entry in part.get("chapters", [])}}
+
+
+def toc_files() -> list[str]:
+    """Every page of ``_toc.yml`` in reading order, as its ``file``: the root, then each part's chapters."""
+    return list(toc_parts())
 
 
 def chapter_ids() -> list[str]:
