@@ -134,6 +134,8 @@ def test_fair_verdicts_of_the_claims_the_chapters_discuss():
     assert by_id.loc["003-chatgpt-run-cost", "recomputed"] == 63e6  # the talk quotes SemiAnalysis's own figure
     for ident in ("000-serving-cost", "002-gpt3-co2"):
         assert by_id.loc[ident, "verdict"] == "off", ident
+    # the talk's 340x is judged over its period (2016-2023: GPT-1 to GPT-4 in the dataset), not GPT-1 to GPT-3
+    assert by_id.loc["003-param-growth", "verdict"] == "off" and by_id.loc["003-param-growth", "recomputed"] < 340 / 10
 
 
 def test_a_duration_is_judged_by_the_run_the_claim_names_and_its_published_time():

@@ -155,10 +155,16 @@ def test_growth_fits():
 
 
 def test_growth_example():
-    claims = {"003-param-growth": {"stated_value": 340.0, "recomputed": 305.0}}
+    inputs = {"from_model": "gpt-1", "to_model": "gpt-4", "quantity": "params_total", "period_months": 18}
+    claims = {"003-param-growth": {"stated_value": 340.0, "recomputed": 21.0, "inputs": inputs}}
     example = ch03.growth_example(claims, synthetic_growth(), "2020-01", 12)
     v = values(example)
-    assert list(example)[:4] == ["c3_claim_growth", "c3_claim_recomputed", "c3_trend_from", "c3_period"]
+    assert list(example)[:5] == ["c3_claim_growth", "c3_claim_recomputed", "c3_claim_audit", "c3_trend_from", "c3_period"]
+    # GPT-1 (117 million, 2018-06) to GPT-3 (175 billion, 2020-05): the two years where 340x holds
+    gpt1, gpt3 = llmcost.model("gpt-1"), llmcost.model("gpt-3")
+    years = (llmcost.trends.decimal_year(gpt3["release"]) - llmcost.trends.decimal_year(gpt1["release"]))
+    assert v["c3_claim_recomputed"] == pytest.approx((gpt3["params_total"] / gpt1["params_total"]) ** (1.5 / years))
+    assert v["c3_claim_audit"] == 21.0
     assert v["c3_trend_from"] == "2020-01" and v["c3_period"] == 12
     assert v["c3_flops_doubling"] == pytest.approx(6) and v["c3_flops_factor"] == pytest.approx(4)
     assert v["c3_param_doubling"] == pytest.approx(12) and v["c3_param_factor"] == pytest.approx(2)
@@ -289,7 +295,8 @@ def test_offload_link():
     v = values(ch04.offload_link("gpt-3", "a100", "bf16", "adam"))
     assert v["c4_pcie_gbps"] == 32 and v["c4_hbm_gbps"] == 2039
     assert v["c4_hbm_over_pcie"] == pytest.approx(2039 / 32)
-    assert v["c4_offload_seconds"] == pytest.approx(2 * 350e9 / 32e9)  # 21.9 s
+    assert v["c4_offload_seconds"] == pytest.approx(2 * 350e9 / 32e9)  # 21.9 s, one direction after the other
+    assert v["c4_offload_seconds_duplex"] == pytest.approx(350e9 / 32e9)  # both directions at once
 
 
 def test_activation_rows_and_table():

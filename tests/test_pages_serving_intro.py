@@ -420,3 +420,16 @@ def test_fleet_split_counts_only_the_generated_tokens():
     fleet = ch08.fleet_table(claims, ch08.seed_sweep(seed), seed["gpus"])
     found = texts(ch08.fleet_split_findings(split, fleet))
     assert found["c8_s4_split_low"] == format_number(split["gpus"].min(), "sig3") and int(found["c8_s4_below_deck"]) == (split["gpus"] < fleet.loc[3, "gpus"]).sum()
+
+
+def test_the_intro_dates_a_median_price_by_its_quotes():
+    """A median of quotes is dated by the quotes it comes from ("as of 2025-06-05 to 2026-11-09"), not
+    by the one quote that happens to equal it; a price set for the edition says so."""
+    from llmcost.book.chapter_parameters import follow_accelerator
+
+    quotes = llmcost.market.rental_summary("h100")
+    shown = intro.inputs_example(follow_accelerator("h100"))
+    assert shown["price"].endswith(f"(as of {quotes['first']} to {quotes['last']})")
+    assert shown["price_source"] == f"the median of the {quotes['quotes']} newest quotes of NVIDIA H100 SXM5 80GB"
+    assert intro.inputs_example(follow_accelerator("h100", usd_per_gpu_hour=2.5))["price"] == (
+        "2.50 USD per GPU-hour (a price set for this edition, not a dated quote)")

@@ -264,7 +264,7 @@ def convention_table(name: str):
     rows = [
         ("6PD, active parameters (baseline)", base, "kaplan2020scaling"),
         ("6PD + attention, full score matrix", attention("6PD+attention"), "chowdhery2022palm"),
-        ("6PD + attention, causal half", attention("6PD+causal-attention"), "narayanan2021megatron"),
+        ("6PD + attention, causal half", attention("6PD+causal-attention"), "nvidia2026megatronlmcode"),
         ("8PD, activation recomputation", flops.training_flops(params, tokens, recompute=True), "narayanan2021megatron"),
         ("6PD, total parameters (all experts)", flops.training_flops(total, tokens), "patel2023gpt4"),
         ("6ND, N counted with embeddings", 6 * counted["active"] * tokens, "kaplan2020scaling"),

@@ -351,7 +351,8 @@ def follow_accelerator(gpu, *, usd_per_gpu_hour=None, power_w=None) -> dict:
     """A chapter's price and power as given, or where None as the chosen accelerator ``gpu`` sets them:
     its TDP (W) and the median of its newest rental quotes of each provider since
     :data:`llmcost.market.TODAY_SINCE` (USD per accelerator-hour, :func:`llmcost.market.rental_summary`).
-    Returns ``usd_per_gpu_hour``, ``power_w`` and, for each, ``*_source`` (a phrase). Raises
+    Returns ``usd_per_gpu_hour``, ``power_w``, for each ``*_source`` (a phrase), and
+    ``usd_per_gpu_hour_dates``, the quotes' dates ("first to last"; None for a price set). Raises
     InputError naming the parameter to set where the accelerator has no TDP or no current quote."""
     from ..analysis import market
 
@@ -364,11 +365,11 @@ def follow_accelerator(gpu, *, usd_per_gpu_hour=None, power_w=None) -> dict:
         except InputError:
             raise InputError(f"usd_per_gpu_hour must be set for gpu {gpu!r}: the dataset has no rental quote of {ident} "
                              f"since {market.TODAY_SINCE} to take its median from") from None
-        out.update(usd_per_gpu_hour=quotes["median"], usd_per_gpu_hour_source=(
-            f"the median of the {quotes['quotes']} newest quotes of {record['name']} ({quotes['first']} to {quotes['last']})"))
+        out.update(usd_per_gpu_hour=quotes["median"], usd_per_gpu_hour_dates=f"{quotes['first']} to {quotes['last']}",
+                   usd_per_gpu_hour_source=f"the median of the {quotes['quotes']} newest quotes of {record['name']}")
     else:
         out.update(usd_per_gpu_hour=check_quantity("usd_per_gpu_hour", usd_per_gpu_hour, "usd_per_gpu_hour"),
-                   usd_per_gpu_hour_source="set for this page")
+                   usd_per_gpu_hour_dates=None, usd_per_gpu_hour_source="set for this page")
     if power_w is None:
         if record.get("tdp_w") is None:
             raise InputError(f"power_w must be set for gpu {gpu!r}: the dataset has no TDP of {ident}")

@@ -44,7 +44,7 @@ FORMULAS = (
     Formula("compute", "Training FLOPs with recomputation", r"C = 8 P D", "FLOP",
             "flops.training_flops", "narayanan2021megatron", {"params": 175e9, "tokens": 300e9, "recompute": True},
             lambda e: 8 * e["params"] * e["tokens"]),
-    Formula("compute", "Inference FLOPs", r"C = 2 P D", "FLOP; D generated tokens",
+    Formula("compute", "Inference FLOPs", r"C = 2 P D", "FLOP; D tokens processed, prompt and generated alike (weights only: attention adds with the context)",
             "flops.inference_flops", "kaplan2020scaling", {"params": 175e9, "tokens": 1e6}, lambda e: 2 * e["params"] * e["tokens"]),
     Formula("compute", "Attention FLOPs per training token", r"12\, L\, (H Q)\, T \;(\times \tfrac12 \text{ causal})",
             "FLOP per token; L layers, H heads of width Q, T context", "flops.attention_flops_per_token", "chowdhery2022palm",

@@ -76,7 +76,8 @@ def training_flops(params, tokens, recompute: bool = False):
 
 @finite_result
 def inference_flops(params, tokens):
-    """Inference (forward-only) compute ``2 * P * tokens`` in FLOP."""
+    """Inference (forward-only) compute ``2 * P * tokens`` in FLOP: every token processed, prompt and
+    generated alike, through the weights (attention over the context adds to it)."""
     params = check_positive("params", params)
     tokens = check_non_negative("tokens", tokens)
     return flops_per_param_per_token(training=False) * params * tokens

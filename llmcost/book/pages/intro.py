@@ -8,7 +8,7 @@ text, or ``(value, fmt[, unit])``), in the order the chapter glues them.
 from __future__ import annotations
 
 from .. import sliders
-from ..tables import dated_price, format_number, price_text
+from ..tables import format_number, price_text
 from ...analysis import audit, calibration
 from ...catalog import datasets, hardware
 from ...formulas import memory
@@ -123,12 +123,12 @@ def chain(model, gpu, precision, mfu, usd_per_gpu_hour, power_w, pue, grid_kg_pe
     }
 
 
-def inputs_example(followed: dict, gpu) -> dict:
+def inputs_example(followed: dict) -> dict:
     """The page's price and power as the prose quotes them (``followed``:
-    :func:`llmcost.book.chapter_parameters.follow_accelerator`): the price dated by its quote when it
-    is the accelerator's median, said to be set otherwise, and where each comes from."""
-    usd, set_here = followed["usd_per_gpu_hour"], followed["usd_per_gpu_hour_source"] == "set for this page"
-    return {"price": price_text(usd, "GPU-hour", None) if set_here else dated_price(usd, accelerator=gpu),
+    :func:`llmcost.book.chapter_parameters.follow_accelerator`): the price dated by its quotes' dates
+    when it is the accelerator's median, said to be set otherwise, and where each comes from."""
+    usd = followed["usd_per_gpu_hour"]
+    return {"price": price_text(usd, "GPU-hour", followed["usd_per_gpu_hour_dates"]),
             "price_source": followed["usd_per_gpu_hour_source"],
             "power": (followed["power_w"], ",.0f", "W"), "power_source": followed["power_w_source"]}
 

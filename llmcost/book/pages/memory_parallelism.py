@@ -268,7 +268,8 @@ def zero_offload(model: str, gpu: str, precision: str, optimizer: str) -> dict:
 
 def offload_link(model: str, gpu: str, precision: str, optimizer: str) -> dict:
     """The price of ZeRO-Offload's link: PCIe Gen4 x16 one way and ``gpu``'s memory bandwidth
-    (GB/s), their ratio, and the seconds to move the 16-bit gradients down and weights back up."""
+    (GB/s), their ratio, and the seconds to move the 16-bit gradients down and weights back up, one
+    after the other and, as a floor, each way at once (the link is full duplex)."""
     pcie = accelerator(PCIE_GPU)["interconnect_gbps"] / 2
     hbm = accelerator(gpu).get("bandwidth_gbps", float("nan"))
     traffic = memory.zero_offload_bytes(model_record(model)["params_total"], precision, optimizer)["gpu"] * 2
@@ -277,6 +278,7 @@ def offload_link(model: str, gpu: str, precision: str, optimizer: str) -> dict:
         "c4_hbm_gbps": (hbm, ",.0f", "GB/s"),
         "c4_hbm_over_pcie": (hbm / pcie, ",.0f"),
         "c4_offload_seconds": (traffic / (pcie * 1e9), ",.0f", "s"),
+        "c4_offload_seconds_duplex": (traffic / 2 / (pcie * 1e9), ",.0f", "s"),
     }
 
 
@@ -523,7 +525,8 @@ def allreduce_table(model: str, precision: str):
 def megatron_layout(claims: dict) -> dict:
     """The 3,072-GPU layout of seed 003 (Narayanan et al. 2021): its tensor, pipeline and data
     parallel sizes, GPUs and servers, GPUs per model replica, aggregate (PFLOP/s) and per-GPU
-    (TFLOP/s) throughput and its share of the A100's bf16 peak, and the mixed-precision Adam
+    (TFLOP/s) throughput and its share of the A100's bf16 peak (a hardware FLOPs utilization) and
+    the model's share of it (6PD of 8PD: an MFU), and the mixed-precision Adam
     states per GPU (GB) of a 1-trillion-parameter model split over one replica."""
     layout = claims["003-megatron-3072"]["inputs"]
     n_gpus = parallelism.layout_gpus(layout["tensor_parallel"], layout["pipeline_parallel"], layout["data_parallel"])
@@ -537,5 +540,7 @@ def megatron_layout(claims: dict) -> dict:
         "c4_layout_pflops": (MEGATRON_PFLOPS / 1e15, ",.0f", "PFLOP/s"),
         "c4_layout_per_gpu": (per_gpu / 1e12, ",.0f", "TFLOP/s"),
         "c4_layout_share": (per_gpu / peak_flops("a100", "bf16"), ".0%"),
+        # their count includes the recomputed forward pass (8PD): the model's own work is 6PD of it
+        "c4_layout_model_share": (per_gpu / peak_flops("a100", "bf16") * flops.training_flops(1, 1) / flops.training_flops(1, 1, recompute=True), ".0%"),
         "c4_layout_states_gb": (memory.zero_bytes_per_gpu(1e12 / replica, 1, 0) / 1e9, ",.0f", "GB"),
     }
