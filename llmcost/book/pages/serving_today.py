@@ -40,7 +40,7 @@ DEEPSEEK_SPEEDUP = 1.8
 """The tokens-per-second gain DeepSeek-V3 reports from it (same section)."""
 
 DEEPSEEK_PREFILL_GPUS, DEEPSEEK_DECODE_GPUS = 32, 320
-"""DeepSeek-V3's deployment: prefill units of 4 nodes (32 GPUs), decode units of 40 nodes (deepseek2024v3, Section 3.4)."""
+"""DeepSeek-V3's smallest deployment units: prefill on 4 nodes (32 GPUs), decode on 40 nodes (deepseek2024v3, Section 3.4)."""
 
 LINK_GBPS = 50.0
 """An assumed network link between a prefill and a decode server, GB/s (400 Gb/s)."""
@@ -185,7 +185,7 @@ def speculative_findings() -> dict:
 
 
 def disaggregation_findings(gpu: str = TODAY_GPU, batch: int = 64) -> dict:
-    """Glue names ``c8_pd_*``: DeepSeek-V3's prefill-to-decode GPUs, and :data:`BATCHED` split onto
+    """Glue names ``c8_pd_*``: DeepSeek-V3's smallest prefill and decode units (GPUs), and :data:`BATCHED` split onto
     two 8-GPU servers at ``batch``: prefill servers per decode server and the KV transfer over
     :data:`LINK_GBPS`."""
     split = serving_practice.disaggregated(BATCHED["model"], gpu, prefill_gpus=BATCHED["gpus"], decode_gpus=BATCHED["gpus"],
@@ -194,7 +194,6 @@ def disaggregation_findings(gpu: str = TODAY_GPU, batch: int = 64) -> dict:
     return {
         "c8_pd_ds_prefill": (DEEPSEEK_PREFILL_GPUS, ",.0f"),
         "c8_pd_ds_decode": (DEEPSEEK_DECODE_GPUS, ",.0f"),
-        "c8_pd_ds_ratio": (DEEPSEEK_PREFILL_GPUS / DEEPSEEK_DECODE_GPUS, ",.2f"),
         "c8_pd_batch": (batch, ",.0f"),
         "c8_pd_ratio": (split["prefill_groups_per_decode_group"], ",.2f"),
         "c8_pd_prefill_ms": (split["prefill_s"] * 1e3, "sig3", "ms"),
