@@ -742,8 +742,9 @@ def _options_named(message: str, names) -> str:
 
 
 def _in_option_words(message: str) -> str:
-    """A library message that starts with a parameter's name, reworded to start with its option."""
-    message = message.replace("prompt_tokens + output_tokens", "--prompt-tokens + --output-tokens")
+    """A library message that starts with a parameter's name, reworded to start with its option
+    (and the serving lengths it names on the way, "prompt_tokens + output_tokens", as theirs)."""
+    message = _options_named(message, ("prompt_tokens", "output_tokens"))
     name, _, rest = message.partition(" ")
     return f"{OPTIONS[name]} {rest}" if name in OPTIONS and rest else message
 

@@ -47,7 +47,7 @@ def d3_number(fmt: str, value: float) -> str:
     kind, precision = match["kind"], match["precision"]
     if kind is None:  # d3's default: up to 12 significant digits, trailing zeros trimmed
         text = f"{value:{comma}.{precision or 12}g}"
-        return text if "e" not in text else _js_exponential(value, 11).replace("0e", "e")
+        return text if "e" not in text else _trim(_js_exponential(value, 11))
     digits = int(precision) if precision is not None else 6
     if kind == "f":
         text = f"{value:{comma}.{digits}f}"
@@ -76,6 +76,7 @@ def test_d3_number_writes_as_d3_does():
     assert d3_number(".5f", 0.01497285) == "0.01497"
     assert d3_number("", 0.1970721) == "0.1970721"
     assert d3_number("", 2018.0) == "2018"
+    assert d3_number("", 3.15e23) == "3.15e+23"
 
 
 def _tooltips(node, data: str | None, found: list):

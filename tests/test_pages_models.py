@@ -56,4 +56,4 @@ def test_the_example_counts_every_cell(glance):
     values = ch92.glance_example(glance.reset_index())
     total = sum(values[key][0] for key in ("c92_published", "c92_estimated", "c92_unknown"))
     assert total == len(glance) * len(ch92.COLUMNS) and values["c92_models"][0] == len(glance)
-    assert "gpt-oss-120b" in values["c92_left_out"]
+    assert "gpt-oss-120b" in values["c92_left_out"] and values["c92_quotes_since"] == llmcost.market.TODAY_SINCE

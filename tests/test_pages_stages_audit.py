@@ -354,6 +354,8 @@ def test_ch91_implied_table_utilization_example_and_chart():
     assert values["c91_reported_count"] == (len(reported), ",.0f")
     assert values["c91_below_count"][0] == (reported["implied"] < reported["reported"]).sum()
     assert values["c91_palm_reported"] == (0.462, ".1%") and "c91_dsv3_reported" not in values  # DeepSeek-V3 reports none
+    # GPT-3's reported figure is Patterson et al.'s measured throughput; the MFU beside it is the PaLM authors'
+    assert values["c91_gpt3_mfu"] == (llmcost.model("gpt-3")["mfu"], ".1%") and values["c91_gpt3_reported"][0] < values["c91_gpt3_mfu"][0]
     # DeepSeek-V3 trained in FP8 on H800s, whose FP8 peak is twice their BF16 one: half the implied utilization
     assert values["c91_dsv3_fp8"][0] == pytest.approx(values["c91_dsv3_implied"][0] / 2)
     palm = llmcost.model("palm-540b")

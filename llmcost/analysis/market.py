@@ -63,9 +63,10 @@ def _month(name: str, value: str) -> str:
 
 
 def quote_date(usd_per_gpu_hour: float, accelerator: str | None = None) -> str | None:
-    """Date of the newest quote of ``prices.csv`` (of ``accelerator`` if given) whose price per
-    accelerator-hour is ``usd_per_gpu_hour`` to the cent, or None when no quote has it (a price a
-    reader set)."""
+    """Date of the newest row of ``prices.csv`` (of ``accelerator`` if given) whose price per
+    accelerator-hour is ``usd_per_gpu_hour`` to the cent, or None when none has it (a price a
+    reader set). Unlike :func:`current_quotes` it counts a price an estimate assumed: such a
+    price is dated by the estimate that states it (DeepSeek's 2 USD per H800-hour, 2024-12)."""
     ident = datasets.resolve_accelerator(accelerator) if accelerator is not None else None
     dates = [row["date"] for row in datasets.price_rows()
              if row["unit"] != "usd_per_unit" and (ident is None or row["accelerator"] == ident)

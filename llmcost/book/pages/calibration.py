@@ -113,15 +113,16 @@ def implied_table() -> pd.DataFrame:
 
 def utilization_example(implied: pd.DataFrame) -> dict:
     """From :func:`implied_table`'s rows: the number of models with a reported utilization and of those
-    whose implied one is lower, the implied (and, where published, reported) utilization of
+    whose implied one is lower, the implied (and, where published, reported and MFU) utilization of
     :data:`UTILIZATION_MODELS`, and DeepSeek-V3's implied utilization at its FP8 peak."""
     both = implied.dropna(subset=["reported"])
     rows = implied.set_index("id")
     values = {"c91_reported_count": (len(both), ",.0f"), "c91_below_count": ((both["implied"] < both["reported"]).sum(), ",.0f")}
     for ident, key in UTILIZATION_MODELS.items():
         values[f"c91_{key}_implied"] = (rows.loc[ident, "implied"], ".1%")
-        if pd.notna(rows.loc[ident, "reported"]):
-            values[f"c91_{key}_reported"] = (rows.loc[ident, "reported"], ".1%")
+        for column in ("reported", "reported_mfu"):
+            if pd.notna(rows.loc[ident, column]):
+                values[f"c91_{key}_{column.removeprefix('reported_')}"] = (rows.loc[ident, column], ".1%")
     fp8 = calibration.implied_utilization_table(calibration.TRAINED_IN).set_index("id")
     values["c91_dsv3_fp8"] = (fp8.loc["deepseek-v3", "implied"], ".1%")
     return values

@@ -85,8 +85,8 @@ def glance_table(mfu, pue: float, grid_kg_per_kwh: float) -> pd.DataFrame:
 
 def cost_estimates() -> str:
     """The published cost estimates of the table's models, as prose: "GPT-3 175B, 4.6 million USD; ..."."""
-    shown = [(datasets.model_by_id(ident)["name"], datasets.model_by_id(ident).get("cost_usd")) for ident in datasets.model_ids()]
-    return "; ".join(f"{name}, {format_number(usd, 'words')} USD" for name, usd in shown if usd is not None) or "none"
+    records = (datasets.model_by_id(ident) for ident in datasets.model_ids())
+    return "; ".join(f"{r['name']}, {format_number(r['cost_usd'], 'words')} USD" for r in records if r.get("cost_usd") is not None) or "none"
 
 
 def unpriced_accelerators(glance: pd.DataFrame) -> str:
@@ -98,7 +98,8 @@ def unpriced_accelerators(glance: pd.DataFrame) -> str:
 def glance_example(glance: pd.DataFrame) -> dict:
     """Glue names ``c92_*``: the number of models, of published figures (no mark) and of computed ones,
     the models left out for want of a token count (names), the published cost estimates
-    (:func:`cost_estimates`) and the accelerators without a rental quote (:func:`unpriced_accelerators`)."""
+    (:func:`cost_estimates`), the accelerators without a rental quote (:func:`unpriced_accelerators`)
+    and the month from which a quote is today's (:data:`llmcost.market.TODAY_SINCE`)."""
     cells = glance[list(COLUMNS)].to_numpy().ravel()
     known = [cell for cell in cells if cell != "—"]
     records = (datasets.model_by_id(ident) for ident in datasets.model_ids())
@@ -106,4 +107,5 @@ def glance_example(glance: pd.DataFrame) -> dict:
     return {"c92_models": (len(glance), ",.0f"), "c92_published": (sum(not c.startswith(ESTIMATED) for c in known), ",.0f"),
             "c92_estimated": (sum(c.startswith(ESTIMATED) for c in known), ",.0f"),
             "c92_unknown": (len(cells) - len(known), ",.0f"), "c92_left_out": ", ".join(left_out) or "none",
-            "c92_cost_estimates": cost_estimates(), "c92_unpriced": unpriced_accelerators(glance)}
+            "c92_cost_estimates": cost_estimates(), "c92_unpriced": unpriced_accelerators(glance),
+            "c92_quotes_since": market.TODAY_SINCE}
